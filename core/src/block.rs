@@ -1,0 +1,278 @@
+//! Blocks, their hashes and proof of work (PROTOCOL §4).
+//!
+//! ```text
+//! header_message = "simplechain/block/v1:" height ":" prev_hash ":" timestamp ":" difficulty
+//!                  ":" miner ":" reward ":" tx_root ":" nonce
+//! hash           = SHA-256(header_message)
+//! ```
+//!
+//! Proof of work: the hash, read as a 256-bit big-endian number, has at least
+//! `difficulty` leading zero bits.
+
+use crate::ids::{Address, BlockHash, ChainId, MerkleRoot, TxId};
+use crate::merkle::merkle_root;
+use crate::transaction::Transaction;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::Write as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Everything a block's hash commits to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockHeader {
+    pub height: u64,
+    pub prev_hash: BlockHash,
+    pub timestamp: u64,
+    pub difficulty: u64,
+    pub miner: Address,
+    pub reward: u64,
+    pub tx_root: MerkleRoot,
+    pub nonce: u64,
+}
+
+/// A block as it travels in JSON: its header fields, the claimed hash and the
+/// transactions. The hash is a claim until [`Block::compute_hash`] confirms it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    /// Position in the chain; genesis is 0.
+    pub height: u64,
+    /// Hash of the block before; 64 zeros for genesis.
+    pub prev_hash: BlockHash,
+    /// Milliseconds since the Unix epoch, never below the previous block's.
+    pub timestamp: u64,
+    /// Leading zero bits the hash must have; the same in every block of a chain.
+    pub difficulty: u64,
+    /// Credited with `reward` after the block's transactions.
+    pub miner: Address,
+    /// 50 for every block after genesis; the initial supply in genesis.
+    pub reward: u64,
+    /// Merkle root of the transactions' txids.
+    pub tx_root: MerkleRoot,
+    /// Chosen by the miner to satisfy the proof of work.
+    pub nonce: u64,
+    /// The hash the sender claims; checked against the header.
+    pub hash: BlockHash,
+    /// Applied in order.
+    pub transactions: Vec<Transaction>,
+}
+
+impl BlockHeader {
+    /// The text whose SHA-256 is the block hash.
+    pub fn message(&self) -> String {
+        let mut s = self.message_without_nonce();
+        let _ = write!(s, "{}", self.nonce);
+        s
+    }
+
+    fn message_without_nonce(&self) -> String {
+        let mut s = String::with_capacity(320);
+        let _ = write!(
+            s,
+            "simplechain/block/v1:{}:{}:{}:{}:{}:{}:{}:",
+            self.height,
+            self.prev_hash,
+            self.timestamp,
+            self.difficulty,
+            self.miner,
+            self.reward,
+            self.tx_root
+        );
+        s
+    }
+
+    /// SHA-256 of the header message.
+    pub fn hash(&self) -> BlockHash {
+        BlockHash::from_bytes(crate::sha256(self.message().as_bytes()))
+    }
+
+    /// Finds the first nonce from `start` whose hash meets the difficulty, trying at most
+    /// `attempts` nonces. Returns the mined header and its hash, or `None` if none of the
+    /// tried nonces worked (call again with a later `start`).
+    pub fn mine(mut self, start: u64, attempts: u64) -> Option<(BlockHeader, BlockHash)> {
+        let mut prefix = Sha256::new();
+        prefix.update(self.message_without_nonce().as_bytes());
+        let mut digits = [0u8; 20];
+        for nonce in start..start.saturating_add(attempts) {
+            let mut h = prefix.clone();
+            h.update(decimal(nonce, &mut digits));
+            let hash = BlockHash::from_bytes(h.finalize().into());
+            if meets_difficulty(&hash, self.difficulty) {
+                self.nonce = nonce;
+                return Some((self, hash));
+            }
+        }
+        None
+    }
+}
+
+/// Writes `n` in decimal into `buf` and returns the digits.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+/// Whether `hash` has at least `difficulty` leading zero bits.
+pub fn meets_difficulty(hash: &BlockHash, difficulty: u64) -> bool {
+    leading_zero_bits(hash) >= difficulty
+}
+
+/// The number of leading zero bits of `hash` read as a big-endian number.
+pub fn leading_zero_bits(hash: &BlockHash) -> u64 {
+    let mut bits = 0u64;
+    for byte in hash.as_bytes() {
+        if *byte == 0 {
+            bits += 8;
+        } else {
+            return bits + u64::from(byte.leading_zeros());
+        }
+    }
+    bits
+}
+
+impl Block {
+    /// The header fields.
+    pub fn header(&self) -> BlockHeader {
+        BlockHeader {
+            height: self.height,
+            prev_hash: self.prev_hash,
+            timestamp: self.timestamp,
+            difficulty: self.difficulty,
+            miner: self.miner,
+            reward: self.reward,
+            tx_root: self.tx_root,
+            nonce: self.nonce,
+        }
+    }
+
+    /// Recomputes the hash from the header (never trust `self.hash` without this).
+    pub fn compute_hash(&self) -> BlockHash {
+        self.header().hash()
+    }
+
+    /// The txids of the transactions on `chain`, in block order.
+    pub fn txids(&self, chain: &ChainId) -> Vec<TxId> {
+        self.transactions.iter().map(|tx| tx.txid(chain)).collect()
+    }
+
+    /// Recomputes the Merkle root of the transactions.
+    pub fn compute_tx_root(&self, chain: &ChainId) -> MerkleRoot {
+        merkle_root(&self.txids(chain))
+    }
+
+    /// Assembles a block from a mined header.
+    pub fn from_mined(
+        header: BlockHeader,
+        hash: BlockHash,
+        transactions: Vec<Transaction>,
+    ) -> Self {
+        Block {
+            height: header.height,
+            prev_hash: header.prev_hash,
+            timestamp: header.timestamp,
+            difficulty: header.difficulty,
+            miner: header.miner,
+            reward: header.reward,
+            tx_root: header.tx_root,
+            nonce: header.nonce,
+            hash,
+            transactions,
+        }
+    }
+
+    /// Mines a genesis block: the initial `supply` to `owner`, at `difficulty`.
+    pub fn genesis(owner: Address, supply: u64, difficulty: u64, timestamp: u64) -> Block {
+        let header = BlockHeader {
+            height: 0,
+            prev_hash: BlockHash::ZERO,
+            timestamp,
+            difficulty,
+            miner: owner,
+            reward: supply,
+            tx_root: MerkleRoot::EMPTY,
+            nonce: 0,
+        };
+        let (header, hash) = mine_fully(header);
+        Block::from_mined(header, hash, Vec::new())
+    }
+
+    /// Mines the block after `prev` with these transactions (on `chain`).
+    pub fn next(
+        prev: &Block,
+        chain: &ChainId,
+        miner: Address,
+        timestamp: u64,
+        transactions: Vec<Transaction>,
+    ) -> Block {
+        let header = BlockHeader {
+            height: prev.height + 1,
+            prev_hash: prev.hash,
+            timestamp: timestamp.max(prev.timestamp),
+            difficulty: prev.difficulty,
+            miner,
+            reward: crate::BLOCK_REWARD,
+            tx_root: merkle_root(
+                &transactions
+                    .iter()
+                    .map(|t| t.txid(chain))
+                    .collect::<Vec<_>>(),
+            ),
+            nonce: 0,
+        };
+        let (header, hash) = mine_fully(header);
+        Block::from_mined(header, hash, transactions)
+    }
+}
+
+/// Mines until a nonce is found. At high difficulty this may take very long; the
+/// server mines in slices with [`BlockHeader::mine`] instead.
+fn mine_fully(header: BlockHeader) -> (BlockHeader, BlockHash) {
+    let mut start = 0u64;
+    loop {
+        if let Some(found) = header.mine(start, 1 << 20) {
+            return found;
+        }
+        start += 1 << 20;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_bits() {
+        let mut b = [0u8; 32];
+        assert_eq!(leading_zero_bits(&BlockHash::from_bytes(b)), 256);
+        b[1] = 0x10;
+        assert_eq!(leading_zero_bits(&BlockHash::from_bytes(b)), 11);
+        b[0] = 0x80;
+        assert_eq!(leading_zero_bits(&BlockHash::from_bytes(b)), 0);
+    }
+
+    #[test]
+    fn mined_genesis_meets_difficulty_and_hash_matches() {
+        let g = Block::genesis(Address::from_bytes([9; 32]), 1000, 8, 1);
+        assert_eq!(g.compute_hash(), g.hash);
+        assert!(meets_difficulty(&g.hash, 8));
+        assert!(
+            g.header()
+                .message()
+                .starts_with("simplechain/block/v1:0:0000")
+        );
+    }
+
+    #[test]
+    fn decimal_digits() {
+        let mut buf = [0u8; 20];
+        assert_eq!(decimal(0, &mut buf), b"0");
+        assert_eq!(decimal(u64::MAX, &mut buf), b"18446744073709551615");
+    }
+}

@@ -1,0 +1,252 @@
+//! Balances and nonces (PROTOCOL §5 rule 4), with every rule a transaction must meet
+//! except its signature, which [`crate::transaction`] checks.
+
+use crate::ids::Address;
+use crate::transaction::Transaction;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use core::fmt;
+use serde::{Deserialize, Serialize};
+
+/// One account's state. Accounts start at zero.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub balance: u64,
+    /// The number of transactions this account has sent: the next nonce it must use.
+    pub nonce: u64,
+}
+
+/// Why a transaction cannot apply to a ledger (signature aside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxRuleError {
+    /// `amount` is 0.
+    ZeroAmount,
+    /// `sender` == `receiver`.
+    SelfTransfer,
+    /// The nonce is not the sender's next one.
+    BadNonce { expected: u64, found: u64 },
+    /// The sender cannot cover the amount.
+    InsufficientFunds { balance: u64, amount: u64 },
+    /// The receiver's balance would pass u64::MAX.
+    BalanceOverflow,
+}
+
+impl fmt::Display for TxRuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TxRuleError::ZeroAmount => f.write_str("amount must be greater than 0"),
+            TxRuleError::SelfTransfer => f.write_str("sender and receiver are the same address"),
+            TxRuleError::BadNonce { expected, found } => {
+                write!(f, "nonce is {found}, the sender's next nonce is {expected}")
+            }
+            TxRuleError::InsufficientFunds { balance, amount } => {
+                write!(f, "amount {amount} exceeds the sender's balance {balance}")
+            }
+            TxRuleError::BalanceOverflow => f.write_str("the receiver's balance would overflow"),
+        }
+    }
+}
+
+impl core::error::Error for TxRuleError {}
+
+/// Every account that has been touched.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ledger {
+    accounts: BTreeMap<Address, Account>,
+}
+
+/// What [`Ledger::apply`] changed, so that it can be undone.
+#[derive(Debug, Clone, Default)]
+pub struct UndoLog {
+    saved: Vec<(Address, Option<Account>)>,
+}
+
+impl Ledger {
+    /// An empty ledger.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The account of `address` (zero if never touched).
+    pub fn account(&self, address: &Address) -> Account {
+        self.accounts.get(address).copied().unwrap_or_default()
+    }
+
+    /// All accounts with their state.
+    pub fn accounts(&self) -> impl Iterator<Item = (&Address, &Account)> {
+        self.accounts.iter()
+    }
+
+    /// The sum of all balances (u128: it cannot overflow).
+    pub fn total_balance(&self) -> u128 {
+        self.accounts.values().map(|a| u128::from(a.balance)).sum()
+    }
+
+    /// Whether `tx` would apply, without applying it.
+    pub fn check(&self, tx: &Transaction) -> Result<(), TxRuleError> {
+        if tx.amount == 0 {
+            return Err(TxRuleError::ZeroAmount);
+        }
+        if tx.sender == tx.receiver {
+            return Err(TxRuleError::SelfTransfer);
+        }
+        let sender = self.account(&tx.sender);
+        if tx.nonce != sender.nonce {
+            return Err(TxRuleError::BadNonce {
+                expected: sender.nonce,
+                found: tx.nonce,
+            });
+        }
+        if tx.amount > sender.balance {
+            return Err(TxRuleError::InsufficientFunds {
+                balance: sender.balance,
+                amount: tx.amount,
+            });
+        }
+        if self
+            .account(&tx.receiver)
+            .balance
+            .checked_add(tx.amount)
+            .is_none()
+        {
+            return Err(TxRuleError::BalanceOverflow);
+        }
+        Ok(())
+    }
+
+    /// Applies `tx` if every rule holds; on error nothing changes.
+    pub fn apply(&mut self, tx: &Transaction, undo: &mut UndoLog) -> Result<(), TxRuleError> {
+        self.check(tx)?;
+        self.save(tx.sender, undo);
+        self.save(tx.receiver, undo);
+        let sender = self.accounts.entry(tx.sender).or_default();
+        sender.balance -= tx.amount;
+        sender.nonce += 1;
+        // `check` proved this cannot overflow.
+        self.accounts.entry(tx.receiver).or_default().balance += tx.amount;
+        Ok(())
+    }
+
+    /// Credits `amount` (a block reward) to `address`.
+    pub fn credit(
+        &mut self,
+        address: Address,
+        amount: u64,
+        undo: &mut UndoLog,
+    ) -> Result<(), TxRuleError> {
+        let new = self
+            .account(&address)
+            .balance
+            .checked_add(amount)
+            .ok_or(TxRuleError::BalanceOverflow)?;
+        self.save(address, undo);
+        self.accounts.entry(address).or_default().balance = new;
+        Ok(())
+    }
+
+    fn save(&self, address: Address, undo: &mut UndoLog) {
+        undo.saved
+            .push((address, self.accounts.get(&address).copied()));
+    }
+
+    /// Reverts everything recorded in `undo`, newest first.
+    pub fn undo(&mut self, undo: UndoLog) {
+        for (address, old) in undo.saved.into_iter().rev() {
+            match old {
+                Some(account) => {
+                    self.accounts.insert(address, account);
+                }
+                None => {
+                    self.accounts.remove(&address);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::Signature;
+
+    fn tx(from: u8, to: u8, amount: u64, nonce: u64) -> Transaction {
+        Transaction {
+            sender: Address::from_bytes([from; 32]),
+            receiver: Address::from_bytes([to; 32]),
+            amount,
+            nonce,
+            signature: Signature::from_bytes([0; 64]),
+        }
+    }
+
+    fn funded() -> Ledger {
+        let mut l = Ledger::new();
+        l.credit(Address::from_bytes([1; 32]), 100, &mut UndoLog::default())
+            .unwrap();
+        l
+    }
+
+    #[test]
+    fn rules() {
+        let l = funded();
+        assert_eq!(l.check(&tx(1, 2, 0, 0)), Err(TxRuleError::ZeroAmount));
+        assert_eq!(l.check(&tx(1, 1, 5, 0)), Err(TxRuleError::SelfTransfer));
+        assert_eq!(
+            l.check(&tx(1, 2, 5, 1)),
+            Err(TxRuleError::BadNonce {
+                expected: 0,
+                found: 1
+            })
+        );
+        assert_eq!(
+            l.check(&tx(1, 2, 101, 0)),
+            Err(TxRuleError::InsufficientFunds {
+                balance: 100,
+                amount: 101
+            })
+        );
+        assert_eq!(l.check(&tx(1, 2, 100, 0)), Ok(()));
+    }
+
+    #[test]
+    fn overflow_is_refused() {
+        let mut l = funded();
+        l.credit(
+            Address::from_bytes([2; 32]),
+            u64::MAX,
+            &mut UndoLog::default(),
+        )
+        .unwrap();
+        assert_eq!(l.check(&tx(1, 2, 1, 0)), Err(TxRuleError::BalanceOverflow));
+        assert_eq!(
+            l.credit(Address::from_bytes([2; 32]), 1, &mut UndoLog::default()),
+            Err(TxRuleError::BalanceOverflow)
+        );
+    }
+
+    #[test]
+    fn apply_and_undo() {
+        let mut l = funded();
+        let before = l.clone();
+        let mut undo = UndoLog::default();
+        l.apply(&tx(1, 2, 30, 0), &mut undo).unwrap();
+        l.apply(&tx(2, 3, 10, 0), &mut undo).unwrap();
+        assert_eq!(
+            l.account(&Address::from_bytes([1; 32])),
+            Account {
+                balance: 70,
+                nonce: 1
+            }
+        );
+        assert_eq!(
+            l.account(&Address::from_bytes([2; 32])),
+            Account {
+                balance: 20,
+                nonce: 1
+            }
+        );
+        assert_eq!(l.total_balance(), 100);
+        l.undo(undo);
+        assert_eq!(l, before);
+    }
+}

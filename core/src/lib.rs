@@ -1,0 +1,49 @@
+//! The chain itself: everything SimpleBlockchain agrees on, with no I/O.
+//!
+//! - [`ids`]: one newtype per meaning of 32 or 64 bytes (addresses, signatures, hashes);
+//! - [`transaction`]: the signed transfer, its signing message and txid (PROTOCOL §3);
+//! - [`block`]: headers, block hashes, proof of work and mining (§4), [`merkle`] roots;
+//! - [`ledger`]: balances and nonces; [`validate`]: the consensus rules of §5;
+//! - [`fork`]: cumulative work and fork choice;
+//! - [`protocol`]: the request and response lines of §6 and §7, parsed and encoded.
+//!
+//! The crate is `no_std` with `alloc`; `std` (the default) only adds
+//! `std::error::Error`-compatible conveniences through `core::error::Error`.
+#![no_std]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod block;
+pub mod fork;
+pub mod hex;
+pub mod ids;
+pub mod ledger;
+pub mod merkle;
+pub mod number;
+pub mod protocol;
+pub mod transaction;
+pub mod validate;
+
+pub use block::{Block, BlockHeader};
+pub use ids::{Address, BlockHash, ChainId, MerkleRoot, Signature, TxId};
+pub use ledger::Ledger;
+pub use transaction::Transaction;
+
+/// The fixed reward of every block after genesis (PROTOCOL §5 rule 3).
+pub const BLOCK_REWARD: u64 = 50;
+/// The most transactions one block may carry (§5 rule 2).
+pub const MAX_BLOCK_TRANSACTIONS: usize = 4096;
+/// How far below the tip a `SYNC_BLOCKCHAIN` chain may fork (§5 rule 6).
+pub const MAX_REORG_DEPTH: u64 = 100;
+/// How far in the future (server clock) a block's timestamp may be, in ms (§5 rule 6).
+pub const MAX_FUTURE_DRIFT_MS: u64 = 2 * 60 * 60 * 1000;
+/// The protocol version reported by `GET_INFO`.
+pub const PROTOCOL_VERSION: u64 = 1;
+
+/// SHA-256 of `data`.
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(data).into()
+}
