@@ -357,83 +357,86 @@ def verify_chain(chain: Any, now_ms: int | None = None) -> ChainState:
 
     genesis = blocks[0]
     state = ChainState(chain_id=genesis.hash, difficulty=genesis.difficulty, blocks=blocks)
+    for index, block in enumerate(blocks):
+        _apply_block(state, index, block, genesis.reward, now_ms)
+    return state
+
+
+def _apply_block(state: ChainState, index: int, block: Block, genesis_reward: int, now_ms: int | None) -> None:
+    """Check block ``index`` against ``state`` (the chain before it) and apply it."""
 
     def fail(reason: str) -> None:
         raise ChainInvalid(index, reason)
 
-    for index, block in enumerate(blocks):
-        # Rule 1: the genesis block. Rule 3: every later block.
-        if index == 0:
-            if block.height != 0:
-                fail(f"genesis height is {block.height}")
-            if block.prev_hash != ZERO_HASH:
-                fail("genesis prev_hash is not 64 zeros")
-            if block.transactions:
-                fail("genesis has transactions")
-            if block.difficulty > MAX_DIFFICULTY:
-                fail(f"difficulty {block.difficulty} is above {MAX_DIFFICULTY}")
-        else:
-            previous = blocks[index - 1]
-            if block.height != index:
-                fail(f"height is {block.height}, expected {index}")
-            if block.prev_hash != previous.hash:
-                fail("prev_hash is not the previous block's hash")
-            if block.difficulty != state.difficulty:
-                fail(f"difficulty {block.difficulty} differs from the genesis difficulty {state.difficulty}")
-            if block.reward != BLOCK_REWARD:
-                fail(f"reward is {block.reward}, expected {BLOCK_REWARD}")
-            if block.timestamp < previous.timestamp:
-                fail("timestamp is before the previous block's")
-        if now_ms is not None and block.timestamp > now_ms + MAX_FUTURE_MS:
-            fail("timestamp is more than 2 hours in the future")
+    # Rule 1: the genesis block. Rule 3: every later block.
+    if index == 0:
+        if block.height != 0:
+            fail(f"genesis height is {block.height}")
+        if block.prev_hash != ZERO_HASH:
+            fail("genesis prev_hash is not 64 zeros")
+        if block.transactions:
+            fail("genesis has transactions")
+        if block.difficulty > MAX_DIFFICULTY:
+            fail(f"difficulty {block.difficulty} is above {MAX_DIFFICULTY}")
+    else:
+        previous = state.blocks[index - 1]
+        if block.height != index:
+            fail(f"height is {block.height}, expected {index}")
+        if block.prev_hash != previous.hash:
+            fail("prev_hash is not the previous block's hash")
+        if block.difficulty != state.difficulty:
+            fail(f"difficulty {block.difficulty} differs from the genesis difficulty {state.difficulty}")
+        if block.reward != BLOCK_REWARD:
+            fail(f"reward is {block.reward}, expected {BLOCK_REWARD}")
+        if block.timestamp < previous.timestamp:
+            fail("timestamp is before the previous block's")
+    if now_ms is not None and block.timestamp > now_ms + MAX_FUTURE_MS:
+        fail("timestamp is more than 2 hours in the future")
 
-        # Rule 2: every block.
-        if block.computed_hash() != block.hash:
-            fail("hash does not match the header")
-        if not meets_difficulty(block.hash, state.difficulty):
-            fail(f"hash has fewer than {state.difficulty} leading zero bits")
-        if len(block.transactions) > MAX_BLOCK_TRANSACTIONS:
-            fail(f"{len(block.transactions)} transactions (at most {MAX_BLOCK_TRANSACTIONS})")
-        txids = [tx.txid(state.chain_id) for tx in block.transactions]
-        if merkle_root(txids) != block.tx_root:
-            fail("tx_root does not match the transactions")
+    # Rule 2: every block.
+    if block.computed_hash() != block.hash:
+        fail("hash does not match the header")
+    if not meets_difficulty(block.hash, state.difficulty):
+        fail(f"hash has fewer than {state.difficulty} leading zero bits")
+    if len(block.transactions) > MAX_BLOCK_TRANSACTIONS:
+        fail(f"{len(block.transactions)} transactions (at most {MAX_BLOCK_TRANSACTIONS})")
+    txids = [tx.txid(state.chain_id) for tx in block.transactions]
+    if merkle_root(txids) != block.tx_root:
+        fail("tx_root does not match the transactions")
 
-        # Rule 4: transactions in order, then the miner's reward.
-        for position, (tx, tx_id) in enumerate(zip(block.transactions, txids)):
-            where = f"transaction {position} ({tx_id})"
-            if tx.amount == 0:
-                fail(f"{where}: amount is 0")
-            if tx.sender == tx.receiver:
-                fail(f"{where}: sender is the receiver")
-            expected_nonce = state.nonces.get(tx.sender, 0)
-            if tx.nonce != expected_nonce:
-                fail(f"{where}: nonce {tx.nonce}, expected {expected_nonce}")
-            sender_balance = state.balances.get(tx.sender, 0)
-            if tx.amount > sender_balance:
-                fail(f"{where}: amount {tx.amount} exceeds the balance {sender_balance}")
-            receiver_balance = state.balances.get(tx.receiver, 0)
-            if receiver_balance + tx.amount > U64_MAX:
-                fail(f"{where}: the receiver's balance would overflow u64")
-            if not tx.signature_valid(state.chain_id):
-                fail(f"{where}: bad signature")
-            state.balances[tx.sender] = sender_balance - tx.amount
-            state.balances[tx.receiver] = receiver_balance + tx.amount
-            state.nonces[tx.sender] = expected_nonce + 1
-            if tx_id in state.tx_heights:
-                fail(f"{where}: already in block {state.tx_heights[tx_id]}")  # unreachable: nonces
-            state.tx_heights[tx_id] = index
-        miner_balance = state.balances.get(block.miner, 0) + block.reward
-        if miner_balance > U64_MAX:
-            fail("the miner's balance would overflow u64")
-        state.balances[block.miner] = miner_balance
+    # Rule 4: transactions in order (cheap checks first, the signature last), then the reward.
+    balances, nonces = state.balances, state.nonces
+    for position, (tx, tx_id) in enumerate(zip(block.transactions, txids)):
+        where = f"transaction {position} ({tx_id})"
+        if tx.amount == 0:
+            fail(f"{where}: amount is 0")
+        if tx.sender == tx.receiver:
+            fail(f"{where}: sender is the receiver")
+        expected_nonce = nonces.get(tx.sender, 0)
+        if tx.nonce != expected_nonce:
+            fail(f"{where}: nonce {tx.nonce}, expected {expected_nonce}")
+        sender_balance = balances.get(tx.sender, 0)
+        if tx.amount > sender_balance:
+            fail(f"{where}: amount {tx.amount} exceeds the balance {sender_balance}")
+        receiver_balance = balances.get(tx.receiver, 0)
+        if receiver_balance + tx.amount > U64_MAX:
+            fail(f"{where}: the receiver's balance would overflow u64")
+        if not tx.signature_valid(state.chain_id):
+            fail(f"{where}: bad signature")
+        balances[tx.sender] = sender_balance - tx.amount
+        balances[tx.receiver] = receiver_balance + tx.amount
+        nonces[tx.sender] = expected_nonce + 1
+        state.tx_heights[tx_id] = index  # unique: (sender, nonce) never repeats
+    miner_balance = balances.get(block.miner, 0) + block.reward
+    if miner_balance > U64_MAX:
+        fail("the miner's balance would overflow u64")
+    balances[block.miner] = miner_balance
 
-        # Rule 5: supply.
-        state.supply = genesis.reward + BLOCK_REWARD * index
-        if sum(state.balances.values()) != state.supply:
-            fail("the balances do not add up to the supply")
-        state.work += 2**block.difficulty
-
-    return state
+    # Rule 5: the supply, recounted from the balances.
+    state.supply = genesis_reward + BLOCK_REWARD * index
+    if sum(balances.values()) != state.supply:
+        fail("the balances do not add up to the supply")
+    state.work += 2**block.difficulty
 
 
 # --------------------------------------------------------------------------
