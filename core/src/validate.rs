@@ -347,13 +347,13 @@ fn check_header(block: &Block, difficulty: u64, opts: &ValidateOptions) -> Resul
             difficulty,
         });
     }
-    if let Some(now) = opts.now_ms {
-        if block.timestamp > now.saturating_add(MAX_FUTURE_DRIFT_MS) {
-            return Err(Rule::TimestampInFuture {
-                found: block.timestamp,
-                now,
-            });
-        }
+    if let Some(now) = opts.now_ms
+        && block.timestamp > now.saturating_add(MAX_FUTURE_DRIFT_MS)
+    {
+        return Err(Rule::TimestampInFuture {
+            found: block.timestamp,
+            now,
+        });
     }
     Ok(())
 }

@@ -1,1 +1,5 @@
-fn main() {}
+//! `simplechain`: every command lives in the library's `cli` module.
+
+fn main() -> std::process::ExitCode {
+    simplechain::cli::main()
+}

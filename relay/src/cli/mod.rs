@@ -1,0 +1,163 @@
+//! The command line: `simplechain <command>`. Each command is a thin layer over the
+//! [`crate::client::Client`] or the [`crate::server`]; errors are printed as one
+//! sentence and give a non-zero exit code.
+
+mod account_cmds;
+mod chain_cmds;
+mod serve_cmds;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// SimpleBlockchain: a small, real blockchain to learn from and play with.
+#[derive(Debug, Parser)]
+#[command(name = "simplechain", version, about)]
+pub struct Cli {
+    /// The server to talk to (host:port).
+    #[arg(
+        long,
+        global = true,
+        env = "SIMPLECHAIN_SERVER",
+        default_value = "127.0.0.1:7700"
+    )]
+    server: String,
+    /// Your secret key file [default: ~/.simplechain/key].
+    #[arg(long, global = true, env = "SIMPLECHAIN_KEY")]
+    key: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the central server.
+    Server(serve_cmds::ServerArgs),
+    /// Run the WebSocket relay that serves the browser wallet (bridging to --server).
+    Relay(serve_cmds::RelayArgs),
+    /// Run the server and the relay together (faucet on): the whole system.
+    Up(serve_cmds::UpArgs),
+    /// Create a new secret key file (mode 0600) and print its address.
+    Keygen,
+    /// Print the address of your key.
+    Address,
+    /// Show the chain: id, height, tip, difficulty, mempool.
+    Info,
+    /// Show the balance of an address (yours by default).
+    Balance { address: Option<String> },
+    /// Sign a payment locally and submit it.
+    Send(account_cmds::SendArgs),
+    /// Ask the server's faucet for test coins (to your address by default).
+    Faucet(account_cmds::FaucetArgs),
+    /// Show a transaction.
+    Tx { txid: String },
+    /// Show the transactions of an address (yours by default), newest first.
+    History(account_cmds::HistoryArgs),
+    /// List blocks.
+    Blocks(chain_cmds::BlocksArgs),
+    /// Download the whole chain (GET_BLOCKCHAIN).
+    Chain {
+        /// Write it to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Ask the server to re-check its whole chain.
+    Validate,
+    /// Offer a chain (JSON file) to the server (SYNC_BLOCKCHAIN).
+    Sync { file: PathBuf },
+    /// Print each new block as it arrives.
+    Watch,
+    /// Send one raw protocol line and print the response.
+    Raw { line: String },
+}
+
+/// Options every client command shares.
+#[derive(Debug)]
+struct Ctx {
+    server: String,
+    key: PathBuf,
+    json: bool,
+}
+
+/// The default key file: `~/.simplechain/key`.
+fn default_key() -> PathBuf {
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    home.join(".simplechain").join("key")
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(matches!(
+        cli.command,
+        Command::Server(_) | Command::Relay(_) | Command::Up(_)
+    ));
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let ctx = Ctx {
+        server: cli.server,
+        key: cli.key.unwrap_or_else(default_key),
+        json: cli.json,
+    };
+    match runtime.block_on(run(cli.command, ctx)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(server: bool) {
+    let default = if server { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn run(command: Command, ctx: Ctx) -> anyhow::Result<ExitCode> {
+    use Command as C;
+    match command {
+        C::Server(args) => serve_cmds::server(args).await,
+        C::Relay(args) => serve_cmds::relay(args, ctx.server).await,
+        C::Up(args) => serve_cmds::up(args).await,
+        C::Keygen => account_cmds::keygen(&ctx),
+        C::Address => account_cmds::address(&ctx),
+        C::Info => chain_cmds::info(&ctx).await,
+        C::Balance { address } => account_cmds::balance(&ctx, address.as_deref()).await,
+        C::Send(args) => account_cmds::send(&ctx, args).await,
+        C::Faucet(args) => account_cmds::faucet(&ctx, args).await,
+        C::Tx { txid } => chain_cmds::tx(&ctx, &txid).await,
+        C::History(args) => account_cmds::history(&ctx, args).await,
+        C::Blocks(args) => chain_cmds::blocks(&ctx, args).await,
+        C::Chain { out } => chain_cmds::chain(&ctx, out).await,
+        C::Validate => chain_cmds::validate(&ctx).await,
+        C::Sync { file } => chain_cmds::sync(&ctx, &file).await,
+        C::Watch => chain_cmds::watch(&ctx).await,
+        C::Raw { line } => chain_cmds::raw(&ctx, &line).await,
+    }
+}
+
+/// Prints `value` as JSON.
+fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// Parses an address typed by a person, saying which argument was wrong.
+fn parse_address(what: &str, text: &str) -> anyhow::Result<simplechain_core::Address> {
+    text.trim()
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{what} `{text}` is not an address (64 hex characters): {e}"))
+}

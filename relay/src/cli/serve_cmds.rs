@@ -1,0 +1,209 @@
+//! `server`, `relay` and `up`: the long-running commands.
+
+use crate::server::{FaucetConfig, Limits, NewChain, Server, ServerConfig};
+use anyhow::Context;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, clap::Args)]
+pub struct ServerArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:7700")]
+    listen: String,
+    #[command(flatten)]
+    chain: ChainArgs,
+}
+
+/// Everything about the chain and the server's limits, shared by `server` and `up`.
+#[derive(Debug, clap::Args)]
+pub struct ChainArgs {
+    /// Where the chain and the treasury key are kept.
+    #[arg(long, default_value = "./simplechain-data")]
+    data_dir: PathBuf,
+    /// New chain only: leading zero bits of every block hash [default: 16].
+    #[arg(long)]
+    difficulty: Option<u64>,
+    /// New chain only: who gets the initial supply [default: the treasury key].
+    #[arg(long)]
+    genesis_address: Option<String>,
+    /// New chain only: the initial supply [default: 1000000000].
+    #[arg(long)]
+    supply: Option<u64>,
+    /// New chain only: who gets block rewards [default: the treasury key].
+    #[arg(long)]
+    miner_address: Option<String>,
+    /// Enable FAUCET (pays from the treasury key).
+    #[arg(long)]
+    faucet: bool,
+    /// Coins per faucet request.
+    #[arg(long, default_value_t = 1000)]
+    faucet_amount: u64,
+    /// Seconds between two faucet payments to one address (0 = none).
+    #[arg(long, default_value_t = 60)]
+    faucet_cooldown_secs: u64,
+    /// Longest request line, in bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    max_line_bytes: usize,
+    /// Longest SYNC_BLOCKCHAIN line, in bytes.
+    #[arg(long, default_value_t = 64 << 20)]
+    max_sync_bytes: usize,
+    /// Most connections at once; more get ERROR:busy.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Close connections that send nothing for this long.
+    #[arg(long, default_value_t = 300)]
+    idle_timeout_secs: u64,
+    /// Most pending transactions before ERROR:mempool_full.
+    #[arg(long, default_value_t = 200_000)]
+    mempool_capacity: usize,
+}
+
+impl ChainArgs {
+    fn config(&self, force_faucet: bool) -> anyhow::Result<ServerConfig> {
+        let address = |flag: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|t| super::parse_address(flag, t))
+                .transpose()
+        };
+        Ok(ServerConfig {
+            data_dir: self.data_dir.clone(),
+            new_chain: NewChain {
+                difficulty: self.difficulty,
+                genesis_address: address("--genesis-address", &self.genesis_address)?,
+                supply: self.supply,
+                miner_address: address("--miner-address", &self.miner_address)?,
+            },
+            faucet: (self.faucet || force_faucet).then(|| FaucetConfig {
+                amount: self.faucet_amount,
+                cooldown: Duration::from_secs(self.faucet_cooldown_secs),
+            }),
+            limits: Limits {
+                max_line_bytes: self.max_line_bytes,
+                max_sync_bytes: self.max_sync_bytes,
+                max_connections: self.max_connections,
+                idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+                mempool_capacity: self.mempool_capacity,
+                ..Limits::default()
+            },
+        })
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RelayArgs {
+    /// Address of the relay's HTTP and WebSocket port.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    #[command(flatten)]
+    web: WebArgs,
+}
+
+/// The relay's web options, shared by `relay` and `up`.
+#[derive(Debug, clap::Args)]
+pub struct WebArgs {
+    /// The built wallet to serve.
+    #[arg(long, default_value = "dist")]
+    web_root: PathBuf,
+    /// Another origin allowed to open the WebSocket (repeatable).
+    #[arg(long)]
+    allowed_origin: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UpArgs {
+    /// Address of the wallet (HTTP and WebSocket).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Address of the central TCP server.
+    #[arg(long, default_value = "127.0.0.1:7700")]
+    server_listen: String,
+    #[command(flatten)]
+    web: WebArgs,
+    #[command(flatten)]
+    chain: ChainArgs,
+}
+
+/// Cancelled on Ctrl-C or SIGTERM.
+fn shutdown_on_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let t = token.clone();
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("installing a SIGTERM handler");
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+        t.cancel();
+    });
+    token
+}
+
+async fn bind(address: &str, what: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen on {address} for the {what}"))
+}
+
+pub async fn server(args: ServerArgs) -> anyhow::Result<ExitCode> {
+    let config = args.chain.config(false)?;
+    let server = tokio::task::spawn_blocking(move || Server::open(config)).await??;
+    let listener = bind(&args.listen, "server").await?;
+    println!("Server: {}", listener.local_addr()?);
+    server.run(listener, shutdown_on_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The relay bridges to the global `--server`.
+pub async fn relay(args: RelayArgs, upstream: String) -> anyhow::Result<ExitCode> {
+    let listener = bind(&args.listen, "relay").await?;
+    let config = relay_config(&args.web, upstream);
+    println!("Wallet: http://{}/", listener.local_addr()?);
+    crate::ws::run(listener, config, shutdown_on_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn relay_config(web: &WebArgs, upstream: String) -> crate::ws::RelayConfig {
+    crate::ws::RelayConfig {
+        server: upstream,
+        web_root: web.web_root.clone(),
+        allowed_origins: web.allowed_origin.clone(),
+        ..crate::ws::RelayConfig::default()
+    }
+}
+
+pub async fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
+    let config = args.chain.config(true)?;
+    if !args.web.web_root.join("index.html").exists() {
+        tracing::warn!(
+            web_root = %args.web.web_root.display(),
+            "the wallet is not built here; run `make run` (or scripts/build-wallet.sh) to build it"
+        );
+    }
+    let server = tokio::task::spawn_blocking(move || Server::open(config)).await??;
+    let server_listener = bind(&args.server_listen, "server").await?;
+    let relay_listener = bind(&args.listen, "wallet").await?;
+    let server_address = server_listener.local_addr()?;
+    println!("Server: {server_address}");
+    println!("Wallet: http://{}/", relay_listener.local_addr()?);
+    println!("CLI:    simplechain --server {server_address} info");
+    let shutdown = shutdown_on_signal();
+    let relay = relay_config(&args.web, server_address.to_string());
+    let (served, relayed) = tokio::join!(
+        server.run(server_listener, shutdown.clone()),
+        crate::ws::run(relay_listener, relay, shutdown.clone()),
+    );
+    served?;
+    relayed?;
+    Ok(ExitCode::SUCCESS)
+}

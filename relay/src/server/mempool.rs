@@ -1,0 +1,283 @@
+//! Transactions accepted but not yet in a block, in admission order, with the ledger
+//! they produce on top of the chain ("pending state"). Admission checks a transaction
+//! against pending state, so a double spend or a nonce gap is refused at the door.
+
+use simplechain_core::ledger::{Ledger, TxRuleError, UndoLog};
+use simplechain_core::protocol::{ErrorCode, ProtocolError};
+use simplechain_core::{Address, Transaction, TxId};
+use std::collections::{HashMap, VecDeque};
+
+/// One pending transaction.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Its key in the storage's mempool table (admission order).
+    pub seq: u64,
+    pub txid: TxId,
+    pub tx: Transaction,
+}
+
+/// The mempool.
+#[derive(Debug, Clone)]
+pub struct Mempool {
+    entries: VecDeque<Entry>,
+    by_txid: HashMap<TxId, u64>,
+    /// The chain's ledger with every entry applied.
+    pending: Ledger,
+    /// Sum of pending outgoing amounts per sender: a new transaction must be covered
+    /// by the confirmed balance minus these (PROTOCOL §6), so incoming coins are
+    /// spendable only once confirmed.
+    outgoing: HashMap<Address, u64>,
+    next_seq: u64,
+    capacity: usize,
+}
+
+/// Maps a ledger rule to the protocol's error code.
+pub fn rule_error(error: TxRuleError) -> ProtocolError {
+    let code = match error {
+        TxRuleError::ZeroAmount | TxRuleError::BalanceOverflow => ErrorCode::InvalidAmount,
+        TxRuleError::SelfTransfer => ErrorCode::BadRequest,
+        TxRuleError::BadNonce { .. } => ErrorCode::BadNonce,
+        TxRuleError::InsufficientFunds { .. } => ErrorCode::InsufficientFunds,
+    };
+    let pending = match error {
+        TxRuleError::BadNonce { .. } | TxRuleError::InsufficientFunds { .. } => {
+            " (counting pending transactions)"
+        }
+        _ => "",
+    };
+    ProtocolError::new(code, format!("{error}{pending}"))
+}
+
+impl Mempool {
+    /// An empty mempool on top of `confirmed`, holding at most `capacity` entries.
+    pub fn new(confirmed: &Ledger, capacity: usize) -> Self {
+        Mempool {
+            entries: VecDeque::new(),
+            by_txid: HashMap::new(),
+            pending: confirmed.clone(),
+            outgoing: HashMap::new(),
+            next_seq: 0,
+            capacity,
+        }
+    }
+
+    /// The number of pending transactions.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there is nothing pending.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The pending ledger.
+    pub fn pending(&self) -> &Ledger {
+        &self.pending
+    }
+
+    /// Whether `txid` is pending.
+    pub fn contains(&self, txid: &TxId) -> bool {
+        self.by_txid.contains_key(txid)
+    }
+
+    /// Pending entries, oldest first.
+    pub fn entries(&self) -> impl DoubleEndedIterator<Item = &Entry> + ExactSizeIterator {
+        self.entries.iter()
+    }
+
+    /// Entries that send from or to `address`, newest first.
+    pub fn involving<'a>(&'a self, address: &'a Address) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.entries
+            .iter()
+            .rev()
+            .filter(move |e| e.tx.sender == *address || e.tx.receiver == *address)
+    }
+
+    /// What `address` may still send: confirmed balance minus pending outgoing.
+    pub fn spendable(&self, address: &Address, confirmed: &Ledger) -> u64 {
+        let out = self.outgoing.get(address).copied().unwrap_or(0);
+        confirmed.account(address).balance.saturating_sub(out)
+    }
+
+    /// Checks `tx` (signature already verified) against pending state and adds it.
+    /// Returns its entry. On error nothing changes.
+    pub fn admit(
+        &mut self,
+        tx: Transaction,
+        txid: TxId,
+        confirmed: &Ledger,
+    ) -> Result<&Entry, ProtocolError> {
+        if self.by_txid.contains_key(&txid) {
+            return Err(ProtocolError::new(
+                ErrorCode::Duplicate,
+                "the transaction is already pending",
+            ));
+        }
+        if self.entries.len() >= self.capacity {
+            return Err(ProtocolError::new(
+                ErrorCode::MempoolFull,
+                format!(
+                    "the mempool holds {} transactions; retry after the next block",
+                    self.capacity
+                ),
+            ));
+        }
+        self.pending.check(&tx).map_err(rule_error)?;
+        let spendable = self.spendable(&tx.sender, confirmed);
+        if tx.amount > spendable {
+            return Err(ProtocolError::new(
+                ErrorCode::InsufficientFunds,
+                format!(
+                    "amount {} exceeds the {spendable} the sender can spend (confirmed balance minus pending payments)",
+                    tx.amount
+                ),
+            ));
+        }
+        self.pending
+            .apply(&tx, &mut UndoLog::default())
+            .map_err(rule_error)?;
+        *self.outgoing.entry(tx.sender).or_default() += tx.amount;
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.by_txid.insert(txid, seq);
+        self.entries.push_back(Entry { seq, txid, tx });
+        Ok(self.entries.back().expect("just pushed"))
+    }
+
+    /// Restores an entry read back from storage, keeping its sequence number (stored
+    /// sequence numbers increase, so admission hands out exactly `seq`).
+    pub fn restore(
+        &mut self,
+        seq: u64,
+        tx: Transaction,
+        txid: TxId,
+        confirmed: &Ledger,
+    ) -> Result<(), ProtocolError> {
+        self.next_seq = self.next_seq.max(seq);
+        self.admit(tx, txid, confirmed).map(|_| ())
+    }
+
+    /// Removes the entries with sequence number >= `seq` (a batch whose write failed).
+    pub fn truncate_from(&mut self, seq: u64, confirmed: &Ledger) {
+        self.entries.retain(|e| e.seq < seq);
+        self.rebuild(confirmed);
+    }
+
+    /// Re-admits every entry on top of a new chain ledger, dropping those that no
+    /// longer apply (mined, or made invalid by a reorg). Returns the dropped entries.
+    pub fn rebuild(&mut self, confirmed: &Ledger) -> Vec<Entry> {
+        let entries = std::mem::take(&mut self.entries);
+        let next_seq = self.next_seq;
+        self.pending = confirmed.clone();
+        self.outgoing.clear();
+        self.by_txid.clear();
+        let mut dropped = Vec::new();
+        for entry in entries {
+            self.next_seq = entry.seq;
+            if self.admit(entry.tx, entry.txid, confirmed).is_err() {
+                dropped.push(entry);
+            }
+        }
+        self.next_seq = next_seq;
+        dropped
+    }
+
+    /// Continues the sequence numbers of `older` (a mempool being replaced by this one).
+    pub fn continue_after(&mut self, older: &Mempool) {
+        self.next_seq = self.next_seq.max(older.next_seq);
+    }
+
+    /// Removes the entries with these txids (now in a block) and rebuilds.
+    pub fn remove_mined(&mut self, mined: &[TxId], confirmed: &Ledger) -> Vec<Entry> {
+        let mined: std::collections::HashSet<&TxId> = mined.iter().collect();
+        let mut removed = Vec::new();
+        self.entries.retain(|e| {
+            if mined.contains(&e.txid) {
+                removed.push(e.clone());
+                false
+            } else {
+                true
+            }
+        });
+        let dropped = self.rebuild(confirmed);
+        removed.extend(dropped);
+        removed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::SigningKey;
+    use simplechain_core::ChainId;
+    use simplechain_core::transaction::address_of;
+
+    fn setup() -> (SigningKey, Ledger, ChainId) {
+        let key = SigningKey::from_bytes(&[1; 32]);
+        let mut ledger = Ledger::new();
+        ledger
+            .credit(address_of(&key), 100, &mut UndoLog::default())
+            .unwrap();
+        (key, ledger, ChainId::from_bytes([3; 32]))
+    }
+
+    #[test]
+    fn pending_state_refuses_double_spend_and_gaps() {
+        let (key, ledger, chain) = setup();
+        let to = Address::from_bytes([9; 32]);
+        let mut pool = Mempool::new(&ledger, 10);
+        let t0 = Transaction::sign(&key, &chain, to, 60, 0);
+        pool.admit(t0, t0.txid(&chain), &ledger).unwrap();
+        assert_eq!(
+            pool.admit(t0, t0.txid(&chain), &ledger).unwrap_err().code,
+            ErrorCode::Duplicate
+        );
+        let gap = Transaction::sign(&key, &chain, to, 1, 2);
+        assert_eq!(
+            pool.admit(gap, gap.txid(&chain), &ledger).unwrap_err().code,
+            ErrorCode::BadNonce
+        );
+        let over = Transaction::sign(&key, &chain, to, 41, 1);
+        assert_eq!(
+            pool.admit(over, over.txid(&chain), &ledger)
+                .unwrap_err()
+                .code,
+            ErrorCode::InsufficientFunds
+        );
+        let ok = Transaction::sign(&key, &chain, to, 40, 1);
+        pool.admit(ok, ok.txid(&chain), &ledger).unwrap();
+        assert_eq!(pool.pending().account(&to).balance, 100);
+        assert_eq!(pool.len(), 2);
+        // Coins received but not confirmed are not spendable yet.
+        let to_key = SigningKey::from_bytes(&[9; 32]);
+        let onward = Transaction::sign(&to_key, &chain, address_of(&key), 1, 0);
+        let mut pool2 = Mempool::new(&ledger, 10);
+        let fund = Transaction::sign(&key, &chain, address_of(&to_key), 10, 0);
+        pool2.admit(fund, fund.txid(&chain), &ledger).unwrap();
+        assert_eq!(
+            pool2
+                .admit(onward, onward.txid(&chain), &ledger)
+                .unwrap_err()
+                .code,
+            ErrorCode::InsufficientFunds
+        );
+    }
+
+    #[test]
+    fn capacity_and_truncate() {
+        let (key, ledger, chain) = setup();
+        let to = Address::from_bytes([9; 32]);
+        let mut pool = Mempool::new(&ledger, 1);
+        let t0 = Transaction::sign(&key, &chain, to, 1, 0);
+        let seq = pool.admit(t0, t0.txid(&chain), &ledger).unwrap().seq;
+        let t1 = Transaction::sign(&key, &chain, to, 1, 1);
+        assert_eq!(
+            pool.admit(t1, t1.txid(&chain), &ledger).unwrap_err().code,
+            ErrorCode::MempoolFull
+        );
+        pool.truncate_from(seq, &ledger);
+        assert!(pool.is_empty());
+        assert_eq!(pool.pending(), &ledger);
+    }
+}

@@ -1,0 +1,254 @@
+//! The chain and the mempool on disk, in redb (an embedded ACID database).
+//!
+//! Tables:
+//!
+//! ```text
+//! blocks   u64 height -> block JSON
+//! mempool  u64 seq    -> transaction JSON      (seq = admission order)
+//! meta     str        -> bytes                 (settings fixed at creation)
+//! ```
+//!
+//! Every write is one redb transaction with immediate durability (fsync before
+//! `commit` returns), so a block and the removal of its transactions from the mempool
+//! land together or not at all, and a batch of admitted transactions is durable before
+//! any of them is acknowledged.
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use simplechain_core::{Block, Transaction};
+use std::path::{Path, PathBuf};
+
+const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
+const MEMPOOL: TableDefinition<u64, &[u8]> = TableDefinition::new("mempool");
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// The `meta` key holding the miner address chosen when the chain was created.
+pub const META_MINER: &str = "miner_address";
+
+/// The file inside the data dir.
+pub const DB_FILE: &str = "chain.redb";
+
+/// A storage failure, with what was being done.
+#[derive(Debug)]
+pub struct StorageError {
+    pub doing: &'static str,
+    pub source: String,
+}
+
+impl std::fmt::Display for StorageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "storage error while {}: {}", self.doing, self.source)
+    }
+}
+
+impl std::error::Error for StorageError {}
+
+trait Context<T> {
+    fn doing(self, what: &'static str) -> Result<T, StorageError>;
+}
+
+impl<T, E: std::fmt::Display> Context<T> for Result<T, E> {
+    fn doing(self, what: &'static str) -> Result<T, StorageError> {
+        self.map_err(|e| StorageError {
+            doing: what,
+            source: e.to_string(),
+        })
+    }
+}
+
+/// What is on disk when the server starts.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub blocks: Vec<Block>,
+    /// Mempool transactions in admission order, with their sequence numbers.
+    pub mempool: Vec<(u64, Transaction)>,
+}
+
+/// The database.
+#[derive(Debug)]
+pub struct Storage {
+    db: Database,
+    path: PathBuf,
+}
+
+impl Storage {
+    /// Opens (or creates) the database in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Storage, StorageError> {
+        std::fs::create_dir_all(data_dir).doing("creating the data directory")?;
+        let path = data_dir.join(DB_FILE);
+        let db = Database::create(&path).doing("opening the database")?;
+        let txn = db.begin_write().doing("starting a write")?;
+        {
+            txn.open_table(BLOCKS).doing("creating the blocks table")?;
+            txn.open_table(MEMPOOL)
+                .doing("creating the mempool table")?;
+            txn.open_table(META).doing("creating the meta table")?;
+        }
+        txn.commit().doing("committing the tables")?;
+        Ok(Storage { db, path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads every block and mempool transaction.
+    pub fn load(&self) -> Result<Loaded, StorageError> {
+        let txn = self.db.begin_read().doing("starting a read")?;
+        let blocks = txn.open_table(BLOCKS).doing("opening blocks")?;
+        let mut loaded = Loaded::default();
+        for (i, entry) in blocks.iter().doing("reading blocks")?.enumerate() {
+            let (height, bytes) = entry.doing("reading a block")?;
+            if height.value() != i as u64 {
+                return Err(StorageError {
+                    doing: "reading blocks",
+                    source: format!("block {} is missing", i),
+                });
+            }
+            let block: Block =
+                serde_json::from_slice(bytes.value()).doing("decoding a stored block")?;
+            loaded.blocks.push(block);
+        }
+        let mempool = txn.open_table(MEMPOOL).doing("opening mempool")?;
+        for entry in mempool.iter().doing("reading the mempool")? {
+            let (seq, bytes) = entry.doing("reading a mempool transaction")?;
+            let tx: Transaction =
+                serde_json::from_slice(bytes.value()).doing("decoding a mempool transaction")?;
+            loaded.mempool.push((seq.value(), tx));
+        }
+        Ok(loaded)
+    }
+
+    /// A setting stored at creation.
+    pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        let txn = self.db.begin_read().doing("starting a read")?;
+        let table = txn.open_table(META).doing("opening meta")?;
+        let value = table.get(key).doing("reading meta")?;
+        Ok(value.map(|v| v.value().to_vec()))
+    }
+
+    /// Writes the genesis block and the settings of a new chain, in one transaction.
+    pub fn initialize(&self, genesis: &Block, meta: &[(&str, &[u8])]) -> Result<(), StorageError> {
+        let txn = self.db.begin_write().doing("starting a write")?;
+        {
+            let mut blocks = txn.open_table(BLOCKS).doing("opening blocks")?;
+            blocks
+                .insert(0, json(genesis).as_slice())
+                .doing("writing the genesis block")?;
+            let mut table = txn.open_table(META).doing("opening meta")?;
+            for (key, value) in meta {
+                table.insert(*key, *value).doing("writing meta")?;
+            }
+        }
+        txn.commit().doing("committing the new chain")
+    }
+
+    /// Reads the blocks only (for `VALIDATE_BLOCKCHAIN`, which re-checks what is stored).
+    pub fn read_blocks(&self) -> Result<Vec<Block>, StorageError> {
+        let txn = self.db.begin_read().doing("starting a read")?;
+        let table = txn.open_table(BLOCKS).doing("opening blocks")?;
+        let mut out = Vec::new();
+        for entry in table.iter().doing("reading blocks")? {
+            let (_, bytes) = entry.doing("reading a block")?;
+            out.push(serde_json::from_slice(bytes.value()).doing("decoding a stored block")?);
+        }
+        Ok(out)
+    }
+
+    /// Adds admitted transactions to the mempool, durably.
+    pub fn add_to_mempool(&self, txs: &[(u64, Transaction)]) -> Result<(), StorageError> {
+        self.write(|w| {
+            for (seq, tx) in txs {
+                w.mempool
+                    .insert(*seq, json(tx).as_slice())
+                    .doing("writing a mempool transaction")?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Replaces the blocks from `from_height` on with `blocks` (appending when
+    /// `from_height` is the current length), removes the mempool entries `remove` and
+    /// adds `add`, all in one durable transaction.
+    pub fn commit_blocks(
+        &self,
+        from_height: u64,
+        blocks: &[Block],
+        remove: &[u64],
+        add: &[(u64, Transaction)],
+    ) -> Result<(), StorageError> {
+        self.write(|w| {
+            let stale: Vec<u64> = w
+                .blocks
+                .range(from_height..)
+                .doing("reading blocks")?
+                .map(|e| e.map(|(k, _)| k.value()))
+                .collect::<Result<_, _>>()
+                .doing("reading blocks")?;
+            for height in stale {
+                w.blocks.remove(height).doing("removing a replaced block")?;
+            }
+            for block in blocks {
+                w.blocks
+                    .insert(block.height, json(block).as_slice())
+                    .doing("writing a block")?;
+            }
+            for seq in remove {
+                w.mempool
+                    .remove(*seq)
+                    .doing("removing a mined transaction")?;
+            }
+            for (seq, tx) in add {
+                w.mempool
+                    .insert(*seq, json(tx).as_slice())
+                    .doing("writing a mempool transaction")?;
+            }
+            Ok(())
+        })
+    }
+
+    fn write(
+        &self,
+        f: impl FnOnce(&mut Tables<'_>) -> Result<(), StorageError>,
+    ) -> Result<(), StorageError> {
+        let txn = self.db.begin_write().doing("starting a write")?;
+        {
+            let mut tables = Tables {
+                blocks: txn.open_table(BLOCKS).doing("opening blocks")?,
+                mempool: txn.open_table(MEMPOOL).doing("opening mempool")?,
+            };
+            f(&mut tables)?;
+        }
+        txn.commit().doing("committing to disk")
+    }
+}
+
+struct Tables<'t> {
+    blocks: redb::Table<'t, u64, &'static [u8]>,
+    mempool: redb::Table<'t, u64, &'static [u8]>,
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use simplechain_core::Address;
+
+    #[test]
+    fn blocks_and_mempool_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let genesis = Block::genesis(Address::from_bytes([1; 32]), 100, 0, 1);
+        {
+            let s = Storage::open(dir.path()).unwrap();
+            s.commit_blocks(0, std::slice::from_ref(&genesis), &[], &[])
+                .unwrap();
+        }
+        let s = Storage::open(dir.path()).unwrap();
+        let loaded = s.load().unwrap();
+        assert_eq!(loaded.blocks, vec![genesis]);
+        assert!(loaded.mempool.is_empty());
+    }
+}
