@@ -204,8 +204,8 @@ impl Server {
         tasks.close();
         tasks.wait().await;
         let _ = miner_task.await;
-        // The sequencer ends when the last sender (in `shared`) is gone.
-        drop(shared);
+        // Nothing else can send now: let the sequencer finish its queue and stop.
+        let _ = shared.commands.send(Command::Stop).await;
         let _ = sequencer.await;
         tracing::info!("server stopped");
         Ok(())

@@ -42,6 +42,8 @@ pub enum Command {
         blocks: Vec<Block>,
         reply: oneshot::Sender<Result<(), ProtocolError>>,
     },
+    /// Finish what came before, then stop (sent once nothing else can send).
+    Stop,
 }
 
 /// An admission waiting for the batch's commit.
@@ -76,13 +78,15 @@ impl Sequencer {
         }
     }
 
-    /// Runs until every sender is gone (the server shut down).
+    /// Runs until [`Command::Stop`].
     pub async fn run(mut self) {
         let mut batch = Vec::with_capacity(MAX_BATCH);
-        while self.commands.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let mut stopping = false;
+        while !stopping && self.commands.recv_many(&mut batch, MAX_BATCH).await > 0 {
             let mut admissions = Vec::new();
             for command in batch.drain(..) {
                 match command {
+                    Command::Stop => stopping = true,
                     Command::Add { .. } | Command::Faucet { .. } => admissions.push(command),
                     Command::Mined { block, reply } => {
                         self.admit(std::mem::take(&mut admissions)).await;
@@ -133,7 +137,7 @@ impl Sequencer {
                             }
                         }
                     }
-                    Command::Mined { .. } | Command::Adopt { .. } => {
+                    Command::Mined { .. } | Command::Adopt { .. } | Command::Stop => {
                         unreachable!("split out by run")
                     }
                 }
