@@ -5,8 +5,10 @@
 //! - [`client`]: a typed TCP client, used by the CLI and the tests;
 //! - [`cli`]: the command-line interface; `main.rs` only calls [`cli::main`].
 
+pub mod bench;
 pub mod cli;
 pub mod client;
 pub mod keyfile;
 pub mod server;
+pub mod tools;
 pub mod ws;

@@ -72,6 +72,9 @@ enum Command {
     Watch,
     /// Send one raw protocol line and print the response.
     Raw { line: String },
+    /// Measure throughput, latency, validation, sync, memory and disk on a temporary
+    /// server (prints a table; --json for the figures).
+    Bench(crate::bench::BenchArgs),
 }
 
 /// Options every client command shares.
@@ -146,6 +149,15 @@ async fn run(command: Command, ctx: Ctx) -> anyhow::Result<ExitCode> {
         C::Sync { file } => chain_cmds::sync(&ctx, &file).await,
         C::Watch => chain_cmds::watch(&ctx).await,
         C::Raw { line } => chain_cmds::raw(&ctx, &line).await,
+        C::Bench(args) => {
+            let figures = crate::bench::run(args).await?;
+            if ctx.json {
+                print_json(&figures)?;
+            } else {
+                print!("{}", figures.table());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

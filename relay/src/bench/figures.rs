@@ -1,0 +1,128 @@
+//! The benchmark's figures, their ratios, and how they are printed.
+
+use serde::Serialize;
+
+/// Everything one run measured.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Figures {
+    /// Strict verifications per second on one core.
+    pub verify_1core: f64,
+    /// Transactions per second accepted with durable SUCCESS over TCP, at peak.
+    pub ingest_tcp: f64,
+    pub ingest_p50_ms: f64,
+    pub ingest_p99_ms: f64,
+    /// Latency at half the peak rate.
+    pub half_rate_p50_ms: f64,
+    pub half_rate_p99_ms: f64,
+    /// The same through the WebSocket relay (None if the phase was skipped).
+    pub ingest_ws: Option<f64>,
+    /// Transactions per second checked by VALIDATE_BLOCKCHAIN.
+    pub validate: f64,
+    /// Seconds for a client to fetch (GET_BLOCKS) and verify the whole chain.
+    pub sync_catch_up_s: f64,
+    /// Transactions in the chain that validate and sync_catch_up covered.
+    pub chain_transactions: u64,
+    /// Peak resident memory of the server process.
+    pub peak_rss_mib: Option<f64>,
+    pub disk_bytes_per_tx: f64,
+    /// Requests answered with an ERROR (must be 0 for a clean run).
+    pub rejected: u64,
+    pub ingest_tcp_over_verify_1core: f64,
+    pub ingest_ws_over_ingest_tcp: Option<f64>,
+    pub validate_over_verify_1core: f64,
+}
+
+impl Figures {
+    /// Computes the ratios.
+    pub fn finish(&mut self) {
+        self.ingest_tcp_over_verify_1core = self.ingest_tcp / self.verify_1core;
+        self.ingest_ws_over_ingest_tcp = self.ingest_ws.map(|w| w / self.ingest_tcp);
+        self.validate_over_verify_1core = self.validate / self.verify_1core;
+    }
+
+    /// The human-readable table, with the goals of issue 5.
+    pub fn table(&self) -> String {
+        let opt = |v: Option<f64>, unit: &str| {
+            v.map_or("skipped".to_string(), |v| format!("{v:.0} {unit}"))
+        };
+        let ratio = |v: Option<f64>| v.map_or("skipped".to_string(), |v| format!("{v:.2}"));
+        let rows: Vec<(String, String, String)> = vec![
+            (
+                "verify_1core".into(),
+                format!("{:.0} verifications/s", self.verify_1core),
+                "yardstick".into(),
+            ),
+            (
+                "ingest_tcp".into(),
+                format!("{:.0} tx/s", self.ingest_tcp),
+                String::new(),
+            ),
+            (
+                "ingest latency p50 / p99 (peak)".into(),
+                format!("{:.2} / {:.2} ms", self.ingest_p50_ms, self.ingest_p99_ms),
+                String::new(),
+            ),
+            (
+                "ingest latency p50 / p99 (half rate)".into(),
+                format!(
+                    "{:.2} / {:.2} ms",
+                    self.half_rate_p50_ms, self.half_rate_p99_ms
+                ),
+                "p99 <= 5 ms".into(),
+            ),
+            (
+                "ingest_ws".into(),
+                opt(self.ingest_ws, "tx/s"),
+                String::new(),
+            ),
+            (
+                "validate".into(),
+                format!(
+                    "{:.0} tx/s over {} tx",
+                    self.validate, self.chain_transactions
+                ),
+                String::new(),
+            ),
+            (
+                "sync_catch_up".into(),
+                format!("{:.2} s", self.sync_catch_up_s),
+                String::new(),
+            ),
+            (
+                "peak server RSS".into(),
+                opt(self.peak_rss_mib, "MiB"),
+                String::new(),
+            ),
+            (
+                "disk per transaction".into(),
+                format!("{:.0} bytes", self.disk_bytes_per_tx),
+                String::new(),
+            ),
+            (
+                "rejected requests".into(),
+                self.rejected.to_string(),
+                "0".into(),
+            ),
+            (
+                "ingest_tcp / verify_1core".into(),
+                format!("{:.2}", self.ingest_tcp_over_verify_1core),
+                ">= 1.5".into(),
+            ),
+            (
+                "ingest_ws / ingest_tcp".into(),
+                ratio(self.ingest_ws_over_ingest_tcp),
+                ">= 0.8".into(),
+            ),
+            (
+                "validate / verify_1core".into(),
+                format!("{:.2}", self.validate_over_verify_1core),
+                ">= 3".into(),
+            ),
+        ];
+        let mut out = format!("{:<38} {:<34} {}\n", "figure", "value", "goal");
+        for (name, value, goal) in rows {
+            out.push_str(&format!("{name:<38} {value:<34} {goal}\n"));
+        }
+        out
+    }
+}

@@ -1,0 +1,291 @@
+//! The load: funded senders, pre-signed transactions, and pipelined connections that
+//! measure rate and latency.
+
+use super::{BenchArgs, progress};
+use crate::client::Client;
+use anyhow::{Context, bail};
+use ed25519_dalek::SigningKey;
+use simplechain_core::transaction::address_of;
+use simplechain_core::{ChainId, Transaction};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
+use tokio::net::TcpStream;
+use tokio::sync::{Mutex, Semaphore};
+
+/// Senders with their next nonces, spread over connections.
+#[derive(Debug)]
+pub struct Plan {
+    chain: ChainId,
+    senders: Vec<SigningKey>,
+    next_nonce: Vec<u64>,
+    connections: usize,
+}
+
+/// What one ingest phase measured.
+#[derive(Debug)]
+pub struct Outcome {
+    pub rate: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub rejected: u64,
+}
+
+impl Plan {
+    /// Funds `args.senders` accounts from `owner` and waits until that is confirmed.
+    pub async fn prepare(
+        address: &str,
+        owner: &SigningKey,
+        args: &BenchArgs,
+    ) -> anyhow::Result<Plan> {
+        let mut client = Client::connect(address).await?;
+        let chain = client.info().await?.chain_id;
+        let senders: Vec<SigningKey> = (0..args.senders)
+            .map(|i| {
+                let mut seed = [0u8; 32];
+                seed[..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
+                seed[31] = 0x5e;
+                SigningKey::from_bytes(&seed)
+            })
+            .collect();
+        progress(format!("funding {} senders…", senders.len()));
+        let mut batch = String::new();
+        for (nonce, sender) in senders.iter().enumerate() {
+            let tx = Transaction::sign(
+                owner,
+                &chain,
+                address_of(sender),
+                1_000_000_000,
+                nonce as u64,
+            );
+            batch.push_str(&simplechain_core::protocol::Request::AddTransaction(tx).encode());
+            batch.push('\n');
+        }
+        client.send_line(batch.trim_end()).await?;
+        for _ in 0..senders.len() {
+            match client.read_response().await? {
+                simplechain_core::protocol::Response::Success => {}
+                other => bail!("funding a sender failed: {}", other.encode()),
+            }
+        }
+        let owner_address = address_of(owner);
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while client.account(owner_address).await?.nonce < senders.len() as u64 {
+            if Instant::now() > deadline {
+                bail!("the funding transactions were not mined within 120 s");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let next_nonce = vec![0; senders.len()];
+        Ok(Plan {
+            chain,
+            senders,
+            next_nonce,
+            connections: args.connections.max(1),
+        })
+    }
+
+    /// Signs `count` transactions (on all cores) and deals them out to the connections:
+    /// each sender belongs to one connection, so its nonces arrive in order.
+    pub fn take(&mut self, count: usize) -> Vec<Vec<String>> {
+        let n = self.senders.len();
+        let mut jobs: Vec<(usize, u64)> = Vec::with_capacity(count);
+        for i in 0..count {
+            let s = i % n;
+            jobs.push((s, self.next_nonce[s]));
+            self.next_nonce[s] += 1;
+        }
+        let threads = std::thread::available_parallelism().map_or(1, |p| p.get());
+        let chunk = jobs.len().div_ceil(threads).max(1);
+        let signed: Vec<(usize, String)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = jobs
+                .chunks(chunk)
+                .map(|part| {
+                    let (chain, senders) = (&self.chain, &self.senders);
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|&(s, nonce)| {
+                                let to = address_of(&senders[(s + 1) % senders.len()]);
+                                let tx = Transaction::sign(&senders[s], chain, to, 1, nonce);
+                                (
+                                    s,
+                                    simplechain_core::protocol::Request::AddTransaction(tx)
+                                        .encode(),
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("signing thread"))
+                .collect()
+        });
+        let mut per_connection = vec![Vec::new(); self.connections];
+        for (s, line) in signed {
+            per_connection[s % self.connections].push(line);
+        }
+        per_connection
+    }
+}
+
+/// Sends every connection's lines, pipelined with `window` in flight, optionally paced
+/// to `rate` transactions per second overall.
+pub async fn ingest_tcp(
+    address: &str,
+    lines: Vec<Vec<String>>,
+    window: usize,
+    rate: Option<f64>,
+) -> anyhow::Result<Outcome> {
+    let total: usize = lines.iter().map(Vec::len).sum();
+    let connections = lines.len();
+    let latencies = Arc::new(Mutex::new(Vec::with_capacity(total)));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for conn_lines in lines {
+        let stream = TcpStream::connect(address)
+            .await
+            .context("connecting for the load")?;
+        let _ = stream.set_nodelay(true);
+        let per_conn_rate = rate.map(|r| r / connections as f64);
+        tasks.push(tokio::spawn(drive(
+            stream,
+            conn_lines,
+            window,
+            per_conn_rate,
+            latencies.clone(),
+        )));
+    }
+    let mut rejected = 0;
+    for t in tasks {
+        rejected += t.await??;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut lat = Arc::try_unwrap(latencies)
+        .map_err(|_| anyhow::anyhow!("latency list still shared"))?
+        .into_inner();
+    Ok(summarize(total, elapsed, &mut lat, rejected))
+}
+
+fn summarize(total: usize, elapsed: f64, lat: &mut [f64], rejected: u64) -> Outcome {
+    lat.sort_by(f64::total_cmp);
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 - 1.0) * p) as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    Outcome {
+        rate: total as f64 / elapsed,
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+        rejected,
+    }
+}
+
+/// One connection: a writer half that sends as the window allows, a reader half that
+/// matches responses (in order) to send times.
+async fn drive(
+    stream: TcpStream,
+    lines: Vec<String>,
+    window: usize,
+    rate: Option<f64>,
+    latencies: Arc<Mutex<Vec<f64>>>,
+) -> anyhow::Result<u64> {
+    let (read, write) = stream.into_split();
+    let count = lines.len();
+    let permits = Arc::new(Semaphore::new(window));
+    let sent_at = Arc::new(std::sync::Mutex::new(VecDeque::with_capacity(count)));
+    let writer = {
+        let (permits, sent_at) = (permits.clone(), sent_at.clone());
+        tokio::spawn(async move {
+            let mut out = BufWriter::new(write);
+            let begin = Instant::now();
+            for (i, line) in lines.into_iter().enumerate() {
+                if let Some(r) = rate {
+                    let due = begin + Duration::from_secs_f64(i as f64 / r);
+                    if due > Instant::now() {
+                        out.flush().await?;
+                        tokio::time::sleep_until(due.into()).await;
+                    }
+                }
+                if permits.available_permits() == 0 {
+                    out.flush().await?;
+                }
+                permits.acquire().await?.forget();
+                sent_at.lock().expect("sent_at").push_back(Instant::now());
+                out.write_all(line.as_bytes()).await?;
+                out.write_all(b"\n").await?;
+            }
+            out.flush().await?;
+            anyhow::Ok(out)
+        })
+    };
+    let mut reader = BufReader::new(read);
+    let mut line = String::new();
+    let mut local = Vec::with_capacity(count);
+    let mut rejected = 0u64;
+    for _ in 0..count {
+        line.clear();
+        if reader.read_line(&mut line).await? == 0 {
+            bail!("the server closed a load connection");
+        }
+        let sent = sent_at
+            .lock()
+            .expect("sent_at")
+            .pop_front()
+            .context("a response without a request")?;
+        local.push(sent.elapsed().as_secs_f64() * 1000.0);
+        if !line.starts_with("SUCCESS") {
+            if rejected == 0 {
+                progress(format!("first rejection: {}", line.trim_end()));
+            }
+            rejected += 1;
+        }
+        permits.add_permits(1);
+    }
+    let _ = writer.await??;
+    latencies.lock().await.extend(local);
+    Ok(rejected)
+}
+
+/// The WebSocket phase: the same load through `simplechain relay`.
+pub async fn ingest_ws(
+    _server: &str,
+    _lines: Vec<Vec<String>>,
+    _window: usize,
+    _temp: &std::path::Path,
+) -> anyhow::Result<Outcome> {
+    bail!("the WebSocket relay is not part of this build yet")
+}
+
+/// Waits until the mempool is empty (everything acknowledged is in a block).
+pub async fn wait_mined(address: &str) -> anyhow::Result<u64> {
+    let mut client = Client::connect(address).await?;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let info = client.info().await?;
+        if info.mempool == 0 {
+            let mut transactions = 0u64;
+            let mut from = 0;
+            loop {
+                let page = client.blocks(from, 500).await?;
+                if page.blocks.is_empty() {
+                    break;
+                }
+                from += page.blocks.len() as u64;
+                transactions += page
+                    .blocks
+                    .iter()
+                    .map(|b| b.transactions.len() as u64)
+                    .sum::<u64>();
+            }
+            return Ok(transactions);
+        }
+        if Instant::now() > deadline {
+            bail!("{} transactions still pending after 600 s", info.mempool);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -1,0 +1,190 @@
+//! `simplechain bench`: starts a server on a temporary data dir and measures, in one
+//! run, what issue 5 asks for: the verification yardstick, durable ingest over TCP
+//! (and through the WebSocket relay), latency, full validation, catch-up sync, memory
+//! and disk. Progress goes to stderr; the table (or `--json`) to stdout.
+
+mod figures;
+mod load;
+mod yardstick;
+
+pub use figures::Figures;
+
+use crate::server::verify::validate_chain_parallel;
+use crate::tools::child::ChildProcess;
+use anyhow::Context;
+use ed25519_dalek::SigningKey;
+use simplechain_core::protocol::ChainJson;
+use simplechain_core::transaction::address_of;
+use std::time::Instant;
+
+/// What to run.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    /// Transactions for the peak-rate ingest phase (the chain validated afterwards holds
+    /// these plus the half-rate phase's).
+    #[arg(long, default_value_t = 100_000)]
+    pub transactions: usize,
+    /// Distinct sending accounts.
+    #[arg(long, default_value_t = 512)]
+    pub senders: usize,
+    /// Concurrent client connections.
+    #[arg(long, default_value_t = 16)]
+    pub connections: usize,
+    /// Requests each connection keeps in flight.
+    #[arg(long, default_value_t = 256)]
+    pub window: usize,
+    /// Difficulty of the benchmark chain.
+    #[arg(long, default_value_t = 16)]
+    pub difficulty: u64,
+    /// Skip the WebSocket phase.
+    #[arg(long)]
+    pub no_ws: bool,
+}
+
+/// Prints a progress line to stderr.
+pub(crate) fn progress(message: impl std::fmt::Display) {
+    eprintln!("[bench] {message}");
+}
+
+/// Runs the benchmark and returns the figures.
+pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
+    let mut figures = Figures::default();
+    progress("measuring strict verification on one core…");
+    figures.verify_1core = tokio::task::spawn_blocking(yardstick::verify_one_core).await?;
+    progress(format!(
+        "verify_1core: {:.0} verifications/s",
+        figures.verify_1core
+    ));
+
+    let temp = tempfile_dir()?;
+    let data_dir = temp.join("data");
+    let owner = SigningKey::from_bytes(&[0xbe; 32]);
+    let owner_address = address_of(&owner).to_string();
+    let difficulty = args.difficulty.to_string();
+    let server = ChildProcess::start(
+        &[
+            "server",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            data_dir.to_str().context("temp dir path is not UTF-8")?,
+            "--difficulty",
+            &difficulty,
+            "--genesis-address",
+            &owner_address,
+            "--supply",
+            "1000000000000000",
+            "--mempool-capacity",
+            "10000000",
+        ],
+        &temp.join("server.log"),
+    )?;
+    let address = server.wait_for_line("Server:")?;
+    progress(format!(
+        "server on {address} (pid {}), difficulty {}",
+        server.pid(),
+        args.difficulty
+    ));
+
+    let mut plan = load::Plan::prepare(&address, &owner, &args).await?;
+    progress(format!(
+        "ingest over TCP: {} transactions, {} connections…",
+        args.transactions, args.connections
+    ));
+    let peak = load::ingest_tcp(&address, plan.take(args.transactions), args.window, None).await?;
+    figures.ingest_tcp = peak.rate;
+    figures.ingest_p50_ms = peak.p50_ms;
+    figures.ingest_p99_ms = peak.p99_ms;
+    figures.rejected += peak.rejected;
+    progress(format!(
+        "ingest_tcp: {:.0} tx/s, p50 {:.2} ms, p99 {:.2} ms",
+        peak.rate, peak.p50_ms, peak.p99_ms
+    ));
+
+    let half_count = (args.transactions / 4).max(1000);
+    progress(format!(
+        "latency at half the peak rate ({:.0} tx/s)…",
+        peak.rate / 2.0
+    ));
+    let half = load::ingest_tcp(
+        &address,
+        plan.take(half_count),
+        args.window,
+        Some(peak.rate / 2.0),
+    )
+    .await?;
+    figures.half_rate_p50_ms = half.p50_ms;
+    figures.half_rate_p99_ms = half.p99_ms;
+    figures.rejected += half.rejected;
+    progress(format!(
+        "half rate: p50 {:.2} ms, p99 {:.2} ms",
+        half.p50_ms, half.p99_ms
+    ));
+
+    if !args.no_ws {
+        match load::ingest_ws(
+            &address,
+            plan.take(args.transactions / 2),
+            args.window,
+            &temp,
+        )
+        .await
+        {
+            Ok(ws) => {
+                figures.ingest_ws = Some(ws.rate);
+                figures.rejected += ws.rejected;
+                progress(format!("ingest_ws: {:.0} tx/s", ws.rate));
+            }
+            Err(e) => progress(format!("ingest_ws skipped: {e:#}")),
+        }
+    }
+
+    progress("waiting for the miner to empty the mempool…");
+    let chain_tx = load::wait_mined(&address).await?;
+    figures.chain_transactions = chain_tx;
+
+    progress(format!("VALIDATE_BLOCKCHAIN over {chain_tx} transactions…"));
+    let started = Instant::now();
+    let mut client = crate::client::Client::connect(&address).await?;
+    let verdict = client.validate().await?;
+    let secs = started.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        verdict.is_none(),
+        "the benchmark chain is invalid: {verdict:?}"
+    );
+    figures.validate = chain_tx as f64 / secs;
+    progress(format!(
+        "validate: {:.0} tx/s ({secs:.2} s)",
+        figures.validate
+    ));
+
+    progress("catch-up: GET_BLOCKS from 0 and verify locally…");
+    let started = Instant::now();
+    let mut blocks = Vec::new();
+    loop {
+        let page: ChainJson = client.blocks(blocks.len() as u64, 500).await?;
+        if page.blocks.is_empty() {
+            break;
+        }
+        blocks.extend(page.blocks);
+    }
+    let checked =
+        tokio::task::spawn_blocking(move || validate_chain_parallel(&blocks, None)).await?;
+    checked.map_err(|e| anyhow::anyhow!("the fetched chain does not verify: {e}"))?;
+    figures.sync_catch_up_s = started.elapsed().as_secs_f64();
+    progress(format!("sync_catch_up: {:.2} s", figures.sync_catch_up_s));
+
+    figures.peak_rss_mib = server.peak_rss_kib().map(|k| k as f64 / 1024.0);
+    let db_bytes = std::fs::metadata(data_dir.join(crate::server::storage::DB_FILE))?.len();
+    figures.disk_bytes_per_tx = db_bytes as f64 / chain_tx.max(1) as f64;
+    drop(server);
+    let _ = std::fs::remove_dir_all(&temp);
+    figures.finish();
+    Ok(figures)
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("simplechain-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
