@@ -81,6 +81,11 @@ impl Mempool {
         self.by_txid.contains_key(txid)
     }
 
+    /// The storage sequence number of a pending transaction.
+    pub fn seq_of(&self, txid: &TxId) -> Option<u64> {
+        self.by_txid.get(txid).copied()
+    }
+
     /// Pending entries, oldest first.
     pub fn entries(&self) -> impl DoubleEndedIterator<Item = &Entry> + ExactSizeIterator {
         self.entries.iter()
@@ -188,21 +193,35 @@ impl Mempool {
         self.next_seq = self.next_seq.max(older.next_seq);
     }
 
-    /// Removes the entries with these txids (now in a block) and rebuilds.
+    /// Removes the entries with these txids (now in a block on top of which
+    /// `confirmed` is the new chain ledger). Returns what left the mempool other than
+    /// the mined ones (entries that no longer apply).
+    ///
+    /// The miner takes the oldest entries, so the mined ones are normally a prefix: then
+    /// the pending ledger is unchanged (chain + mined + rest = old chain + all) and only
+    /// the mined amounts leave `outgoing`, in O(block). Anything else re-admits all.
     pub fn remove_mined(&mut self, mined: &[TxId], confirmed: &Ledger) -> Vec<Entry> {
-        let mined: std::collections::HashSet<&TxId> = mined.iter().collect();
-        let mut removed = Vec::new();
-        self.entries.retain(|e| {
-            if mined.contains(&e.txid) {
-                removed.push(e.clone());
-                false
-            } else {
-                true
+        let is_prefix = mined.len() <= self.entries.len()
+            && self
+                .entries
+                .iter()
+                .zip(mined)
+                .all(|(entry, txid)| entry.txid == *txid);
+        if !is_prefix {
+            let mined: std::collections::HashSet<&TxId> = mined.iter().collect();
+            self.entries.retain(|e| !mined.contains(&e.txid));
+            return self.rebuild(confirmed);
+        }
+        for entry in self.entries.drain(..mined.len()) {
+            self.by_txid.remove(&entry.txid);
+            if let Some(out) = self.outgoing.get_mut(&entry.tx.sender) {
+                *out -= entry.tx.amount;
+                if *out == 0 {
+                    self.outgoing.remove(&entry.tx.sender);
+                }
             }
-        });
-        let dropped = self.rebuild(confirmed);
-        removed.extend(dropped);
-        removed
+        }
+        Vec::new()
     }
 }
 
@@ -262,6 +281,35 @@ mod tests {
                 .code,
             ErrorCode::InsufficientFunds
         );
+    }
+
+    #[test]
+    fn mining_a_prefix_keeps_pending_state() {
+        let (key, ledger, chain) = setup();
+        let to = Address::from_bytes([9; 32]);
+        let mut pool = Mempool::new(&ledger, 10);
+        let txs: Vec<Transaction> = (0..3)
+            .map(|n| Transaction::sign(&key, &chain, to, 10, n))
+            .collect();
+        for tx in &txs {
+            pool.admit(*tx, tx.txid(&chain), &ledger).unwrap();
+        }
+        let pending = pool.pending().clone();
+        // The chain now holds the first two.
+        let mut confirmed = ledger.clone();
+        for tx in &txs[..2] {
+            confirmed.apply(tx, &mut UndoLog::default()).unwrap();
+        }
+        let mined: Vec<TxId> = txs[..2].iter().map(|t| t.txid(&chain)).collect();
+        assert!(pool.remove_mined(&mined, &confirmed).is_empty());
+        assert_eq!(pool.len(), 1);
+        assert_eq!(pool.pending(), &pending);
+        assert_eq!(pool.spendable(&address_of(&key), &confirmed), 70);
+        // The same result as re-admitting from scratch.
+        let mut fresh = pool.clone();
+        fresh.rebuild(&confirmed);
+        assert_eq!(fresh.pending(), pool.pending());
+        assert_eq!(fresh.spendable(&address_of(&key), &confirmed), 70);
     }
 
     #[test]

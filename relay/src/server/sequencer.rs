@@ -337,8 +337,6 @@ fn check_mined(view: &ChainView, block: &Block) -> Result<Checked, &'static str>
     if block.prev_hash != view.state.tip {
         return Err("the tip moved while mining");
     }
-    let seqs: std::collections::HashMap<TxId, u64> =
-        view.mempool.entries().map(|e| (e.txid, e.seq)).collect();
     let mut next = view.state.clone();
     let opts = ValidateOptions {
         signatures: SignatureMode::Trust,
@@ -349,7 +347,7 @@ fn check_mined(view: &ChainView, block: &Block) -> Result<Checked, &'static str>
         .map_err(|_| "the block no longer applies")?;
     let remove = txids
         .iter()
-        .map(|id| seqs.get(id).copied())
+        .map(|id| view.mempool.seq_of(id))
         .collect::<Option<Vec<u64>>>();
     let remove = remove.ok_or("a transaction left the mempool while mining")?;
     Ok((next, txids, remove))

@@ -89,8 +89,7 @@ impl ChainView {
     /// removes its transactions from the mempool.
     pub fn push_block(&mut self, block: Block, next: ChainState, txids: Vec<TxId>) {
         self.state = next;
-        let confirmed = self.state.ledger.clone();
-        self.mempool.remove_mined(&txids, &confirmed);
+        self.mempool.remove_mined(&txids, &self.state.ledger);
         self.index_block(block, txids);
     }
 
