@@ -18,7 +18,7 @@ use std::sync::Arc;
 use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast, mpsc, oneshot};
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
@@ -28,8 +28,9 @@ enum Item {
     Ready(String),
     /// An `ADD_TRANSACTION` waiting for the sequencer's durable commit.
     Admission(oneshot::Receiver<Result<(), ProtocolError>>),
-    /// A request to run when its turn comes (the line, parsed again then).
-    Deferred(String),
+    /// A request to run when its turn comes (the line, parsed again then), holding its
+    /// size in the connection's budget of queued bytes until it is answered.
+    Deferred(String, OwnedSemaphorePermit),
     /// Close the connection after an optional last line.
     Close(Option<String>),
 }
@@ -70,6 +71,15 @@ async fn read_requests(
     stop: CancellationToken,
 ) {
     let idle = shared.limits.idle_timeout;
+    // Lines waiting for their turn may hold at most this many bytes in all (one
+    // `SYNC_BLOCKCHAIN` of the largest size), so that a client pipelining huge lines
+    // without reading the answers cannot make the server buffer them without bound.
+    let budget_bytes = shared
+        .limits
+        .max_sync_bytes
+        .max(shared.limits.max_line_bytes)
+        .clamp(1, u32::MAX as usize);
+    let budget = Arc::new(Semaphore::new(budget_bytes));
     loop {
         let next = tokio::select! {
             _ = stop.cancelled() => return,
@@ -89,7 +99,17 @@ async fn read_requests(
                 ErrorCode::BadRequest,
                 "the request line is not valid UTF-8",
             )),
-            Ok(Some(Ok(Frame::Line(line)))) => classify(line, &shared).await,
+            Ok(Some(Ok(Frame::Line(line)))) => {
+                let cost = line.len().clamp(1, budget_bytes) as u32;
+                let held = tokio::select! {
+                    _ = stop.cancelled() => return,
+                    held = budget.clone().acquire_many_owned(cost) => match held {
+                        Ok(held) => held,
+                        Err(_) => return,
+                    },
+                };
+                classify(line, &shared, held).await
+            }
         };
         let closing = matches!(item, Item::Close(_));
         if items.send(item).await.is_err() || closing {
@@ -103,7 +123,7 @@ fn error_line(code: ErrorCode, message: impl ToString) -> String {
 }
 
 /// Decides at read time what a line needs; admits transactions right away.
-async fn classify(line: String, shared: &Shared) -> Item {
+async fn classify(line: String, shared: &Shared, held: OwnedSemaphorePermit) -> Item {
     match Request::parse(&line) {
         Err(e) => Item::Ready(Response::Error(e).encode()),
         Ok(Request::AddTransactionWithPrivateKey) => Item::Ready(error_line(
@@ -142,7 +162,7 @@ async fn classify(line: String, shared: &Shared) -> Item {
             }
             Item::Admission(answer)
         }
-        Ok(_) => Item::Deferred(line),
+        Ok(_) => Item::Deferred(line, held),
     }
 }
 
@@ -166,9 +186,10 @@ async fn write_responses(
         let (line, close) = match item {
             Item::Ready(line) => (line, false),
             Item::Admission(answer) => (admission_line(answer.await), false),
-            Item::Deferred(line) => {
+            Item::Deferred(line, held) => {
                 let request = Request::parse(&line).expect("parsed once already");
                 let Reply { line, subscribe } = execute(shared, request).await;
+                drop(held);
                 if subscribe && events.is_none() {
                     events = Some(shared.tips.subscribe());
                 }
