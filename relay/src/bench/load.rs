@@ -3,16 +3,20 @@
 
 use super::{BenchArgs, progress};
 use crate::client::Client;
+use crate::tools::child::ChildProcess;
 use anyhow::{Context, bail};
 use ed25519_dalek::SigningKey;
+use futures::{Sink, SinkExt, Stream, StreamExt};
 use simplechain_core::transaction::address_of;
 use simplechain_core::{ChainId, Transaction};
 use std::collections::VecDeque;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
 use tokio::net::TcpStream;
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::Semaphore;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_util::codec::{FramedRead, FramedWrite, LinesCodec};
 
 /// Senders with their next nonces, spread over connections.
 #[derive(Debug)]
@@ -131,42 +135,115 @@ impl Plan {
     }
 }
 
-/// Sends every connection's lines, pipelined with `window` in flight, optionally paced
-/// to `rate` transactions per second overall.
+/// Sends every connection's lines over TCP, pipelined with `window` in flight,
+/// optionally paced to `rate` transactions per second overall.
 pub async fn ingest_tcp(
     address: &str,
     lines: Vec<Vec<String>>,
     window: usize,
     rate: Option<f64>,
 ) -> anyhow::Result<Outcome> {
-    let total: usize = lines.iter().map(Vec::len).sum();
-    let connections = lines.len();
-    let latencies = Arc::new(Mutex::new(Vec::with_capacity(total)));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for conn_lines in lines {
+    let mut transports = Vec::with_capacity(lines.len());
+    for _ in 0..lines.len() {
         let stream = TcpStream::connect(address)
             .await
             .context("connecting for the load")?;
         let _ = stream.set_nodelay(true);
+        let (read, write) = stream.into_split();
+        let sink = SinkExt::<String>::sink_map_err(
+            FramedWrite::new(write, LinesCodec::new()),
+            anyhow::Error::from,
+        );
+        let stream = FramedRead::new(read, LinesCodec::new_with_max_length(1 << 20))
+            .map(|r| r.map_err(anyhow::Error::from));
+        transports.push((Box::pin(sink) as LineSink, Box::pin(stream) as LineStream));
+    }
+    ingest(transports, lines, window, rate).await
+}
+
+/// The same load through `simplechain relay` (started here, bridging to `server`), one
+/// WebSocket per connection.
+pub async fn ingest_ws(
+    server: &str,
+    lines: Vec<Vec<String>>,
+    window: usize,
+    temp: &std::path::Path,
+) -> anyhow::Result<Outcome> {
+    let relay = ChildProcess::start(
+        &[
+            "--server",
+            server,
+            "relay",
+            "--listen",
+            "127.0.0.1:0",
+            "--web-root",
+            temp.to_str().context("temp path")?,
+        ],
+        &temp.join("relay.log"),
+    )?;
+    let url = relay.wait_for_line("Wallet:")?;
+    let ws_url = format!("{}ws", url.replacen("http://", "ws://", 1));
+    progress(format!(
+        "ingest through the relay at {ws_url}: {} transactions…",
+        lines.iter().map(Vec::len).sum::<usize>()
+    ));
+    let mut transports = Vec::with_capacity(lines.len());
+    for _ in 0..lines.len() {
+        let (socket, _) = tokio_tungstenite::connect_async(ws_url.as_str())
+            .await
+            .context("opening a WebSocket")?;
+        let (sink, stream) = socket.split();
+        let sink =
+            sink.with(|line: String| async move { Ok::<_, anyhow::Error>(Message::text(line)) });
+        let stream = stream.filter_map(|m| async move {
+            match m {
+                Ok(Message::Text(text)) => Some(Ok(text.to_string())),
+                Ok(Message::Close(_)) => {
+                    Some(Err(anyhow::anyhow!("the relay closed the WebSocket")))
+                }
+                Ok(_) => None,
+                Err(e) => Some(Err(e.into())),
+            }
+        });
+        transports.push((Box::pin(sink) as LineSink, Box::pin(stream) as LineStream));
+    }
+    let outcome = ingest(transports, lines, window, None).await;
+    drop(relay);
+    outcome
+}
+
+type LineSink = Pin<Box<dyn Sink<String, Error = anyhow::Error> + Send>>;
+type LineStream = Pin<Box<dyn Stream<Item = anyhow::Result<String>> + Send>>;
+
+async fn ingest(
+    transports: Vec<(LineSink, LineStream)>,
+    lines: Vec<Vec<String>>,
+    window: usize,
+    rate: Option<f64>,
+) -> anyhow::Result<Outcome> {
+    let total: usize = lines.iter().map(Vec::len).sum();
+    let connections = lines.len();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for ((sink, stream), conn_lines) in transports.into_iter().zip(lines) {
         let per_conn_rate = rate.map(|r| r / connections as f64);
         tasks.push(tokio::spawn(drive(
+            sink,
             stream,
             conn_lines,
             window,
             per_conn_rate,
-            latencies.clone(),
         )));
     }
     let mut rejected = 0;
+    let mut latencies = Vec::with_capacity(total);
     for t in tasks {
-        rejected += t.await??;
+        let (r, lat) = t.await??;
+        rejected += r;
+        latencies.extend(lat);
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let mut lat = Arc::try_unwrap(latencies)
-        .map_err(|_| anyhow::anyhow!("latency list still shared"))?
-        .into_inner();
-    Ok(summarize(total, elapsed, &mut lat, rejected))
+    Ok(summarize(total, elapsed, &mut latencies, rejected))
 }
 
 fn summarize(total: usize, elapsed: f64, lat: &mut [f64], rejected: u64) -> Outcome {
@@ -184,80 +261,64 @@ fn summarize(total: usize, elapsed: f64, lat: &mut [f64], rejected: u64) -> Outc
     }
 }
 
-/// One connection: a writer half that sends as the window allows, a reader half that
-/// matches responses (in order) to send times.
+/// One connection: a writer that sends as the window allows (flushing whenever it
+/// would wait), a reader that matches responses (in order) to send times.
 async fn drive(
-    stream: TcpStream,
+    mut sink: LineSink,
+    mut stream: LineStream,
     lines: Vec<String>,
     window: usize,
     rate: Option<f64>,
-    latencies: Arc<Mutex<Vec<f64>>>,
-) -> anyhow::Result<u64> {
-    let (read, write) = stream.into_split();
+) -> anyhow::Result<(u64, Vec<f64>)> {
     let count = lines.len();
     let permits = Arc::new(Semaphore::new(window));
     let sent_at = Arc::new(std::sync::Mutex::new(VecDeque::with_capacity(count)));
     let writer = {
         let (permits, sent_at) = (permits.clone(), sent_at.clone());
         tokio::spawn(async move {
-            let mut out = BufWriter::new(write);
             let begin = Instant::now();
             for (i, line) in lines.into_iter().enumerate() {
                 if let Some(r) = rate {
                     let due = begin + Duration::from_secs_f64(i as f64 / r);
                     if due > Instant::now() {
-                        out.flush().await?;
+                        sink.flush().await?;
                         tokio::time::sleep_until(due.into()).await;
                     }
                 }
                 if permits.available_permits() == 0 {
-                    out.flush().await?;
+                    sink.flush().await?;
                 }
                 permits.acquire().await?.forget();
                 sent_at.lock().expect("sent_at").push_back(Instant::now());
-                out.write_all(line.as_bytes()).await?;
-                out.write_all(b"\n").await?;
+                sink.feed(line).await?;
             }
-            out.flush().await?;
-            anyhow::Ok(out)
+            sink.flush().await?;
+            anyhow::Ok(sink)
         })
     };
-    let mut reader = BufReader::new(read);
-    let mut line = String::new();
-    let mut local = Vec::with_capacity(count);
+    let mut latencies = Vec::with_capacity(count);
     let mut rejected = 0u64;
     for _ in 0..count {
-        line.clear();
-        if reader.read_line(&mut line).await? == 0 {
-            bail!("the server closed a load connection");
-        }
+        let line = stream
+            .next()
+            .await
+            .context("the server closed a load connection")??;
         let sent = sent_at
             .lock()
             .expect("sent_at")
             .pop_front()
             .context("a response without a request")?;
-        local.push(sent.elapsed().as_secs_f64() * 1000.0);
-        if !line.starts_with("SUCCESS") {
+        latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+        if line != "SUCCESS" {
             if rejected == 0 {
-                progress(format!("first rejection: {}", line.trim_end()));
+                progress(format!("first rejection: {line}"));
             }
             rejected += 1;
         }
         permits.add_permits(1);
     }
     let _ = writer.await??;
-    latencies.lock().await.extend(local);
-    Ok(rejected)
-}
-
-/// The WebSocket phase: the same load through `simplechain relay`.
-pub async fn ingest_ws(
-    _server: &str,
-    _lines: Vec<Vec<String>>,
-    _window: usize,
-    _temp: &std::path::Path,
-) -> anyhow::Result<Outcome> {
-    bail!("the WebSocket relay is not part of this build yet")
+    Ok((rejected, latencies))
 }
 
 /// Waits until the mempool is empty (everything acknowledged is in a block).
