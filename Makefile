@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test deps wallet lint bench conformance
+.PHONY: run test deps wallet lint bench conformance fuzz-smoke fuzz
 
 ## run: build the wallet if needed, then start the server, relay and wallet (`simplechain up`)
 run: deps wallet
@@ -13,7 +13,7 @@ run: deps wallet
 	./target/release/simplechain up
 
 ## test: formatting, lints, the no_std wasm build, and every test (unit, socket, CLI, browser)
-test: deps wallet lint
+test: deps wallet lint fuzz-smoke
 	$(CARGO) build -p simplechain-core --target wasm32-unknown-unknown --no-default-features --features alloc
 	$(CARGO) build -p simplechain --bin simplechain
 	python3 tests/python/ed25519_ref.py
@@ -31,3 +31,11 @@ wallet:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## fuzz-smoke: replay the committed fuzz corpus, then fuzz each target for 5 s (cargo-fuzz)
+fuzz-smoke:
+	scripts/fuzz.sh --smoke
+
+## fuzz: fuzz each target for 60 s (or FUZZ_SECONDS) and print executions per target
+fuzz:
+	scripts/fuzz.sh $(or $(FUZZ_SECONDS),60)

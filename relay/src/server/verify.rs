@@ -8,18 +8,21 @@ use simplechain_core::validate::{
 use simplechain_core::{Block, ChainId};
 
 /// The (height, index, error) of the first transaction whose signature fails, in
-/// chain order, or `None` when all verify.
+/// chain order, or `None` when all verify. The height is the block's position in
+/// `blocks`, not the height it claims: a block that claims another block's height must
+/// not have its bad signature reported against that other block.
 pub fn first_bad_signature(
     chain: &ChainId,
     blocks: &[Block],
 ) -> Option<(u64, usize, SignatureError)> {
     let all: Vec<(u64, usize, &simplechain_core::Transaction)> = blocks
         .iter()
-        .flat_map(|b| {
+        .enumerate()
+        .flat_map(|(position, b)| {
             b.transactions
                 .iter()
                 .enumerate()
-                .map(move |(i, tx)| (b.height, i, tx))
+                .map(move |(i, tx)| (position as u64, i, tx))
         })
         .collect();
     if all.is_empty() {
