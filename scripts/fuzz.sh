@@ -46,7 +46,7 @@ status=0
 for target in $targets; do
   corpus=fuzz/corpus/$target
   work=fuzz/work/$target
-  mkdir -p "$work" "fuzz/artifacts/$target"
+  mkdir -p "$corpus" "$work" "fuzz/artifacts/$target"
   log=fuzz/work/$target.log
   if [ "$smoke" = 1 ]; then
     # Every committed input, once: each is a regression check.
