@@ -1,0 +1,80 @@
+//! The unlocked wallet at a glance: address, balances, faucet, lock.
+
+use crate::state::FaucetStep;
+use simplechain_core::Address;
+use simplechain_core::protocol::AccountInfo;
+use yew::prelude::*;
+
+#[derive(Debug, Properties, PartialEq)]
+pub struct AccountProps {
+    pub address: Address,
+    pub account: Option<AccountInfo>,
+    /// Whether the server has a faucet.
+    pub faucet_available: bool,
+    pub faucet: FaucetStep,
+    pub oncopy: Callback<String>,
+    pub onfaucet: Callback<()>,
+    pub onlock: Callback<()>,
+}
+
+#[component]
+pub fn AccountCard(props: &AccountProps) -> Html {
+    let address = props.address.to_string();
+    let copied = use_state(|| false);
+    let copy = {
+        let address = address.clone();
+        let oncopy = props.oncopy.clone();
+        let copied = copied.clone();
+        Callback::from(move |_| {
+            oncopy.emit(address.clone());
+            copied.set(true);
+        })
+    };
+    let (balance, pending, nonce) = match &props.account {
+        Some(a) => (
+            a.balance.to_string(),
+            a.pending_balance.to_string(),
+            a.pending_nonce.to_string(),
+        ),
+        None => ("…".into(), "…".into(), "…".into()),
+    };
+    let faucet_note = match &props.faucet {
+        FaucetStep::Idle => html! {},
+        FaucetStep::Requesting => {
+            html! { <p class="muted" role="status">{ "Asking the faucet…" }</p> }
+        }
+        FaucetStep::Sent => {
+            html! { <p class="ok-text" role="status">{ "Test coins are on their way: they show as pending until the next block." }</p> }
+        }
+        FaucetStep::Failed(why) => {
+            html! { <p class="error-text" role="status">{ why.clone() }</p> }
+        }
+    };
+    html! {
+        <section class="card" aria-labelledby="account-title">
+            <div class="row spread">
+                <h2 id="account-title">{ "Your wallet" }</h2>
+                <button class="btn small" data-testid="lock" onclick={props.onlock.reform(|_: MouseEvent| ())}>{ "Lock" }</button>
+            </div>
+            <label class="muted" for="address">{ "Address" }</label>
+            <div class="row">
+                <code id="address" class="mono address" data-testid="address">{ address.clone() }</code>
+                <button class="btn small" onclick={copy} aria-label="Copy the address">
+                    { if *copied { "Copied" } else { "Copy" } }
+                </button>
+            </div>
+            <dl class="figures">
+                <div><dt>{ "Balance" }</dt><dd><span data-testid="balance">{ balance }</span>{ " coins" }</dd></div>
+                <div><dt>{ "With pending" }</dt><dd><span data-testid="pending-balance">{ pending }</span>{ " coins" }</dd></div>
+                <div><dt>{ "Next nonce" }</dt><dd>{ nonce }</dd></div>
+            </dl>
+            if props.faucet_available {
+                <button class="btn" data-testid="faucet" onclick={props.onfaucet.reform(|_: MouseEvent| ())}
+                    disabled={props.faucet == FaucetStep::Requesting}>
+                    { "Get test coins" }
+                </button>
+                { faucet_note }
+            }
+        </section>
+    }
+}

@@ -1,0 +1,77 @@
+//! The chain: height, tip, last block synced, full validation, signing speed.
+
+use crate::format::short;
+use crate::state::Validation;
+use simplechain_core::BlockHash;
+use simplechain_core::protocol::Info;
+use yew::prelude::*;
+
+#[derive(Debug, Properties, PartialEq)]
+pub struct ChainStatusProps {
+    pub info: Option<Info>,
+    pub last_event: Option<(u64, BlockHash)>,
+    pub subscribed: bool,
+    pub validation: Validation,
+    pub onvalidate: Callback<()>,
+    /// Measures in-tab signing; returns a sentence with the result.
+    pub onbench: Callback<(), String>,
+}
+
+#[component]
+pub fn ChainStatus(props: &ChainStatusProps) -> Html {
+    let bench = use_state(|| None::<String>);
+    let run_bench = {
+        let (bench, onbench) = (bench.clone(), props.onbench.clone());
+        Callback::from(move |_| bench.set(Some(onbench.emit(()))))
+    };
+    let (height, tip, difficulty, mempool) = match &props.info {
+        Some(i) => (
+            i.height.to_string(),
+            short(&i.tip.to_string()),
+            i.difficulty.to_string(),
+            i.mempool.to_string(),
+        ),
+        None => ("…".into(), "…".into(), "…".into(), "…".into()),
+    };
+    let synced = match props.last_event {
+        Some((h, hash)) => format!("block {h} ({})", short(&hash.to_string())),
+        None if props.subscribed => "waiting for the next block".into(),
+        None => "not subscribed".into(),
+    };
+    let result = match &props.validation {
+        Validation::Idle => html! {},
+        Validation::Running => {
+            html! { <span data-testid="validate-result" class="muted">{ "checking…" }</span> }
+        }
+        Validation::Valid => {
+            html! { <span data-testid="validate-result" class="ok-text">{ "VALID" }</span> }
+        }
+        Validation::Invalid { height, reason } => html! {
+            <span data-testid="validate-result" class="error-text">{ format!("INVALID at block {height}: {reason}") }</span>
+        },
+        Validation::Failed(why) => {
+            html! { <span data-testid="validate-result" class="error-text">{ why.clone() }</span> }
+        }
+    };
+    html! {
+        <section class="card" aria-labelledby="chain-title">
+            <h2 id="chain-title">{ "Chain" }</h2>
+            <dl class="fields">
+                <dt>{ "Height" }</dt><dd data-testid="height">{ height }</dd>
+                <dt>{ "Tip" }</dt><dd class="mono">{ tip }</dd>
+                <dt>{ "Last block synced" }</dt><dd>{ synced }</dd>
+                <dt>{ "Difficulty" }</dt><dd>{ difficulty }</dd>
+                <dt>{ "Pending transfers" }</dt><dd>{ mempool }</dd>
+            </dl>
+            <div class="row" role="status" aria-live="polite">
+                <button class="btn" data-testid="validate" onclick={props.onvalidate.reform(|_: MouseEvent| ())}
+                    disabled={props.validation == Validation::Running}>{ "Validate chain" }</button>
+                { result }
+            </div>
+            <div class="row">
+                <button class="btn small" data-testid="sign-bench" onclick={run_bench}>{ "Measure signing speed" }</button>
+                if let Some(b) = &*bench { <span data-testid="sign-bench-result" class="muted">{ b.clone() }</span> }
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,7 @@
+//! Hooks that own the page's long-lived browser resources.
+
+mod use_auto_lock;
+mod use_relay;
+
+pub use use_auto_lock::{AUTO_LOCK_MS, use_auto_lock};
+pub use use_relay::{relay_url, use_relay};

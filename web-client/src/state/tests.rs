@@ -1,0 +1,443 @@
+//! The reducer, driven by the lines a server would send.
+
+use super::*;
+use simplechain_core::ChainId;
+use simplechain_core::protocol::Info;
+
+fn key(seed: u8) -> SigningKey {
+    SigningKey::from_bytes(&[seed; 32])
+}
+
+fn chain() -> ChainId {
+    ChainId::from_bytes([7; 32])
+}
+
+fn info(height: u64, faucet: Option<bool>) -> Info {
+    Info {
+        protocol: 1,
+        chain_id: chain(),
+        height,
+        tip: BlockHash::from_bytes([height as u8; 32]),
+        difficulty: 8,
+        block_reward: 50,
+        mempool: 0,
+        faucet,
+    }
+}
+
+fn account(address: Address, balance: u64, nonce: u64) -> AccountInfo {
+    AccountInfo {
+        address,
+        balance,
+        nonce,
+        pending_balance: balance,
+        pending_nonce: nonce,
+    }
+}
+
+fn history(address: Address) -> History {
+    History {
+        address,
+        total: 0,
+        items: Vec::new(),
+    }
+}
+
+trait Drive: Sized {
+    fn with(self, action: Action) -> Self;
+    fn reply(self, response: Response) -> Self;
+    fn sent_lines(&self) -> Vec<String>;
+    fn flushed(self) -> Self;
+}
+
+impl Drive for State {
+    fn with(self, action: Action) -> Self {
+        self.apply(action)
+    }
+    fn reply(self, response: Response) -> Self {
+        self.apply(Action::Line(response.encode()))
+    }
+    fn sent_lines(&self) -> Vec<String> {
+        self.outbox.iter().map(|(_, l)| l.clone()).collect()
+    }
+    fn flushed(self) -> Self {
+        let next = self.next_seq;
+        self.apply(Action::Sent(next))
+    }
+}
+
+/// Connected and unlocked with `balance` coins, every initial request answered.
+fn ready(balance: u64) -> State {
+    let address = address_of(&key(1));
+    let state = State::new(None)
+        .with(Action::Unlocked(key(1)))
+        .with(Action::Connected);
+    assert_eq!(
+        state.sent_lines(),
+        vec![
+            "GET_INFO".to_string(),
+            "SUBSCRIBE".into(),
+            format!("GET_ACCOUNT:{address}"),
+            format!("GET_HISTORY:{address}:0:{HISTORY_PAGE}"),
+        ]
+    );
+    let state = state
+        .flushed()
+        .reply(Response::Info(info(3, Some(true))))
+        .reply(Response::Success)
+        .reply(Response::Account(account(address, balance, 0)))
+        .reply(Response::History(history(address)));
+    // INFO asked for the recent blocks.
+    assert_eq!(state.in_flight, VecDeque::from([Pending::RecentBlocks]));
+    assert_eq!(
+        state.sent_lines(),
+        vec![format!("GET_BLOCKS:0:{RECENT_BLOCKS}")]
+    );
+    state
+        .flushed()
+        .reply(Response::Blocks("{\"blocks\":[]}".into()))
+}
+
+#[test]
+fn responses_are_matched_in_request_order() {
+    let state = ready(100);
+    assert!(state.in_flight.is_empty());
+    assert!(state.subscribed);
+    assert_eq!(state.info.as_ref().map(|i| i.height), Some(3));
+    assert_eq!(state.account.as_ref().map(|a| a.balance), Some(100));
+    assert!(state.faucet_available());
+    assert_eq!(state.error, None);
+}
+
+#[test]
+fn events_answer_nothing_and_refresh_everything() {
+    let state = ready(100);
+    let hash = BlockHash::from_bytes([9; 32]);
+    let address = address_of(&key(1));
+    let state = state.with(Action::Validate);
+    // The event arrives between the request and its response.
+    let state = state.with(Action::Line(format!("EVENT:TIP:4:{hash}")));
+    assert_eq!(state.last_event, Some((4, hash)));
+    assert_eq!(
+        state.in_flight,
+        VecDeque::from([
+            Pending::Validate,
+            Pending::Info,
+            Pending::Account(address),
+            Pending::History { address, offset: 0 },
+        ])
+    );
+    let state = state.with(Action::Line("VALID".into()));
+    assert_eq!(state.validation, Validation::Valid);
+    assert_eq!(state.in_flight.front(), Some(&Pending::Info));
+}
+
+#[test]
+fn outbox_is_trimmed_once_sent() {
+    let state = State::new(None).with(Action::Connected);
+    assert_eq!(state.outbox.len(), 2);
+    let state = state.with(Action::Sent(1));
+    assert_eq!(state.sent_lines(), vec!["SUBSCRIBE".to_string()]);
+    let state = state.flushed();
+    assert!(state.outbox.is_empty());
+    assert_eq!(state.in_flight.len(), 2, "still waiting for the answers");
+}
+
+#[test]
+fn reconnect_forgets_in_flight_and_resubscribes() {
+    let state = ready(100).with(Action::Validate).with(Action::Disconnected);
+    assert_eq!(state.link, Link::Reconnecting { attempt: 1 });
+    assert!(state.in_flight.is_empty() && state.outbox.is_empty());
+    assert!(!state.subscribed);
+    assert!(matches!(state.validation, Validation::Failed(_)));
+    let state = state.with(Action::Disconnected);
+    assert_eq!(state.link, Link::Reconnecting { attempt: 2 });
+    // Nothing is queued while disconnected.
+    let state = state.with(Action::Faucet);
+    assert!(state.outbox.is_empty());
+    assert!(state.error.is_some());
+    let state = state.with(Action::Connected);
+    assert_eq!(state.link, Link::Connected);
+    assert!(state.sent_lines().contains(&"SUBSCRIBE".to_string()));
+    assert_eq!(state.error, None);
+}
+
+#[test]
+fn send_checks_confirms_signs_and_follows_to_confirmation() {
+    let receiver = address_of(&key(2));
+    let state = ready(100);
+
+    // Checked as typed.
+    let bad = state.clone().with(Action::Review {
+        to: "abc".into(),
+        amount: "5".into(),
+    });
+    assert!(bad.error.unwrap().contains("64 hexadecimal"));
+    let bad = state.clone().with(Action::Review {
+        to: receiver.to_string(),
+        amount: "101".into(),
+    });
+    assert!(bad.error.unwrap().contains("more than the 100"));
+    assert_eq!(bad.send, SendStep::Idle);
+
+    // The confirm step shows the balance after.
+    let state = state.with(Action::Review {
+        to: receiver.to_string(),
+        amount: "30".into(),
+    });
+    assert_eq!(
+        state.send,
+        SendStep::Confirming {
+            to: receiver,
+            amount: 30,
+            balance_after: 70
+        }
+    );
+
+    // Signed in the tab with the chain id from GET_INFO and the pending nonce.
+    let state = state.with(Action::Confirm);
+    let line = state.sent_lines().pop().unwrap();
+    let Ok(Request::AddTransaction(tx)) = Request::parse(&line) else {
+        panic!("not a transaction: {line}");
+    };
+    assert_eq!(tx.verify(&chain()), Ok(()));
+    assert_eq!((tx.receiver, tx.amount, tx.nonce), (receiver, 30, 0));
+    let txid = tx.txid(&chain());
+    assert!(matches!(state.send, SendStep::Submitting { txid: t, .. } if t == txid));
+    // The secret key is not in anything the wallet sends.
+    let secret = crate::wallet_file::to_hex(&key(1).to_bytes());
+    assert!(!line.contains(&secret));
+
+    // SUCCESS: pending, counted at once, followed.
+    let state = state.flushed().reply(Response::Success);
+    assert!(matches!(state.send, SendStep::Pending { .. }));
+    let counted = state.account.as_ref().unwrap();
+    assert_eq!((counted.pending_balance, counted.pending_nonce), (70, 1));
+    assert_eq!(
+        state.in_flight.back(),
+        Some(&Pending::TrackTx(txid)),
+        "asks for its status"
+    );
+    let pending_info = TxInfo {
+        txid,
+        status: TxStatus::Pending,
+        height: None,
+        transaction: tx,
+    };
+    let refreshed = AccountInfo {
+        pending_balance: 70,
+        pending_nonce: 1,
+        ..account_of(&state)
+    };
+    let state = state
+        .flushed()
+        .reply(Response::Account(refreshed))
+        .reply(Response::History(history(tx.sender)))
+        .reply(Response::Tx(pending_info.clone()));
+    assert!(matches!(state.send, SendStep::Pending { .. }));
+
+    // The next block: the tip event makes the wallet ask again, and it is confirmed.
+    let hash = BlockHash::from_bytes([5; 32]);
+    let state = state.with(Action::Line(format!("EVENT:TIP:4:{hash}")));
+    assert_eq!(state.in_flight.back(), Some(&Pending::TrackTx(txid)));
+    let state = state
+        .reply(Response::Info(info(4, Some(true))))
+        .reply(Response::Account(account(tx.sender, 70, 1)))
+        .reply(Response::History(history(tx.sender)))
+        .reply(Response::Tx(TxInfo {
+            status: TxStatus::Confirmed,
+            height: Some(4),
+            ..pending_info
+        }));
+    assert_eq!(
+        state.send,
+        SendStep::Confirmed {
+            txid,
+            to: receiver,
+            amount: 30,
+            height: 4
+        }
+    );
+    assert_eq!(state.account.as_ref().unwrap().balance, 70);
+}
+
+fn account_of(state: &State) -> AccountInfo {
+    state.account.clone().unwrap()
+}
+
+#[test]
+fn every_error_code_becomes_a_sentence() {
+    for code in ErrorCode::ALL {
+        let state = ready(100)
+            .with(Action::Review {
+                to: address_of(&key(2)).to_string(),
+                amount: "1".into(),
+            })
+            .with(Action::Confirm)
+            .reply(Response::error(code, "whatever the server says"));
+        match state.send {
+            SendStep::Failed { message } => assert_eq!(message, explain(code)),
+            other => panic!("{code}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn faucet_and_validation_results() {
+    let state = ready(0).with(Action::Faucet);
+    assert_eq!(state.faucet, FaucetStep::Requesting);
+    let address = address_of(&key(1));
+    assert_eq!(
+        state.sent_lines().last().unwrap(),
+        &format!("FAUCET:{address}")
+    );
+    let done = state.clone().reply(Response::Success);
+    assert_eq!(done.faucet, FaucetStep::Sent);
+    assert!(done.in_flight.contains(&Pending::Account(address)));
+    let limited = state.reply(Response::error(ErrorCode::RateLimited, "wait"));
+    assert_eq!(
+        limited.faucet,
+        FaucetStep::Failed(explain(ErrorCode::RateLimited).into())
+    );
+
+    let state = ready(0)
+        .with(Action::Validate)
+        .with(Action::Line("INVALID:3:bad proof of work".into()));
+    assert_eq!(
+        state.validation,
+        Validation::Invalid {
+            height: 3,
+            reason: "bad proof of work".into()
+        }
+    );
+}
+
+#[test]
+fn a_transfer_lost_with_the_connection_is_looked_up_again() {
+    let state = ready(100)
+        .with(Action::Review {
+            to: address_of(&key(2)).to_string(),
+            amount: "1".into(),
+        })
+        .with(Action::Confirm)
+        .with(Action::Disconnected)
+        .with(Action::Connected);
+    let SendStep::Submitting { txid, .. } = state.send else {
+        panic!("{:?}", state.send);
+    };
+    assert!(state.in_flight.contains(&Pending::TrackTx(txid)));
+    let state = state
+        .reply(Response::Info(info(3, None)))
+        .reply(Response::Success)
+        .reply(Response::Account(account(address_of(&key(1)), 100, 0)))
+        .reply(Response::History(history(address_of(&key(1)))))
+        .reply(Response::error(ErrorCode::NotFound, "unknown"));
+    assert!(matches!(state.send, SendStep::Failed { .. }));
+}
+
+#[test]
+fn lock_forgets_the_key_and_the_account() {
+    let state = ready(100).with(Action::Lock);
+    assert_eq!(
+        state.wallet,
+        Wallet::Locked {
+            address: address_of(&key(1))
+        }
+    );
+    assert_eq!(state.account, None);
+    assert!(!format!("{state:?}").contains(&crate::wallet_file::to_hex(&key(1).to_bytes())));
+    // Confirming needs the key.
+    let state = state.with(Action::Review {
+        to: address_of(&key(2)).to_string(),
+        amount: "1".into(),
+    });
+    assert_eq!(state.send, SendStep::Idle);
+}
+
+#[test]
+fn explorer_shows_recent_blocks_newest_first_and_details() {
+    use simplechain_core::block::BlockHeader;
+    let blocks: Vec<Block> = (0..3)
+        .map(|h| Block {
+            height: h,
+            prev_hash: BlockHash::ZERO,
+            timestamp: 1,
+            difficulty: 0,
+            miner: Address::from_bytes([1; 32]),
+            reward: 50,
+            tx_root: simplechain_core::MerkleRoot::EMPTY,
+            nonce: 0,
+            hash: BlockHeader {
+                height: h,
+                prev_hash: BlockHash::ZERO,
+                timestamp: 1,
+                difficulty: 0,
+                miner: Address::from_bytes([1; 32]),
+                reward: 50,
+                tx_root: simplechain_core::MerkleRoot::EMPTY,
+                nonce: 0,
+            }
+            .hash(),
+            transactions: Vec::new(),
+        })
+        .collect();
+    let json = serde_json::to_string(&ChainJson {
+        blocks: blocks.clone(),
+    })
+    .unwrap();
+    let state = State::new(None)
+        .with(Action::Connected)
+        .reply(Response::Info(info(2, None)))
+        .reply(Response::Success)
+        .reply(Response::Blocks(json));
+    let heights: Vec<u64> = state.explorer.recent.iter().map(|b| b.height).collect();
+    assert_eq!(heights, vec![2, 1, 0]);
+    let state = state.with(Action::ShowBlock(1));
+    assert_eq!(state.explorer.block.as_ref().map(|b| b.height), Some(1));
+    // A block not in the list is fetched.
+    let state = state.with(Action::ShowBlock(40));
+    assert_eq!(state.sent_lines().last().unwrap(), "GET_BLOCKS:40:1");
+    let state = state.reply(Response::Blocks("{\"blocks\":[]}".into()));
+    assert!(state.explorer.message.is_some());
+    let txid = TxId::from_bytes([3; 32]);
+    let state = state
+        .with(Action::ShowTx(txid))
+        .reply(Response::error(ErrorCode::NotFound, "no"));
+    assert_eq!(
+        state.explorer.message.as_deref(),
+        Some("The server does not know that transaction.")
+    );
+}
+
+#[test]
+fn receiver_and_amount_checks() {
+    let own = address_of(&key(1));
+    assert!(check_receiver(&own.to_string(), Some(own)).is_err());
+    assert!(check_receiver(&"g".repeat(64), None).is_err());
+    assert!(check_receiver("", None).is_err());
+    let other = address_of(&key(2));
+    assert_eq!(
+        check_receiver(
+            &format!(" {} ", other.to_string().to_uppercase()),
+            Some(own)
+        ),
+        Ok(other)
+    );
+    assert_eq!(check_amount("10", 10), Ok(10));
+    assert!(check_amount("0", 10).is_err());
+    assert!(check_amount("1.5", 10).is_err());
+    assert!(check_amount("-1", 10).is_err());
+    assert!(check_amount("99999999999999999999999", 10).is_err());
+    assert!(check_amount("11", 10).is_err());
+}
+
+#[test]
+fn unknown_lines_still_take_their_turn() {
+    let state = State::new(None)
+        .with(Action::Connected)
+        .with(Action::Line("WHAT:is this".into()));
+    assert_eq!(state.in_flight, VecDeque::from([Pending::Subscribe]));
+    assert!(state.error.is_some());
+    let state = state.with(Action::Line("EVENT:NEWTHING:1".into()));
+    assert_eq!(state.in_flight.len(), 1);
+}
