@@ -1009,7 +1009,11 @@ async fn pipelined_sync_bombs_are_not_read_ahead_without_bound() {
         let mut answer = String::new();
         use tokio::io::AsyncBufReadExt;
         answers.read_line(&mut answer).await.unwrap();
-        assert!(answer.starts_with("ERROR:invalid_chain:"), "{answer}");
+        // Each is refused: as invalid, or by the connection's heavy-request budget.
+        assert!(
+            answer.starts_with("ERROR:invalid_chain:") || answer.starts_with("ERROR:rate_limited:"),
+            "{answer}"
+        );
     }
     let peak = peak_rss_kib(pid).unwrap();
     assert_eq!(c.ask("PING").await, "PONG");

@@ -54,6 +54,10 @@ pub struct Limits {
     pub mempool_capacity: usize,
     /// Requests one connection may have in flight before the server stops reading it.
     pub max_pipeline: usize,
+    /// Cost units of heavy requests (validation, whole-chain transfers) a connection
+    /// may spend at once, and how many it gets back per second (see `cost.rs`).
+    pub heavy_budget: f64,
+    pub heavy_refill_per_sec: f64,
 }
 
 impl Default for Limits {
@@ -65,6 +69,8 @@ impl Default for Limits {
             idle_timeout: Duration::from_secs(300),
             mempool_capacity: 200_000,
             max_pipeline: 1024,
+            heavy_budget: 60.0,
+            heavy_refill_per_sec: 2.0,
         }
     }
 }

@@ -8,6 +8,7 @@
 //! `ADD_TRANSACTION` then `GET_ACCOUNT` sees its own transaction.
 
 use super::Shared;
+use super::cost::{Cost, CostBucket};
 use super::framing::{Frame, LineCodec};
 use super::handlers::{Reply, execute};
 use super::sequencer::Command;
@@ -15,6 +16,7 @@ use futures::StreamExt;
 use simplechain_core::protocol::{ErrorCode, Event, ProtocolError, Request, Response};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
@@ -172,6 +174,12 @@ async fn write_responses(
     shared: &Arc<Shared>,
 ) -> std::io::Result<()> {
     let mut events: Option<broadcast::Receiver<Event>> = None;
+    let limits = &shared.limits;
+    let mut bucket = CostBucket::new(
+        limits.heavy_budget,
+        limits.heavy_refill_per_sec,
+        Instant::now(),
+    );
     loop {
         let item = tokio::select! {
             item = queue.recv() => item,
@@ -188,7 +196,13 @@ async fn write_responses(
             Item::Admission(answer) => (admission_line(answer.await), false),
             Item::Deferred(line, held) => {
                 let request = Request::parse(&line).expect("parsed once already");
-                let Reply { line, subscribe } = execute(shared, request).await;
+                let Reply { line, subscribe } = match charge(&mut bucket, &request, shared) {
+                    Ok(()) => execute(shared, request).await,
+                    Err(refusal) => Reply {
+                        line: refusal,
+                        subscribe: false,
+                    },
+                };
                 drop(held);
                 if subscribe && events.is_none() {
                     events = Some(shared.tips.subscribe());
@@ -209,6 +223,27 @@ async fn write_responses(
     }
     out.flush().await?;
     out.into_inner().shutdown().await
+}
+
+/// Charges a heavy request to the connection's bucket, or refuses it.
+fn charge(bucket: &mut CostBucket, request: &Request<'_>, shared: &Shared) -> Result<(), String> {
+    let cost = match request {
+        Request::ValidateBlockchain => Cost::validate(shared.view().size().0),
+        Request::GetBlockchain => Cost::chain_bytes(shared.view().size().1),
+        Request::SyncBlockchain(json) => Cost::chain_bytes(json.len()),
+        Request::GetBlocks { .. } => Cost::BLOCKS_PAGE,
+        _ => return Ok(()),
+    };
+    bucket.take(cost, Instant::now()).map_err(|wait| {
+        error_line(
+            ErrorCode::RateLimited,
+            format!(
+                "this connection has used its share of heavy requests; retry {} in {:.1} s",
+                request.command(),
+                wait.as_secs_f64()
+            ),
+        )
+    })
 }
 
 fn admission_line(answer: Result<Result<(), ProtocolError>, oneshot::error::RecvError>) -> String {

@@ -13,6 +13,7 @@
 
 mod config;
 mod connection;
+pub mod cost;
 pub mod framing;
 mod handlers;
 pub mod mempool;

@@ -27,6 +27,8 @@ pub struct ChainView {
     pub state: ChainState,
     pub blocks: Vec<Arc<StoredBlock>>,
     tx_index: HashMap<TxId, Location>,
+    /// Total length of the blocks' JSON: what `GET_BLOCKCHAIN` sends.
+    json_bytes: usize,
     by_address: HashMap<Address, Vec<Location>>,
     pub mempool: Mempool,
     /// Whether `FAUCET` is enabled, for `GET_INFO`.
@@ -57,6 +59,7 @@ impl ChainView {
             state,
             blocks: Vec::new(),
             tx_index: HashMap::new(),
+            json_bytes: 0,
             by_address: HashMap::new(),
             mempool,
             faucet,
@@ -81,6 +84,7 @@ impl ChainView {
             self.by_address.entry(tx.receiver).or_default().push(at);
         }
         let json = serde_json::to_string(&block).unwrap_or_default();
+        self.json_bytes += json.len();
         self.blocks
             .push(Arc::new(StoredBlock { block, json, txids }));
     }
@@ -89,8 +93,14 @@ impl ChainView {
     /// removes its transactions from the mempool.
     pub fn push_block(&mut self, block: Block, next: ChainState, txids: Vec<TxId>) {
         self.state = next;
-        self.mempool.remove_mined(&txids, &self.state.ledger);
+        self.mempool
+            .remove_mined(&txids, (block.miner, block.reward), &self.state.ledger);
         self.index_block(block, txids);
+    }
+
+    /// Confirmed transactions and the chain's JSON size, for pricing heavy requests.
+    pub fn size(&self) -> (u64, usize) {
+        (self.tx_index.len() as u64, self.json_bytes)
     }
 
     /// The tip block.

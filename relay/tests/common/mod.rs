@@ -48,6 +48,9 @@ pub fn test_config(dir: &Path) -> ServerConfig {
         amount: 1000,
         cooldown: Duration::ZERO,
     });
+    // Most tests send many heavy requests on one connection on purpose; the per-connection
+    // budget itself is tested with its defaults in server_abuse.rs.
+    config.limits.heavy_budget = 1e12;
     config
 }
 
