@@ -87,5 +87,5 @@ async fn a_long_sync_does_not_stall_other_clients() {
     }
     let answer = syncer.read_line().await.unwrap();
     assert!(answer.starts_with("ERROR:"), "{answer}");
-    assert!(syncer.is_closed_within(Duration::from_millis(100)).await == false);
+    assert!(!syncer.is_closed_within(Duration::from_millis(100)).await);
 }
