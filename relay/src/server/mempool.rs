@@ -193,21 +193,32 @@ impl Mempool {
         self.next_seq = self.next_seq.max(older.next_seq);
     }
 
-    /// Removes the entries with these txids (now in a block on top of which
-    /// `confirmed` is the new chain ledger). Returns what left the mempool other than
-    /// the mined ones (entries that no longer apply).
+    /// Removes the entries with these txids (now in a block whose reward went to
+    /// `reward.0`, on top of which `confirmed` is the new chain ledger). Returns what left
+    /// the mempool other than the mined ones (entries that no longer apply).
     ///
     /// The miner takes the oldest entries, so the mined ones are normally a prefix: then
-    /// the pending ledger is unchanged (chain + mined + rest = old chain + all) and only
-    /// the mined amounts leave `outgoing`, in O(block). Anything else re-admits all.
-    pub fn remove_mined(&mut self, mined: &[TxId], confirmed: &Ledger) -> Vec<Entry> {
+    /// the pending ledger only gains the block reward (chain + mined + reward + rest =
+    /// old chain + all + reward) and the mined amounts leave `outgoing`, in O(block).
+    /// Anything else re-admits all.
+    pub fn remove_mined(
+        &mut self,
+        mined: &[TxId],
+        reward: (Address, u64),
+        confirmed: &Ledger,
+    ) -> Vec<Entry> {
         let is_prefix = mined.len() <= self.entries.len()
             && self
                 .entries
                 .iter()
                 .zip(mined)
                 .all(|(entry, txid)| entry.txid == *txid);
-        if !is_prefix {
+        let credited = is_prefix
+            && self
+                .pending
+                .credit(reward.0, reward.1, &mut UndoLog::default())
+                .is_ok();
+        if !credited {
             let mined: std::collections::HashSet<&TxId> = mined.iter().collect();
             self.entries.retain(|e| !mined.contains(&e.txid));
             return self.rebuild(confirmed);
@@ -284,7 +295,7 @@ mod tests {
     }
 
     #[test]
-    fn mining_a_prefix_keeps_pending_state() {
+    fn mining_a_prefix_keeps_pending_state_and_adds_the_reward() {
         let (key, ledger, chain) = setup();
         let to = Address::from_bytes([9; 32]);
         let mut pool = Mempool::new(&ledger, 10);
@@ -300,10 +311,21 @@ mod tests {
         for tx in &txs[..2] {
             confirmed.apply(tx, &mut UndoLog::default()).unwrap();
         }
+        // ... and the block's reward went to its miner.
+        let miner = Address::from_bytes([5; 32]);
+        confirmed
+            .credit(miner, 50, &mut UndoLog::default())
+            .unwrap();
         let mined: Vec<TxId> = txs[..2].iter().map(|t| t.txid(&chain)).collect();
-        assert!(pool.remove_mined(&mined, &confirmed).is_empty());
+        assert!(
+            pool.remove_mined(&mined, (miner, 50), &confirmed)
+                .is_empty()
+        );
         assert_eq!(pool.len(), 1);
-        assert_eq!(pool.pending(), &pending);
+        let mut expected = pending.clone();
+        expected.credit(miner, 50, &mut UndoLog::default()).unwrap();
+        assert_eq!(pool.pending(), &expected);
+        assert_eq!(pool.pending().account(&miner).balance, 50);
         assert_eq!(pool.spendable(&address_of(&key), &confirmed), 70);
         // The same result as re-admitting from scratch.
         let mut fresh = pool.clone();
