@@ -179,8 +179,8 @@ async fn sync(shared: &Arc<Shared>, json: String) -> Result<(), ProtocolError> {
         .map_err(|_| ProtocolError::new(ErrorCode::Internal, "the server is shutting down"))?
 }
 
-/// Decodes and checks a candidate chain: `None` if it is our chain, the blocks if it
-/// should be adopted.
+/// Decodes and checks a candidate chain: `None` if it is our chain (and valid), the
+/// blocks if it should be adopted.
 fn check_candidate(
     json: &str,
     ours: &[simplechain_core::BlockHash],
@@ -199,11 +199,13 @@ fn check_candidate(
         ));
     }
     let theirs: Vec<_> = chain.blocks.iter().map(|b| b.hash).collect();
-    match choose(ours, &theirs, difficulty).map_err(fork_error)? {
-        ForkChoice::Same => return Ok(None),
-        ForkChoice::Adopt { .. } => {}
-    }
+    let same = match choose(ours, &theirs, difficulty).map_err(fork_error)? {
+        ForkChoice::Same => true,
+        ForkChoice::Adopt { .. } => false,
+    };
+    // Validated even when the claimed hashes are ours: signatures are not part of the
+    // txid, so a copy of our chain with forged signatures has exactly our hashes.
     validate_chain_parallel(&chain.blocks, Some(now_ms()))
         .map_err(|e| ProtocolError::new(ErrorCode::InvalidChain, e))?;
-    Ok(Some(chain.blocks))
+    Ok((!same).then_some(chain.blocks))
 }
