@@ -16,6 +16,8 @@ use tokio_util::sync::CancellationToken;
 
 /// Nonces tried between two looks at the tip.
 const SLICE: u64 = 1 << 16;
+/// How long the miner waits after the sequencer could not append its block.
+const RETRY_AFTER_FAILED_APPEND: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// A block template.
 struct Job {
@@ -39,6 +41,7 @@ pub async fn run(shared: Arc<Shared>, miner: Address, shutdown: CancellationToke
             }
             continue;
         };
+        let prev = block.prev_hash;
         let (reply, done) = oneshot::channel();
         if shared
             .commands
@@ -49,6 +52,14 @@ pub async fn run(shared: Arc<Shared>, miner: Address, shutdown: CancellationToke
             return;
         }
         let _ = done.await;
+        if current_tip(&shared) == prev {
+            // The block was not appended (the disk refused it): wait before mining the
+            // same transactions again, rather than spin.
+            tokio::select! {
+                _ = tokio::time::sleep(RETRY_AFTER_FAILED_APPEND) => {}
+                _ = shutdown.cancelled() => return,
+            }
+        }
     }
 }
 

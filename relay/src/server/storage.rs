@@ -16,6 +16,7 @@
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use simplechain_core::{Block, Transaction};
 use std::path::{Path, PathBuf};
+use std::sync::RwLock;
 
 const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
 const MEMPOOL: TableDefinition<u64, &[u8]> = TableDefinition::new("mempool");
@@ -64,9 +65,13 @@ pub struct Loaded {
 }
 
 /// The database.
+///
+/// After an I/O error (a full disk, a read-only file system) redb refuses every later
+/// read and write until the database is opened again, so a failed write closes and
+/// reopens it at once: reads go on, and writes succeed again once the disk has room.
 #[derive(Debug)]
 pub struct Storage {
-    db: Database,
+    db: RwLock<Option<Database>>,
     path: PathBuf,
 }
 
@@ -84,7 +89,42 @@ impl Storage {
             txn.open_table(META).doing("creating the meta table")?;
         }
         txn.commit().doing("committing the tables")?;
-        Ok(Storage { db, path })
+        Ok(Storage {
+            db: RwLock::new(Some(db)),
+            path,
+        })
+    }
+
+    /// Runs `f` on the open database (reopening it first if an earlier reopen failed).
+    fn with_db<T>(
+        &self,
+        f: impl FnOnce(&Database) -> Result<T, StorageError>,
+    ) -> Result<T, StorageError> {
+        let guard = self.db.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(db) = guard.as_ref() {
+            return f(db);
+        }
+        drop(guard);
+        self.reopen_now()?;
+        let guard = self.db.read().unwrap_or_else(|e| e.into_inner());
+        match guard.as_ref() {
+            Some(db) => f(db),
+            None => Err(StorageError {
+                doing: "opening the database",
+                source: "it is closed".into(),
+            }),
+        }
+    }
+
+    /// Closes the database (and its file lock), then opens it again.
+    fn reopen_now(&self) -> Result<(), StorageError> {
+        let mut guard = self.db.write().unwrap_or_else(|e| e.into_inner());
+        *guard = None;
+        *guard = Some(
+            Database::create(&self.path).doing("reopening the database after a failed write")?,
+        );
+        tracing::info!(path = %self.path.display(), "reopened the database after a failed write");
+        Ok(())
     }
 
     /// The database file.
@@ -94,7 +134,11 @@ impl Storage {
 
     /// Reads every block and mempool transaction.
     pub fn load(&self) -> Result<Loaded, StorageError> {
-        let txn = self.db.begin_read().doing("starting a read")?;
+        self.with_db(Self::load_from)
+    }
+
+    fn load_from(db: &Database) -> Result<Loaded, StorageError> {
+        let txn = db.begin_read().doing("starting a read")?;
         let blocks = txn.open_table(BLOCKS).doing("opening blocks")?;
         let mut loaded = Loaded::default();
         for (i, entry) in blocks.iter().doing("reading blocks")?.enumerate() {
@@ -121,38 +165,44 @@ impl Storage {
 
     /// A setting stored at creation.
     pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
-        let txn = self.db.begin_read().doing("starting a read")?;
-        let table = txn.open_table(META).doing("opening meta")?;
-        let value = table.get(key).doing("reading meta")?;
-        Ok(value.map(|v| v.value().to_vec()))
+        self.with_db(|db| {
+            let txn = db.begin_read().doing("starting a read")?;
+            let table = txn.open_table(META).doing("opening meta")?;
+            let value = table.get(key).doing("reading meta")?;
+            Ok(value.map(|v| v.value().to_vec()))
+        })
     }
 
     /// Writes the genesis block and the settings of a new chain, in one transaction.
     pub fn initialize(&self, genesis: &Block, meta: &[(&str, &[u8])]) -> Result<(), StorageError> {
-        let txn = self.db.begin_write().doing("starting a write")?;
-        {
-            let mut blocks = txn.open_table(BLOCKS).doing("opening blocks")?;
-            blocks
-                .insert(0, json(genesis).as_slice())
-                .doing("writing the genesis block")?;
-            let mut table = txn.open_table(META).doing("opening meta")?;
-            for (key, value) in meta {
-                table.insert(*key, *value).doing("writing meta")?;
+        self.with_db(|db| {
+            let txn = db.begin_write().doing("starting a write")?;
+            {
+                let mut blocks = txn.open_table(BLOCKS).doing("opening blocks")?;
+                blocks
+                    .insert(0, json(genesis).as_slice())
+                    .doing("writing the genesis block")?;
+                let mut table = txn.open_table(META).doing("opening meta")?;
+                for (key, value) in meta {
+                    table.insert(*key, *value).doing("writing meta")?;
+                }
             }
-        }
-        txn.commit().doing("committing the new chain")
+            txn.commit().doing("committing the new chain")
+        })
     }
 
     /// Reads the blocks only (for `VALIDATE_BLOCKCHAIN`, which re-checks what is stored).
     pub fn read_blocks(&self) -> Result<Vec<Block>, StorageError> {
-        let txn = self.db.begin_read().doing("starting a read")?;
-        let table = txn.open_table(BLOCKS).doing("opening blocks")?;
-        let mut out = Vec::new();
-        for entry in table.iter().doing("reading blocks")? {
-            let (_, bytes) = entry.doing("reading a block")?;
-            out.push(serde_json::from_slice(bytes.value()).doing("decoding a stored block")?);
-        }
-        Ok(out)
+        self.with_db(|db| {
+            let txn = db.begin_read().doing("starting a read")?;
+            let table = txn.open_table(BLOCKS).doing("opening blocks")?;
+            let mut out = Vec::new();
+            for entry in table.iter().doing("reading blocks")? {
+                let (_, bytes) = entry.doing("reading a block")?;
+                out.push(serde_json::from_slice(bytes.value()).doing("decoding a stored block")?);
+            }
+            Ok(out)
+        })
     }
 
     /// Adds admitted transactions to the mempool, durably.
@@ -211,15 +261,25 @@ impl Storage {
         &self,
         f: impl FnOnce(&mut Tables<'_>) -> Result<(), StorageError>,
     ) -> Result<(), StorageError> {
-        let txn = self.db.begin_write().doing("starting a write")?;
-        {
-            let mut tables = Tables {
-                blocks: txn.open_table(BLOCKS).doing("opening blocks")?,
-                mempool: txn.open_table(MEMPOOL).doing("opening mempool")?,
-            };
-            f(&mut tables)?;
+        let written = self.with_db(|db| {
+            let txn = db.begin_write().doing("starting a write")?;
+            {
+                let mut tables = Tables {
+                    blocks: txn.open_table(BLOCKS).doing("opening blocks")?,
+                    mempool: txn.open_table(MEMPOOL).doing("opening mempool")?,
+                };
+                f(&mut tables)?;
+            }
+            txn.commit().doing("committing to disk")
+        });
+        if written.is_err() {
+            // Nothing of this write is on disk (redb is atomic). If reopening fails too,
+            // the next use tries again.
+            if let Err(e) = self.reopen_now() {
+                tracing::warn!(error = %e, "the database stays closed for now");
+            }
         }
-        txn.commit().doing("committing to disk")
+        written
     }
 }
 
