@@ -84,8 +84,7 @@ pub fn App() -> Html {
                     onclose={act(Action::CloseDetail)} />
             </main>
             <footer class="muted">
-                { "Your key stays in this tab: transfers are signed here and only signed transfers are sent. " }
-                <a href="https://example.invalid/simpleblockchain" rel="noreferrer">{ "Protocol" }</a>
+                { "Your key stays in this tab: transfers are signed here, and only signed transfers are sent." }
             </footer>
         </div>
     }

@@ -537,6 +537,10 @@ impl State {
     /// A new tip: refresh everything that may have changed.
     fn tip(&mut self, height: u64, hash: BlockHash) {
         self.last_event = Some((height, hash));
+        // Faucet coins are in the block that follows the request.
+        if self.faucet == FaucetStep::Sent {
+            self.faucet = FaucetStep::Idle;
+        }
         self.request(Request::GetInfo, Pending::Info);
         self.refresh_wallet();
         if let SendStep::Pending { txid, .. } = self.send {

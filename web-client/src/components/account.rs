@@ -44,7 +44,7 @@ pub fn AccountCard(props: &AccountProps) -> Html {
             html! { <p class="muted" role="status">{ "Asking the faucet…" }</p> }
         }
         FaucetStep::Sent => {
-            html! { <p class="ok-text" role="status">{ "Test coins are on their way: they show as pending until the next block." }</p> }
+            html! { <p class="ok-text" role="status">{ "Test coins sent: they count as pending until the next block." }</p> }
         }
         FaucetStep::Failed(why) => {
             html! { <p class="error-text" role="status">{ why.clone() }</p> }

@@ -33,11 +33,12 @@ pub fn ChainStatus(props: &ChainStatusProps) -> Html {
         ),
         None => ("…".into(), "…".into(), "…".into(), "…".into()),
     };
-    let synced = match props.last_event {
-        Some((h, hash)) => format!("block {h} ({})", short(&hash.to_string())),
-        None if props.subscribed => "waiting for the next block".into(),
-        None => "not subscribed".into(),
+    let synced = match (props.last_event, &props.info) {
+        (Some((h, hash)), _) => format!("block {h} ({})", short(&hash.to_string())),
+        (None, Some(info)) => format!("block {} ({})", info.height, short(&info.tip.to_string())),
+        (None, None) => "…".into(),
     };
+    let live = if props.subscribed { "live" } else { "not live" };
     let result = match &props.validation {
         Validation::Idle => html! {},
         Validation::Running => {
@@ -59,7 +60,7 @@ pub fn ChainStatus(props: &ChainStatusProps) -> Html {
             <dl class="fields">
                 <dt>{ "Height" }</dt><dd data-testid="height">{ height }</dd>
                 <dt>{ "Tip" }</dt><dd class="mono">{ tip }</dd>
-                <dt>{ "Last block synced" }</dt><dd>{ synced }</dd>
+                <dt>{ "Last block synced" }</dt><dd>{ synced }<span class="muted">{ format!(" · {live}") }</span></dd>
                 <dt>{ "Difficulty" }</dt><dd>{ difficulty }</dd>
                 <dt>{ "Pending transfers" }</dt><dd>{ mempool }</dd>
             </dl>

@@ -294,6 +294,9 @@ fn faucet_and_validation_results() {
     let done = state.clone().reply(Response::Success);
     assert_eq!(done.faucet, FaucetStep::Sent);
     assert!(done.in_flight.contains(&Pending::Account(address)));
+    let hash = BlockHash::from_bytes([1; 32]);
+    let mined = done.with(Action::Line(format!("EVENT:TIP:4:{hash}")));
+    assert_eq!(mined.faucet, FaucetStep::Idle, "the coins are in the block");
     let limited = state.reply(Response::error(ErrorCode::RateLimited, "wait"));
     assert_eq!(
         limited.faucet,

@@ -1,0 +1,262 @@
+//! Headless Debian Chromium driven through ChromeDriver (WebDriver over plain HTTP on
+//! loopback), with the few page helpers the wallet test needs.
+#![allow(dead_code)]
+
+use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
+use fantoccini::{Client, Locator};
+use serde_json::{Value, json};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long any one thing on the page may take to appear.
+pub const WAIT: Duration = Duration::from_secs(60);
+
+/// A ChromeDriver process; killed when dropped.
+pub struct ChromeDriver {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Starts `/usr/bin/chromedriver` (or `$CHROMEDRIVER`) on a free loopback port.
+pub fn start_chromedriver(log: &Path) -> ChromeDriver {
+    let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    assert!(
+        Path::new(&binary).exists(),
+        "{binary} is missing: install Debian's chromium and chromium-driver (scripts/install-deps.sh does)"
+    );
+    let port = free_port();
+    let child = Command::new(&binary)
+        .arg(format!("--port={port}"))
+        .arg(format!("--log-path={}", log.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting chromedriver");
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(address).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    ChromeDriver {
+        child,
+        url: format!("http://{address}"),
+    }
+}
+
+/// A new headless Chromium session with a fresh profile in `profile`, recording the
+/// performance log (which holds every WebSocket frame) and the console.
+pub async fn open_browser(driver: &ChromeDriver, profile: &Path) -> Client {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let mut caps = Capabilities::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chromium,
+            "args": [
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-quic",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--window-size=1280,1000",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    caps.insert(
+        "goog:loggingPrefs".into(),
+        json!({ "performance": "ALL", "browser": "ALL" }),
+    );
+    fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a WebDriver session with headless Chromium")
+}
+
+/// ChromeDriver's log endpoint: `POST /session/{id}/se/log {"type": kind}`.
+#[derive(Debug)]
+struct GetLog(&'static str);
+
+impl WebDriverCompatibleCommand for GetLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "type": self.0 }).to_string()),
+        )
+    }
+}
+
+/// The entries of a browser log (`performance` or `browser`) since the last call.
+pub async fn log_entries(client: &Client, kind: &'static str) -> Vec<Value> {
+    match client
+        .issue_cmd(GetLog(kind))
+        .await
+        .expect("reading a browser log")
+    {
+        Value::Array(entries) => entries,
+        other => panic!("unexpected log answer: {other}"),
+    }
+}
+
+/// Every WebSocket frame payload in the performance log entries, sent and received.
+pub fn websocket_frames(entries: &[Value]) -> Vec<(String, String)> {
+    entries
+        .iter()
+        .filter_map(|entry| {
+            let message: Value = serde_json::from_str(entry["message"].as_str()?).ok()?;
+            let method = message["message"]["method"].as_str()?;
+            if !method.starts_with("Network.webSocketFrame") {
+                return None;
+            }
+            let payload = message["message"]["params"]["response"]["payloadData"].as_str()?;
+            Some((method.to_string(), payload.to_string()))
+        })
+        .collect()
+}
+
+/// Where screenshots go: `<workspace>/test-artifacts/`.
+pub fn artifacts() -> PathBuf {
+    let dir = simplechain_tests::workspace_root().join("test-artifacts");
+    std::fs::create_dir_all(&dir).expect("creating test-artifacts/");
+    dir
+}
+
+/// Saves a screenshot of the viewport as `test-artifacts/<name>.png`.
+pub async fn screenshot(client: &Client, name: &str) -> PathBuf {
+    let png = client.screenshot().await.expect("a screenshot");
+    let path = artifacts().join(format!("{name}.png"));
+    std::fs::write(&path, png).expect("writing a screenshot");
+    path
+}
+
+fn by_id(testid: &str) -> String {
+    format!("[data-testid='{testid}']")
+}
+
+/// The text of the element with this `data-testid`, if it is on the page.
+pub async fn text(client: &Client, testid: &str) -> Option<String> {
+    let element = client.find(Locator::Css(&by_id(testid))).await.ok()?;
+    element.text().await.ok()
+}
+
+/// The page's visible text, for failure messages.
+pub async fn page_text(client: &Client) -> String {
+    client
+        .execute(
+            "return document.body ? document.body.innerText : ''",
+            vec![],
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Waits until the element's text satisfies `ready`, and returns it.
+pub async fn wait_text(
+    client: &Client,
+    testid: &str,
+    what: &str,
+    ready: impl Fn(&str) -> bool,
+) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(text) = text(client, testid).await
+            && ready(&text)
+        {
+            return text;
+        }
+        if Instant::now() > deadline {
+            let shot = screenshot(client, &format!("failed-{testid}")).await;
+            panic!(
+                "waited {WAIT:?} for {what} ([data-testid={testid}] is {:?}); screenshot {}; page:\n{}",
+                text(client, testid).await,
+                shot.display(),
+                page_text(client).await
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Clicks the element with this `data-testid` once it is there and enabled.
+pub async fn click(client: &Client, testid: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(element) = client.find(Locator::Css(&by_id(testid))).await
+            && element.is_enabled().await.unwrap_or(false)
+            && element.click().await.is_ok()
+        {
+            return;
+        }
+        if Instant::now() > deadline {
+            let shot = screenshot(client, &format!("failed-click-{testid}")).await;
+            panic!(
+                "could not click [data-testid={testid}]; screenshot {}; page:\n{}",
+                shot.display(),
+                page_text(client).await
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Clicks the first button whose text is exactly `label`.
+pub async fn click_button(client: &Client, label: &str) {
+    let xpath = format!("//button[normalize-space(.)='{label}']");
+    let element = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("no button {label:?}: {e}"));
+    element.click().await.expect("clicking a button");
+}
+
+/// Types into the input with this `data-testid`, replacing what it held.
+pub async fn type_into(client: &Client, testid: &str, value: &str) {
+    let element = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(&by_id(testid)))
+        .await
+        .unwrap_or_else(|e| panic!("no input [data-testid={testid}]: {e}"));
+    element.clear().await.expect("clearing an input");
+    element.send_keys(value).await.expect("typing");
+}
+
+/// Whether an element with this `data-testid` is on the page now.
+pub async fn present(client: &Client, testid: &str) -> bool {
+    client.find(Locator::Css(&by_id(testid))).await.is_ok()
+}
