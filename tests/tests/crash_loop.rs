@@ -12,6 +12,9 @@
 //!    n..p-1 with no gap, matching `GET_ACCOUNT`'s `nonce` and `pending_nonce`;
 //! 4. once the miner has caught up, every acknowledged transaction is confirmed.
 //!
+//! The chain runs at difficulty 14, so that blocks take a while and transactions are
+//! still pending at the kill and at the restart.
+//!
 //! `CRASH_CYCLES` sets the number of cycles (default 3); `CRASH_SEED` replays the kill
 //! times of an earlier run. `scripts/crash-loop.sh` runs 20+ cycles and prints the
 //! summary line. (relay/tests/server_durability.rs has the one-kill version.)
@@ -29,6 +32,9 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
 const SUPPLY: u64 = 1_000_000_000;
+/// High enough that a block takes a while to mine, so that transactions are still
+/// pending when the server is killed and when it comes back.
+const DIFFICULTY: &str = "14";
 const CLIENTS: usize = 8;
 const FUNDING: u64 = 10_000_000;
 /// Transactions written before their answers are read.
@@ -301,7 +307,7 @@ fn start(dir: &std::path::Path, genesis: Address) -> (Running, String) {
         dir,
         &[
             "--difficulty",
-            "4",
+            DIFFICULTY,
             "--genesis-address",
             &genesis,
             "--supply",
