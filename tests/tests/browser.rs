@@ -278,3 +278,89 @@ async fn wallet_in_headless_chromium() {
         artifacts().display()
     );
 }
+
+/// The server restarted under a connected wallet: the relay closes the socket, the
+/// wallet shows it is reconnecting, comes back by itself and subscribes again (a block
+/// mined after the restart still updates the balance without a reload).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wallet_reconnects_and_resubscribes_after_a_server_restart() {
+    let dist = workspace_root().join("dist");
+    assert!(
+        dist.join("index.html").exists(),
+        "the wallet is not built: run scripts/build-wallet.sh (make test does)"
+    );
+    let temp = tempfile::tempdir().unwrap();
+    let data_dir = temp.path().join("chain");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let server_address = format!("127.0.0.1:{port}");
+    let start_server = |log: &str| {
+        let server = Running::start(
+            &[
+                "server",
+                "--listen",
+                &server_address,
+                "--data-dir",
+                data_dir.to_str().unwrap(),
+                "--difficulty",
+                "8",
+                "--faucet",
+                "--faucet-cooldown-secs",
+                "0",
+            ],
+            &temp.path().join(log),
+        );
+        server.wait_for_line("Server:");
+        server
+    };
+    let server = start_server("server-1.log");
+    let relay = Running::start(
+        &[
+            "relay",
+            "--listen",
+            "127.0.0.1:0",
+            "--server",
+            &server_address,
+            "--web-root",
+            dist.to_str().unwrap(),
+        ],
+        &temp.path().join("relay.log"),
+    );
+    let wallet_url = relay.wait_for_line("Wallet:");
+    let driver = start_chromedriver(&temp.path().join("chromedriver.log"));
+    let client = open_browser(&driver, &temp.path().join("profile")).await;
+    client.goto(&wallet_url).await.unwrap();
+    wait_text(&client, "connection", "the first connection", |t| {
+        t == "connected"
+    })
+    .await;
+    type_into(&client, "passphrase", PASSPHRASE).await;
+    click(&client, "create-wallet").await;
+    wait_text(&client, "balance", "the new wallet", |t| t == "0").await;
+
+    // The server goes away: the wallet says so.
+    drop(server);
+    wait_text(&client, "connection", "the lost connection", |t| {
+        t == "reconnecting"
+    })
+    .await;
+    screenshot(&client, "08-reconnecting").await;
+
+    // It comes back on the same address: the wallet reconnects and resubscribes.
+    let _server = start_server("server-2.log");
+    wait_text(&client, "connection", "the connection again", |t| {
+        t == "connected"
+    })
+    .await;
+    click(&client, "faucet").await;
+    wait_text(
+        &client,
+        "balance",
+        "coins confirmed after the restart",
+        |t| t.parse::<u64>().is_ok_and(|b| b > 0),
+    )
+    .await;
+    client.close().await.unwrap();
+}
