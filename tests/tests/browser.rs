@@ -364,3 +364,104 @@ async fn wallet_reconnects_and_resubscribes_after_a_server_restart() {
     .await;
     client.close().await.unwrap();
 }
+
+/// Import a secret key (RFC 8032's first test key, so the address is known), then
+/// restore the wallet from its encrypted backup file after forgetting it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wallet_imports_a_key_and_restores_a_backup_file() {
+    const SECRET: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+    const ADDRESS: &str = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+    let dist = workspace_root().join("dist");
+    assert!(
+        dist.join("index.html").exists(),
+        "the wallet is not built: run scripts/build-wallet.sh (make test does)"
+    );
+    let temp = tempfile::tempdir().unwrap();
+    let up = Running::start(
+        &[
+            "up",
+            "--listen",
+            "127.0.0.1:0",
+            "--server-listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            temp.path().join("chain").to_str().unwrap(),
+            "--web-root",
+            dist.to_str().unwrap(),
+            "--difficulty",
+            "8",
+        ],
+        &temp.path().join("up.log"),
+    );
+    let wallet_url = up.wait_for_line("Wallet:");
+    let driver = start_chromedriver(&temp.path().join("chromedriver.log"));
+    let client = open_browser(&driver, &temp.path().join("profile")).await;
+    client.goto(&wallet_url).await.unwrap();
+    wait_text(&client, "connection", "the connection", |t| {
+        t == "connected"
+    })
+    .await;
+
+    // Import the secret key under a new passphrase.
+    client
+        .find(fantoccini::Locator::Css("details summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let input = |id: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .find(fantoccini::Locator::Id(id))
+                .await
+                .unwrap_or_else(|e| panic!("#{id}: {e}"))
+        }
+    };
+    input("import-secret")
+        .await
+        .send_keys(SECRET)
+        .await
+        .unwrap();
+    input("import-passphrase")
+        .await
+        .send_keys(PASSPHRASE)
+        .await
+        .unwrap();
+    click_button(&client, "Import secret key").await;
+    let address = wait_text(&client, "address", "the imported wallet", |t| t.len() == 64).await;
+    assert_eq!(address, ADDRESS);
+
+    // Its encrypted record is the backup file's content.
+    let record = client
+        .execute("return localStorage.getItem('simplechain-wallet')", vec![])
+        .await
+        .unwrap();
+    let backup = temp.path().join("backup.json");
+    std::fs::write(&backup, record.as_str().expect("a stored wallet")).unwrap();
+
+    // Forget it, then restore it from the file and unlock it.
+    click(&client, "lock").await;
+    click_button(&client, "Forget this wallet…").await;
+    click_button(&client, "Forget it").await;
+    wait_text(&client, "create-wallet", "the setup screen", |_| true).await;
+    client
+        .find(fantoccini::Locator::Css("details summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    input("import-backup")
+        .await
+        .send_keys(backup.to_str().unwrap())
+        .await
+        .unwrap();
+    wait_text(&client, "unlock", "the restored, locked wallet", |_| true).await;
+    type_into(&client, "passphrase", PASSPHRASE).await;
+    click(&client, "unlock").await;
+    let restored = wait_text(&client, "address", "the restored wallet", |t| t.len() == 64).await;
+    assert_eq!(restored, ADDRESS);
+    client.close().await.unwrap();
+}
