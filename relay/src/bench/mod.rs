@@ -39,6 +39,9 @@ pub struct BenchArgs {
     /// Skip the WebSocket phase.
     #[arg(long)]
     pub no_ws: bool,
+    /// Keep the temporary data dir and the server's log (server.log) for inspection.
+    #[arg(long)]
+    pub keep: bool,
 }
 
 /// Prints a progress line to stderr.
@@ -178,7 +181,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
     let db_bytes = std::fs::metadata(data_dir.join(crate::server::storage::DB_FILE))?.len();
     figures.disk_bytes_per_tx = db_bytes as f64 / chain_tx.max(1) as f64;
     drop(server);
-    let _ = std::fs::remove_dir_all(&temp);
+    if args.keep {
+        progress(format!("kept the data dir and logs in {}", temp.display()));
+    } else {
+        let _ = std::fs::remove_dir_all(&temp);
+    }
     figures.finish();
     Ok(figures)
 }

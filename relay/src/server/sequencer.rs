@@ -148,7 +148,14 @@ impl Sequencer {
         }
         let first_seq = accepted[0].0;
         let storage = self.shared.storage.clone();
+        let batch = accepted.len();
+        let started = std::time::Instant::now();
         let written = blocking(move || storage.add_to_mempool(&accepted)).await;
+        tracing::debug!(
+            batch,
+            write_ms = started.elapsed().as_secs_f64() * 1e3,
+            "admitted"
+        );
         let outcome = match written {
             Ok(()) => {
                 self.shared.wake_miner.notify_one();
@@ -188,6 +195,7 @@ impl Sequencer {
             }
         };
         let storage = self.shared.storage.clone();
+        let started = std::time::Instant::now();
         let to_store = block.clone();
         let written = blocking(move || {
             storage.commit_blocks(
@@ -206,7 +214,8 @@ impl Sequencer {
             height: block.height,
             hash: block.hash,
         };
-        tracing::info!(height = block.height, transactions = block.transactions.len(), hash = %block.hash, "block");
+        let write_ms = started.elapsed().as_secs_f64() * 1e3;
+        tracing::info!(height = block.height, transactions = block.transactions.len(), hash = %block.hash, write_ms, "block");
         let dropped = {
             let mut view = self.shared.view.write().expect("view lock");
             let before = view.mempool.len();
