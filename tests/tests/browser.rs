@@ -47,31 +47,11 @@ async fn statuses(client: &Client) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wallet_in_headless_chromium() {
     let root = workspace_root();
-    let dist = root.join("dist");
-    assert!(
-        dist.join("index.html").exists(),
-        "the wallet is not built ({} is missing): run scripts/build-wallet.sh (make test does)",
-        dist.join("index.html").display()
-    );
+    let dist = built_wallet();
     let temp = tempfile::tempdir().unwrap();
     let data_dir = temp.path().join("chain");
     let server_log = temp.path().join("up.log");
-    let up = Running::start(
-        &[
-            "up",
-            "--listen",
-            "127.0.0.1:0",
-            "--server-listen",
-            "127.0.0.1:0",
-            "--data-dir",
-            data_dir.to_str().unwrap(),
-            "--web-root",
-            dist.to_str().unwrap(),
-            "--difficulty",
-            "8",
-        ],
-        &server_log,
-    );
+    let up = start_up(&dist, &data_dir, &server_log);
     let wallet_url = up.wait_for_line("Wallet:");
     let driver = start_chromedriver(&temp.path().join("chromedriver.log"));
     let client = open_browser(&driver, &temp.path().join("profile")).await;
@@ -284,11 +264,7 @@ async fn wallet_in_headless_chromium() {
 /// mined after the restart still updates the balance without a reload).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wallet_reconnects_and_resubscribes_after_a_server_restart() {
-    let dist = workspace_root().join("dist");
-    assert!(
-        dist.join("index.html").exists(),
-        "the wallet is not built: run scripts/build-wallet.sh (make test does)"
-    );
+    let dist = built_wallet();
     let temp = tempfile::tempdir().unwrap();
     let data_dir = temp.path().join("chain");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -377,20 +353,9 @@ async fn wallet_imports_a_key_and_restores_a_backup_file() {
         "the wallet is not built: run scripts/build-wallet.sh (make test does)"
     );
     let temp = tempfile::tempdir().unwrap();
-    let up = Running::start(
-        &[
-            "up",
-            "--listen",
-            "127.0.0.1:0",
-            "--server-listen",
-            "127.0.0.1:0",
-            "--data-dir",
-            temp.path().join("chain").to_str().unwrap(),
-            "--web-root",
-            dist.to_str().unwrap(),
-            "--difficulty",
-            "8",
-        ],
+    let up = start_up(
+        &dist,
+        &temp.path().join("chain"),
         &temp.path().join("up.log"),
     );
     let wallet_url = up.wait_for_line("Wallet:");

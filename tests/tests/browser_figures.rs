@@ -19,7 +19,7 @@ use browser_support::*;
 use fantoccini::Client;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use serde_json::{Value, json};
-use simplechain_tests::{Running, workspace_root};
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -132,34 +132,13 @@ fn median(values: &mut [f64]) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_figures() {
-    let root = workspace_root();
-    let dist = root.join("dist");
-    assert!(
-        dist.join("index.html").exists(),
-        "the wallet is not built ({} is missing): run scripts/build-wallet.sh (make test does)",
-        dist.join("index.html").display()
-    );
+    let dist = built_wallet();
     let wasm_gzip = gzip_total(&dist, ".wasm");
     let js_gzip = gzip_total(&dist, ".js");
 
     let temp = tempfile::tempdir().unwrap();
     let data_dir = temp.path().join("chain");
-    let up = Running::start(
-        &[
-            "up",
-            "--listen",
-            "127.0.0.1:0",
-            "--server-listen",
-            "127.0.0.1:0",
-            "--data-dir",
-            data_dir.to_str().unwrap(),
-            "--web-root",
-            dist.to_str().unwrap(),
-            "--difficulty",
-            "8",
-        ],
-        &temp.path().join("up.log"),
-    );
+    let up = start_up(&dist, &data_dir, &temp.path().join("up.log"));
     let wallet_url = up.wait_for_line("Wallet:");
     let driver = start_chromedriver(&temp.path().join("chromedriver.log"));
 

@@ -260,3 +260,35 @@ pub async fn type_into(client: &Client, testid: &str, value: &str) {
 pub async fn present(client: &Client, testid: &str) -> bool {
     client.find(Locator::Css(&by_id(testid))).await.is_ok()
 }
+
+/// The built wallet (`dist/`); fails with how to build it when it is missing.
+pub fn built_wallet() -> PathBuf {
+    let dist = simplechain_tests::workspace_root().join("dist");
+    assert!(
+        dist.join("index.html").exists(),
+        "the wallet is not built ({} is missing): run scripts/build-wallet.sh (make test does)",
+        dist.join("index.html").display()
+    );
+    dist
+}
+
+/// Starts `simplechain up` on free ports (difficulty 8, faucet on), serving `dist`,
+/// with its chain in `data_dir` and its log in `log`.
+pub fn start_up(dist: &Path, data_dir: &Path, log: &Path) -> simplechain_tests::Running {
+    simplechain_tests::Running::start(
+        &[
+            "up",
+            "--listen",
+            "127.0.0.1:0",
+            "--server-listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            data_dir.to_str().expect("utf-8 path"),
+            "--web-root",
+            dist.to_str().expect("utf-8 path"),
+            "--difficulty",
+            "8",
+        ],
+        log,
+    )
+}
