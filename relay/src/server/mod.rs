@@ -114,20 +114,28 @@ impl Server {
         )
         .map_err(|e| anyhow::anyhow!("the stored chain is damaged: {e}"))?;
         let chain_id = view.state.chain_id;
-        let mut dropped = 0;
+        // Stored pending transactions go back through admission; those that no longer
+        // apply (already in a block, or made invalid) are dropped, on disk too.
+        let mut dropped = Vec::new();
         for (seq, tx) in loaded.mempool {
-            let confirmed = view.state.ledger.clone();
-            if view.is_confirmed(&tx.txid(&chain_id))
+            let txid = tx.txid(&chain_id);
+            if view.is_confirmed(&txid)
                 || view
                     .mempool
-                    .restore(seq, tx, tx.txid(&chain_id), &confirmed)
+                    .restore(seq, tx, txid, &view.state.ledger)
                     .is_err()
             {
-                dropped += 1;
+                dropped.push(seq);
             }
         }
-        if dropped > 0 {
-            tracing::warn!(dropped, "stored pending transactions no longer apply");
+        if !dropped.is_empty() {
+            tracing::warn!(
+                dropped = dropped.len(),
+                "stored pending transactions no longer apply; removing them"
+            );
+            storage
+                .commit_blocks(view.blocks.len() as u64, &[], &dropped, &[])
+                .context("cannot remove stale pending transactions")?;
         }
         tracing::info!(
             chain_id = %chain_id,
