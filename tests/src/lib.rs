@@ -1,11 +1,9 @@
 //! Helpers shared by the end-to-end tests: find the `simplechain` binary, run it as a
 //! child process that is killed when the test ends, and read the addresses it prints.
 
-use std::io::{BufRead, BufReader};
+pub use simplechain::tools::child::ChildProcess;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
@@ -32,67 +30,39 @@ pub fn simplechain_bin() -> PathBuf {
     bin
 }
 
-/// A running `simplechain` process; killed (SIGKILL) when dropped.
+/// A running `simplechain` binary (the library's [`ChildProcess`]: stdout read line by
+/// line, stderr in a log file, SIGKILL when dropped), started and waited on by tests,
+/// which fail instead of returning errors.
 #[derive(Debug)]
-pub struct Running {
-    pub child: Child,
-    /// Lines the process printed on stdout so far, as they arrive.
-    pub stdout: mpsc::Receiver<String>,
-    /// Where stderr (the logs) goes.
-    pub log: PathBuf,
+pub struct Running(pub ChildProcess);
+
+impl std::ops::Deref for Running {
+    type Target = ChildProcess;
+    fn deref(&self) -> &ChildProcess {
+        &self.0
+    }
 }
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut ChildProcess {
+        &mut self.0
     }
 }
 
 impl Running {
     /// Starts `simplechain ARGS`, logging stderr to `log`.
     pub fn start(args: &[&str], log: &Path) -> Running {
-        let log_file = std::fs::File::create(log).expect("creating the log file");
-        let mut child = Command::new(simplechain_bin())
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log_file)
-            .spawn()
-            .expect("starting simplechain");
-        let out = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Running {
-            child,
-            stdout: rx,
-            log: log.to_path_buf(),
-        }
+        Running(
+            ChildProcess::start_binary(&simplechain_bin(), args, log)
+                .expect("starting simplechain"),
+        )
     }
 
     /// Waits (up to 60 s) for a stdout line starting with `prefix` and returns the rest.
     pub fn wait_for_line(&self, prefix: &str) -> String {
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match self.stdout.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(rest) = line.strip_prefix(prefix) {
-                        return rest.trim().to_string();
-                    }
-                }
-                Err(_) => panic!(
-                    "simplechain did not print `{prefix}` within 60 s; its log:\n{}",
-                    std::fs::read_to_string(&self.log).unwrap_or_default()
-                ),
-            }
-        }
+        self.0
+            .wait_for_line(prefix)
+            .unwrap_or_else(|e| panic!("{e:#}"))
     }
 }
 
