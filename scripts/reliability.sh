@@ -13,10 +13,10 @@ step() { printf '\n=== %s\n' "$*"; }
 
 cargo build -p simplechain --bin simplechain
 step "bad input table and pipelined SYNC bombs"
-cargo test -p simplechain --test hostile_input --test fuzz_regressions -- --nocapture 2>&1 \
+cargo test -p simplechain-server --test hostile_input --test fuzz_regressions -- --nocapture 2>&1 \
   | grep -E '^(hostile inputs|pipelined|test result)'
 step "load and abuse"
-cargo test -p simplechain --test server_abuse --test server_limits -- --nocapture 2>&1 \
+cargo test -p simplechain-server --test server_abuse --test server_limits -- --nocapture 2>&1 \
   | grep -E '^(held and|test result)'
 step "disk faults"
 cargo test -p simplechain-tests --test disk_faults -- --nocapture --test-threads=1 2>&1 \

@@ -5,10 +5,14 @@
 //! - [`block`]: headers, block hashes, proof of work and mining (§4), [`merkle`] roots;
 //! - [`ledger`]: balances and nonces; [`validate`]: the consensus rules of §5;
 //! - [`fork`]: cumulative work and fork choice;
-//! - [`protocol`]: the request and response lines of §6 and §7, parsed and encoded.
+//! - [`protocol`]: the request and response lines of §6 and §7, parsed and encoded;
+//! - [`parallel`] (with `std`): whole-chain validation with signatures checked on all
+//!   cores;
+//! - [`line`] (with `codec`): bytes to bounded request lines (§1), the one line reader
+//!   of the server, the relay and the client.
 //!
-//! The crate is `no_std` with `alloc`; `std` (the default) only adds
-//! `std::error::Error`-compatible conveniences through `core::error::Error`.
+//! The crate is `no_std` with `alloc`; `std` (the default) adds [`parallel`], and
+//! `codec` the tokio-util decoder in [`line`]. Neither does any I/O.
 #![no_std]
 
 extern crate alloc;
@@ -20,8 +24,12 @@ pub mod fork;
 pub mod hex;
 pub mod ids;
 pub mod ledger;
+#[cfg(feature = "codec")]
+pub mod line;
 pub mod merkle;
 pub mod number;
+#[cfg(feature = "std")]
+pub mod parallel;
 pub mod protocol;
 pub mod transaction;
 pub mod validate;

@@ -1,5 +1,5 @@
 //! The line protocol: `Request::parse` and `ServerLine::parse` on arbitrary UTF-8, and
-//! the server's framing (`relay/src/server/framing.rs`, compiled here as is) on
+//! the server's framing (`simplechain_core::line`, the decoder the server runs) on
 //! arbitrary bytes split into arbitrary reads.
 //!
 //! Checked, besides "never panics":
@@ -13,13 +13,8 @@
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
 use simplechain_core::protocol::{ErrorCode, Request, Response, ServerLine};
+use simplechain_core::line::{Frame, LineCodec};
 use tokio_util::codec::Decoder;
-
-#[allow(dead_code, unreachable_pub)]
-#[path = "../../relay/src/server/framing.rs"]
-mod framing;
-
-use framing::{Frame, LineCodec};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
@@ -129,7 +124,7 @@ fn framing_check(data: &[u8]) {
     // A CR that arrives before its LF may count against the limit for one read; apart
     // from that edge, the reads' sizes must not matter. Which limit a too-long line is
     // reported against may differ when the sync limit is under 16 bytes (a line that
-    // only starts like `SYNC_BLOCKCHAIN:`): see relay/tests/fuzz_regressions.rs.
+    // only starts like `SYNC_BLOCKCHAIN:`): see server/tests/fuzz_regressions.rs.
     if !input.contains(&b'\r') {
         assert_eq!(normalized(whole), normalized(split));
     }

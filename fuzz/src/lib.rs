@@ -2,8 +2,8 @@
 //! from the protocol text (its own signing message, header message, Merkle root and
 //! ledger), and the checks that compare the core crate and the server against it.
 //!
-//! The server's parallel validator (`relay/src/server/verify.rs`) is compiled here from
-//! its own source file, so that the fuzzers test the code the server runs.
+//! The server's parallel validator is `simplechain_core::parallel`, a normal dependency,
+//! so the fuzzers test the code the server runs.
 
 use ed25519_dalek::{Signature as DalekSignature, VerifyingKey};
 use simplechain_core::fork::{ForkChoice, ForkRejection, choose};
@@ -13,9 +13,6 @@ use simplechain_core::validate::{
 use simplechain_core::{BLOCK_REWARD, Block, BlockHash, MAX_BLOCK_TRANSACTIONS, sha256};
 use std::collections::BTreeMap;
 
-#[allow(dead_code, unreachable_pub)]
-#[path = "../../relay/src/server/verify.rs"]
-pub mod verify;
 
 /// Two hours in ms (PROTOCOL §5 rule 6).
 const DRIFT_MS: u64 = 2 * 60 * 60 * 1000;
@@ -162,7 +159,7 @@ pub fn check_chain(blocks: &[Block], now: u64) {
     };
     let strict = validate_chain(blocks, &opts(SignatureMode::Verify));
     let trusted = validate_chain(blocks, &opts(SignatureMode::Trust));
-    let parallel = verify::validate_chain_parallel(blocks, Some(now));
+    let parallel = simplechain_core::parallel::validate_chain_parallel(blocks, Some(now));
     match (&strict, &parallel) {
         (Ok(a), Ok(b)) => assert!(same_state(a, b), "parallel state differs"),
         (Err(a), Err(b)) => assert_eq!(a, b, "parallel validation reports another error"),

@@ -2,10 +2,8 @@
 //! scripted fake line server (and, once, the real server), driven by a tokio-tungstenite
 //! client as a browser would.
 
-mod common;
-
 use futures::{SinkExt, StreamExt};
-use simplechain::ws::{self, RelayConfig};
+use simplechain_relay::{self as ws, RelayConfig};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
@@ -541,11 +539,40 @@ async fn static_files_are_served_with_their_content_types() {
     relay.stop().await;
 }
 
+/// A real central server in this process, on a new chain whose supply belongs to
+/// `rich` (difficulty 4, so that blocks come quickly).
+async fn real_server(
+    dir: &Path,
+    rich: &ed25519_dalek::SigningKey,
+) -> (
+    SocketAddr,
+    simplechain_core::ChainId,
+    CancellationToken,
+    tokio::task::JoinHandle<()>,
+) {
+    let mut config = simplechain_server::ServerConfig::new(dir);
+    config.new_chain.difficulty = Some(4);
+    config.new_chain.genesis_address = Some(simplechain_core::transaction::address_of(rich));
+    let server = simplechain_server::Server::open(config).unwrap();
+    let chain_id = server.chain_id();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move { server.run(listener, shutdown).await.unwrap() }
+    });
+    (addr, chain_id, shutdown, task)
+}
+
 // The server's miner and storage need a multi-threaded runtime.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_real_server_through_the_relay() {
-    let server = common::TestServer::start().await;
-    let relay = TestRelay::start(RelayConfig::new(server.addr.to_string(), "/nonexistent")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let rich = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let (server_addr, chain_id, server_shutdown, server_task) =
+        real_server(dir.path(), &rich).await;
+    let relay = TestRelay::start(RelayConfig::new(server_addr.to_string(), "/nonexistent")).await;
     let mut browser = relay.browser().await;
     send(&mut browser, "PING").await;
     send(&mut browser, "GET_INFO").await;
@@ -553,9 +580,13 @@ async fn the_real_server_through_the_relay() {
     assert_eq!(text(&mut browser).await, "PONG");
     assert!(text(&mut browser).await.starts_with("INFO:{"));
     assert_eq!(text(&mut browser).await, "SUCCESS");
-    let to = common::addr(2);
-    let tx = server.tx(&common::rich_key(), to, 5, 0);
-    send(&mut browser, &common::add_line(&tx)).await;
+    let to = simplechain_core::Address::from_bytes([2; 32]);
+    let tx = simplechain_core::Transaction::sign(&rich, &chain_id, to, 5, 0);
+    send(
+        &mut browser,
+        &simplechain_core::protocol::Request::AddTransaction(tx).encode(),
+    )
+    .await;
     // SUCCESS, then the block that confirms it arrives as an event.
     let mut got_success = false;
     let mut got_event = false;
@@ -570,5 +601,6 @@ async fn the_real_server_through_the_relay() {
         }
     }
     relay.stop().await;
-    server.stop().await;
+    server_shutdown.cancel();
+    server_task.await.unwrap();
 }

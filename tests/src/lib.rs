@@ -1,7 +1,7 @@
 //! Helpers shared by the end-to-end tests: find the `simplechain` binary, run it as a
 //! child process that is killed when the test ends, and read the addresses it prints.
 
-pub use simplechain::tools::child::ChildProcess;
+pub use simplechain::bench::child::ChildProcess;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 

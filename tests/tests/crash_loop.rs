@@ -17,7 +17,7 @@
 //!
 //! `CRASH_CYCLES` sets the number of cycles (default 3); `CRASH_SEED` replays the kill
 //! times of an earlier run. `scripts/crash-loop.sh` runs 20+ cycles and prints the
-//! summary line. (relay/tests/server_durability.rs has the one-kill version.)
+//! summary line. (server/tests/server_durability.rs has the one-kill version.)
 
 use simplechain_core::protocol::ChainJson;
 use simplechain_core::transaction::address_of;
@@ -355,14 +355,14 @@ async fn sigkill_at_random_moments_under_load_loses_nothing_and_breaks_no_invari
 
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("data");
-    let rich = simplechain::keyfile::generate();
+    let rich = simplechain_server::keyfile::generate();
     let rich_addr = address_of(&rich);
     let keys: Vec<_> = (0..CLIENTS)
-        .map(|_| simplechain::keyfile::generate())
+        .map(|_| simplechain_server::keyfile::generate())
         .collect();
     let senders: Vec<Address> = keys.iter().map(address_of).collect();
     let receivers: Vec<Address> = (0..4)
-        .map(|_| address_of(&simplechain::keyfile::generate()))
+        .map(|_| address_of(&simplechain_server::keyfile::generate()))
         .collect();
 
     // Fund the senders and wait until that is confirmed.

@@ -217,7 +217,7 @@ fn a_full_disk_refuses_writes_with_internal_serves_reads_and_recovers_when_space
     let _ = simplechain_bin();
     let data = mnt.join("data");
     let log = temp.path().join("server.log");
-    let rich = simplechain::keyfile::generate();
+    let rich = simplechain_server::keyfile::generate();
     let rich_addr = address_of(&rich);
     let to = Address::from_bytes([0x55; 32]);
     let everyone = [rich_addr, to, miner()];
@@ -313,7 +313,7 @@ fn a_read_only_data_dir_is_refused_at_start_and_left_untouched() {
     };
     let data = mnt.join("data");
     let log = temp.path().join("server.log");
-    let rich = simplechain::keyfile::generate();
+    let rich = simplechain_server::keyfile::generate();
     let rich_addr = address_of(&rich);
     let to = Address::from_bytes([0x55; 32]);
     let (mut server, addr) = start(&data, &log, rich_addr);
@@ -352,7 +352,7 @@ fn a_read_only_data_dir_is_refused_at_start_and_left_untouched() {
     server.child.wait().unwrap();
     drop(server);
 
-    let db = data.join(simplechain::server::storage::DB_FILE);
+    let db = data.join(simplechain_server::storage::DB_FILE);
     let bytes_before = std::fs::read(&db).unwrap();
     mount.remount("ro");
     let out = Command::new(simplechain_bin())

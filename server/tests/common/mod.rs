@@ -3,9 +3,9 @@
 #![allow(dead_code)]
 
 use ed25519_dalek::SigningKey;
-use simplechain::server::{FaucetConfig, Server, ServerConfig};
 use simplechain_core::transaction::address_of;
 use simplechain_core::{Address, ChainId, Transaction};
+use simplechain_server::{FaucetConfig, Server, ServerConfig};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -101,7 +101,8 @@ impl TestServer {
     /// until it is confirmed.
     pub async fn fund_treasury(&self, amount: u64) {
         let treasury =
-            simplechain::keyfile::read(&self.dir.join(simplechain::server::TREASURY_FILE)).unwrap();
+            simplechain_server::keyfile::read(&self.dir.join(simplechain_server::TREASURY_FILE))
+                .unwrap();
         let mut c = self.connect().await;
         let rich = address_of(&rich_key());
         let account = payload(&c.ask(&format!("GET_ACCOUNT:{rich}")).await, "ACCOUNT");

@@ -2,11 +2,11 @@
 
 use super::{Ctx, parse_address, print_json};
 use crate::client::Client;
-use crate::keyfile;
 use anyhow::{Context, bail};
 use simplechain_core::protocol::TxStatus;
 use simplechain_core::transaction::address_of;
 use simplechain_core::{Address, Transaction, TxId};
+use simplechain_server::keyfile;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 

@@ -4,7 +4,7 @@
 //! server (502). Only then is the upgrade answered, so a browser never holds an open
 //! WebSocket that leads nowhere.
 
-use super::{Relay, bridge, origin};
+use crate::{Relay, bridge, origin};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{ConnectInfo, State};

@@ -2,7 +2,7 @@
 //! the chain state, indexes by txid and by address, and the mempool. Only the
 //! sequencer changes it; connections read it under a short read lock.
 
-use super::mempool::Mempool;
+use crate::mempool::Mempool;
 use simplechain_core::protocol::{AccountInfo, History, Info, TxInfo, TxStatus};
 use simplechain_core::validate::{ChainError, ChainState, SignatureMode, ValidateOptions};
 use simplechain_core::{Address, BLOCK_REWARD, Block, PROTOCOL_VERSION, TxId};

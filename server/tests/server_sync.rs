@@ -8,13 +8,13 @@ mod common;
 
 use common::{Conn, TestServer, addr, error_code, key, payload, rich_key, wait_confirmed};
 use ed25519_dalek::SigningKey;
-use simplechain::server::now_ms;
 use simplechain_core::block::leading_zero_bits;
 use simplechain_core::merkle::merkle_root;
 use simplechain_core::protocol::ChainJson;
 use simplechain_core::transaction::address_of;
 use simplechain_core::validate::{SignatureMode, ValidateOptions, validate_chain};
 use simplechain_core::{Address, Block, ChainId, Transaction, TxId};
+use simplechain_server::now_ms;
 
 /// Who mines the blocks built by the tests (not the server's miner).
 fn outside_miner() -> Address {

@@ -3,9 +3,9 @@
 //! group commit), mined blocks and adopted chains. Signatures are verified before a
 //! command arrives, so this task only does the cheap state checks and the disk writes.
 
-use super::Shared;
-use super::mempool::Entry;
-use super::view::ChainView;
+use crate::Shared;
+use crate::mempool::Entry;
+use crate::view::ChainView;
 use ed25519_dalek::SigningKey;
 use simplechain_core::fork::{ForkChoice, choose};
 use simplechain_core::protocol::{ErrorCode, Event, ProtocolError};
@@ -241,7 +241,7 @@ impl Sequencer {
             let fork_height = match choose(&view.hashes(), &theirs, view.state.difficulty) {
                 Ok(ForkChoice::Same) => return Ok(()),
                 Ok(ForkChoice::Adopt { fork_height, .. }) => fork_height,
-                Err(rejection) => return Err(super::handlers::fork_error(rejection)),
+                Err(rejection) => return Err(crate::handlers::fork_error(rejection)),
             };
             let mut new_view = ChainView::build(
                 blocks.clone(),
@@ -364,10 +364,10 @@ fn check_mined(view: &ChainView, block: &Block) -> Result<Checked, &'static str>
 
 /// Runs blocking disk work off the async threads.
 async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, super::storage::StorageError> + Send + 'static,
-) -> Result<T, super::storage::StorageError> {
+    f: impl FnOnce() -> Result<T, crate::storage::StorageError> + Send + 'static,
+) -> Result<T, crate::storage::StorageError> {
     tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
-        Err(super::storage::StorageError {
+        Err(crate::storage::StorageError {
             doing: "running a disk task",
             source: e.to_string(),
         })

@@ -14,11 +14,11 @@ mod common;
 
 use common::{Conn, TestServer, add_line, addr, error_code, key, rich_key};
 use ed25519_dalek::VerifyingKey;
-use simplechain::server::now_ms;
 use simplechain_core::block::leading_zero_bits;
 use simplechain_core::protocol::ChainJson;
 use simplechain_core::transaction::address_of;
 use simplechain_core::{Address, Block, ChainId, Signature, Transaction};
+use simplechain_server::now_ms;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -439,7 +439,8 @@ fn build_table(server: &TestServer, ours: &[Block], confirmed: &Transaction) -> 
         Expect::Error("not_found"),
     );
     let treasury =
-        simplechain::keyfile::read(&server.dir.join(simplechain::server::TREASURY_FILE)).unwrap();
+        simplechain_server::keyfile::read(&server.dir.join(simplechain_server::TREASURY_FILE))
+            .unwrap();
     t.err(
         "FAUCET to the treasury itself",
         &format!("FAUCET:{}", address_of(&treasury)),
@@ -994,7 +995,7 @@ async fn pipelined_sync_bombs_are_not_read_ahead_without_bound() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let mut child = KillOnDrop(
-        std::process::Command::new(env!("CARGO_BIN_EXE_simplechain"))
+        std::process::Command::new(simplechain_tests::simplechain_bin())
             .args(["server", "--listen", "127.0.0.1:0", "--difficulty", "4"])
             .args(["--max-sync-bytes", "8388608", "--data-dir"])
             .arg(&data)

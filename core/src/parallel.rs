@@ -1,11 +1,10 @@
 //! Signature checks of many transactions, spread over all cores. Strict verification
 //! only: the result is exactly that of checking each one with `verify_strict`.
 
-use simplechain_core::transaction::SignatureError;
-use simplechain_core::validate::{
-    ChainError, ChainState, SignatureMode, ValidateOptions, validate_chain,
-};
-use simplechain_core::{Block, ChainId};
+use crate::transaction::SignatureError;
+use crate::validate::{ChainError, ChainState, SignatureMode, ValidateOptions, validate_chain};
+use crate::{Block, ChainId, Transaction};
+use alloc::vec::Vec;
 
 /// The (height, index, error) of the first transaction whose signature fails, in
 /// chain order, or `None` when all verify. The height is the block's position in
@@ -15,7 +14,7 @@ pub fn first_bad_signature(
     chain: &ChainId,
     blocks: &[Block],
 ) -> Option<(u64, usize, SignatureError)> {
-    let all: Vec<(u64, usize, &simplechain_core::Transaction)> = blocks
+    let all: Vec<(u64, usize, &Transaction)> = blocks
         .iter()
         .enumerate()
         .flat_map(|(position, b)| {

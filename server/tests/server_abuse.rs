@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Conn, TestServer, add_line, addr, error_code, rich_key};
-use simplechain::server::Limits;
+use simplechain_server::Limits;
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,8 +3,8 @@
 //! a shutdown is noticed quickly) and hands the block to the sequencer. It never holds
 //! the view lock while hashing, so ingestion never waits for it.
 
-use super::Shared;
-use super::sequencer::Command;
+use crate::Shared;
+use crate::sequencer::Command;
 use simplechain_core::block::BlockHeader;
 use simplechain_core::merkle::merkle_root;
 use simplechain_core::{

@@ -2,9 +2,9 @@
 //! [`crate::client::Client`] or the [`crate::server`]; errors are printed as one
 //! sentence and give a non-zero exit code.
 
-mod account_cmds;
-mod chain_cmds;
-mod serve_cmds;
+mod account;
+mod chain;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -35,11 +35,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the central server.
-    Server(serve_cmds::ServerArgs),
+    Server(serve::ServerArgs),
     /// Run the WebSocket relay that serves the browser wallet (bridging to --server).
-    Relay(serve_cmds::RelayArgs),
+    Relay(serve::RelayArgs),
     /// Run the server and the relay together (faucet on): the whole system.
-    Up(serve_cmds::UpArgs),
+    Up(serve::UpArgs),
     /// Create a new secret key file (mode 0600) and print its address.
     Keygen,
     /// Print the address of your key.
@@ -49,15 +49,15 @@ enum Command {
     /// Show the balance of an address (yours by default).
     Balance { address: Option<String> },
     /// Sign a payment locally and submit it.
-    Send(account_cmds::SendArgs),
+    Send(account::SendArgs),
     /// Ask the server's faucet for test coins (to your address by default).
-    Faucet(account_cmds::FaucetArgs),
+    Faucet(account::FaucetArgs),
     /// Show a transaction.
     Tx { txid: String },
     /// Show the transactions of an address (yours by default), newest first.
-    History(account_cmds::HistoryArgs),
+    History(account::HistoryArgs),
     /// List blocks.
-    Blocks(chain_cmds::BlocksArgs),
+    Blocks(chain::BlocksArgs),
     /// Download the whole chain (GET_BLOCKCHAIN).
     Chain {
         /// Write it to this file instead of standard output.
@@ -132,23 +132,23 @@ fn init_logging(server: bool) {
 async fn run(command: Command, ctx: Ctx) -> anyhow::Result<ExitCode> {
     use Command as C;
     match command {
-        C::Server(args) => serve_cmds::server(args).await,
-        C::Relay(args) => serve_cmds::relay(args, ctx.server).await,
-        C::Up(args) => serve_cmds::up(args).await,
-        C::Keygen => account_cmds::keygen(&ctx),
-        C::Address => account_cmds::address(&ctx),
-        C::Info => chain_cmds::info(&ctx).await,
-        C::Balance { address } => account_cmds::balance(&ctx, address.as_deref()).await,
-        C::Send(args) => account_cmds::send(&ctx, args).await,
-        C::Faucet(args) => account_cmds::faucet(&ctx, args).await,
-        C::Tx { txid } => chain_cmds::tx(&ctx, &txid).await,
-        C::History(args) => account_cmds::history(&ctx, args).await,
-        C::Blocks(args) => chain_cmds::blocks(&ctx, args).await,
-        C::Chain { out } => chain_cmds::chain(&ctx, out).await,
-        C::Validate => chain_cmds::validate(&ctx).await,
-        C::Sync { file } => chain_cmds::sync(&ctx, &file).await,
-        C::Watch => chain_cmds::watch(&ctx).await,
-        C::Raw { line } => chain_cmds::raw(&ctx, &line).await,
+        C::Server(args) => serve::server(args).await,
+        C::Relay(args) => serve::relay(args, ctx.server).await,
+        C::Up(args) => serve::up(args).await,
+        C::Keygen => account::keygen(&ctx),
+        C::Address => account::address(&ctx),
+        C::Info => chain::info(&ctx).await,
+        C::Balance { address } => account::balance(&ctx, address.as_deref()).await,
+        C::Send(args) => account::send(&ctx, args).await,
+        C::Faucet(args) => account::faucet(&ctx, args).await,
+        C::Tx { txid } => chain::tx(&ctx, &txid).await,
+        C::History(args) => account::history(&ctx, args).await,
+        C::Blocks(args) => chain::blocks(&ctx, args).await,
+        C::Chain { out } => chain::chain(&ctx, out).await,
+        C::Validate => chain::validate(&ctx).await,
+        C::Sync { file } => chain::sync(&ctx, &file).await,
+        C::Watch => chain::watch(&ctx).await,
+        C::Raw { line } => chain::raw(&ctx, &line).await,
         C::Bench(args) => {
             let figures = crate::bench::run(args).await?;
             if ctx.json {

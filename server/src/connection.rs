@@ -7,12 +7,12 @@
 //! before it on the connection is answered, then runs: a client that pipelines
 //! `ADD_TRANSACTION` then `GET_ACCOUNT` sees its own transaction.
 
-use super::Shared;
-use super::cost::{Cost, CostBucket};
-use super::framing::{Frame, LineCodec};
-use super::handlers::{Reply, execute};
-use super::sequencer::Command;
+use crate::Shared;
+use crate::cost::{Cost, CostBucket};
+use crate::handlers::{Reply, execute};
+use crate::sequencer::Command;
 use futures::StreamExt;
+use simplechain_core::line::{Frame, LineCodec};
 use simplechain_core::protocol::{ErrorCode, Event, ProtocolError, Request, Response};
 use std::net::SocketAddr;
 use std::sync::Arc;

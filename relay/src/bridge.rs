@@ -9,8 +9,8 @@
 //! the connection ends, and both sockets are then closed (the WebSocket with a close
 //! code that says why). Nothing is spawned per direction, so nothing can leak.
 
-use super::outbox::{Full, Outbox, OutboxReader, outbox};
-use super::reply_order::ReplyOrder;
+use crate::outbox::{Full, Outbox, OutboxReader, outbox};
+use crate::reply_order::ReplyOrder;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};

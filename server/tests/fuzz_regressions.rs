@@ -4,8 +4,8 @@
 
 use bytes::BytesMut;
 use ed25519_dalek::SigningKey;
-use simplechain::server::framing::{Frame, LineCodec};
-use simplechain::server::verify::validate_chain_parallel;
+use simplechain_core::line::{Frame, LineCodec};
+use simplechain_core::parallel::validate_chain_parallel;
 use simplechain_core::transaction::address_of;
 use simplechain_core::validate::{
     ChainError, Rule, SignatureMode, ValidateOptions, validate_chain,
@@ -17,7 +17,7 @@ use tokio_util::codec::Decoder;
 /// and carries a bad signature. The server's parallel validator keyed the bad signature
 /// by the claimed height, so it blamed the earlier block (whose signature is fine):
 /// `INVALID:1:transaction 0: signature …` instead of the first broken rule,
-/// `INVALID:2:height is 1, expected 2`. Fixed in relay/src/server/verify.rs (the
+/// `INVALID:2:height is 1, expected 2`. Fixed in core/src/parallel.rs (the
 /// position in the chain, not the claimed height).
 #[test]
 fn a_bad_signature_in_a_block_claiming_an_earlier_height_is_not_blamed_on_that_block() {

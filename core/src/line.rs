@@ -1,12 +1,14 @@
-//! Bytes ↔ request lines (PROTOCOL §1), with no I/O: a `tokio_util` decoder that finds
+//! Bytes ↔ lines (PROTOCOL §1), with no I/O: a `tokio_util` decoder that finds
 //! `\n`-terminated lines (accepting `\r\n`) and enforces the two length limits, so that
-//! an endless line costs at most the limit in memory.
+//! an endless line costs at most the limit in memory. The server reads requests with it,
+//! the relay and the client read the server's lines with it (one limit for all lines).
 //!
 //! ```text
 //! line     = 1*byte "\n"          ; at most max_line bytes
 //! sync     = "SYNC_BLOCKCHAIN:" … ; at most max_sync bytes
 //! ```
 
+use alloc::string::{String, ToString};
 use bytes::BytesMut;
 use tokio_util::codec::Decoder;
 
@@ -121,6 +123,8 @@ impl Decoder for LineCodec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
+    use alloc::vec::Vec;
 
     fn decode_all(codec: &mut LineCodec, input: &[u8]) -> Vec<Frame> {
         let mut buf = BytesMut::from(input);

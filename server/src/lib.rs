@@ -1,4 +1,4 @@
-//! The central server (PROTOCOL §1–§7).
+//! The central server (PROTOCOL §1–§7): the library behind `simplechain server`.
 //!
 //! ```text
 //! connections ──verify──▶ sequencer ──group commit──▶ redb
@@ -14,13 +14,12 @@
 mod config;
 mod connection;
 pub mod cost;
-pub mod framing;
 mod handlers;
+pub mod keyfile;
 pub mod mempool;
 mod miner;
 mod sequencer;
 pub mod storage;
-pub mod verify;
 mod view;
 
 pub use config::{

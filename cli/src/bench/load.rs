@@ -1,9 +1,9 @@
 //! The load: funded senders, pre-signed transactions, and pipelined connections that
 //! measure rate and latency.
 
+use super::child::ChildProcess;
 use super::{BenchArgs, progress};
 use crate::client::Client;
-use crate::tools::child::ChildProcess;
 use anyhow::{Context, bail};
 use ed25519_dalek::SigningKey;
 use futures::{Sink, SinkExt, Stream, StreamExt};

@@ -3,16 +3,17 @@
 //! (and through the WebSocket relay), latency, full validation, catch-up sync, memory
 //! and disk. Progress goes to stderr; the table (or `--json`) to stdout.
 
+pub mod child;
 mod figures;
 mod load;
 mod yardstick;
 
 pub use figures::Figures;
 
-use crate::server::verify::validate_chain_parallel;
-use crate::tools::child::ChildProcess;
 use anyhow::Context;
+use child::ChildProcess;
 use ed25519_dalek::SigningKey;
+use simplechain_core::parallel::validate_chain_parallel;
 use simplechain_core::protocol::ChainJson;
 use simplechain_core::transaction::address_of;
 use std::time::Instant;
@@ -178,7 +179,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
     progress(format!("sync_catch_up: {:.2} s", figures.sync_catch_up_s));
 
     figures.peak_rss_mib = server.peak_rss_kib().map(|k| k as f64 / 1024.0);
-    let db_bytes = std::fs::metadata(data_dir.join(crate::server::storage::DB_FILE))?.len();
+    let db_bytes = std::fs::metadata(data_dir.join(simplechain_server::storage::DB_FILE))?.len();
     figures.disk_bytes_per_tx = db_bytes as f64 / chain_tx.max(1) as f64;
     drop(server);
     if args.keep {

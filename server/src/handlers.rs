@@ -1,11 +1,11 @@
 //! Requests answered from the view, and the heavy ones (`VALIDATE_BLOCKCHAIN`,
 //! `SYNC_BLOCKCHAIN`) run on blocking threads, one at a time.
 
-use super::Shared;
-use super::miner::now_ms;
-use super::sequencer::Command;
-use super::verify::validate_chain_parallel;
+use crate::Shared;
+use crate::miner::now_ms;
+use crate::sequencer::Command;
 use simplechain_core::fork::{ForkChoice, ForkRejection, choose};
+use simplechain_core::parallel::validate_chain_parallel;
 use simplechain_core::protocol::{ChainJson, ErrorCode, ProtocolError, Request, Response};
 use simplechain_core::{Address, Block};
 use std::sync::Arc;
@@ -67,11 +67,11 @@ pub async fn execute(shared: &Arc<Shared>, request: Request<'_>) -> Reply {
         } => Response::History(shared.view().history(address, offset, limit)).into(),
         Request::GetBlocks { from, limit } => {
             let blocks = shared.view().block_range(from, limit);
-            Response::Blocks(super::view::blocks_json(&blocks, MAX_BLOCKS_RESPONSE)).into()
+            Response::Blocks(crate::view::blocks_json(&blocks, MAX_BLOCKS_RESPONSE)).into()
         }
         Request::GetBlockchain => {
             let blocks = shared.view().block_range(0, u64::MAX);
-            Response::Blocks(super::view::blocks_json(&blocks, usize::MAX)).into()
+            Response::Blocks(crate::view::blocks_json(&blocks, usize::MAX)).into()
         }
         Request::Subscribe => Reply {
             line: Response::Success.encode(),
@@ -141,7 +141,7 @@ async fn validate(shared: &Arc<Shared>) -> Reply {
     let storage = shared.storage.clone();
     let checked = tokio::task::spawn_blocking(move || {
         let blocks = storage.read_blocks()?;
-        Ok::<_, super::storage::StorageError>(validate_chain_parallel(&blocks, Some(now_ms())))
+        Ok::<_, crate::storage::StorageError>(validate_chain_parallel(&blocks, Some(now_ms())))
     })
     .await;
     match checked {

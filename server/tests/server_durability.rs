@@ -8,12 +8,12 @@ use common::{
     Conn, TestServer, add_line, addr, key, payload, rich_key, test_config, wait_confirmed,
 };
 use ed25519_dalek::SigningKey;
-use simplechain::server::Server;
-use simplechain::server::storage::Storage;
 use simplechain_core::protocol::ChainJson;
 use simplechain_core::transaction::address_of;
 use simplechain_core::validate::{SignatureMode, ValidateOptions, validate_chain};
 use simplechain_core::{Address, Block, ChainId, Transaction, TxId};
+use simplechain_server::Server;
+use simplechain_server::storage::Storage;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -261,7 +261,7 @@ async fn flags_that_contradict_the_stored_chain_are_refused_by_name() {
     drop(c);
     server.stop().await;
 
-    type Change = fn(&mut simplechain::server::ServerConfig);
+    type Change = fn(&mut simplechain_server::ServerConfig);
     let cases: [(&str, Change); 4] = [
         ("--difficulty", |c| c.new_chain.difficulty = Some(5)),
         ("--supply", |c| c.new_chain.supply = Some(SUPPLY + 1)),
@@ -298,7 +298,7 @@ async fn flags_that_contradict_the_stored_chain_are_refused_by_name() {
     );
 
     // Nothing was changed by the refusals; matching flags and no flags both open it.
-    drop(Server::open(simplechain::server::ServerConfig::new(dir.path())).unwrap());
+    drop(Server::open(simplechain_server::ServerConfig::new(dir.path())).unwrap());
     let server = TestServer::start_with(test_config(dir.path())).await;
     assert_eq!(server.chain_id, chain_id);
     let mut c = server.connect().await;
@@ -331,7 +331,7 @@ impl ServerProcess {
             .append(true)
             .open(data_dir.with_extension("log"))
             .unwrap();
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_simplechain"))
+        let mut child = tokio::process::Command::new(simplechain_tests::simplechain_bin())
             .arg("server")
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)

@@ -1,7 +1,7 @@
 //! `server`, `relay` and `up`: the long-running commands.
 
-use crate::server::{FaucetConfig, Limits, NewChain, Server, ServerConfig};
 use anyhow::Context;
+use simplechain_server::{FaucetConfig, Limits, NewChain, Server, ServerConfig};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -169,16 +169,16 @@ pub async fn relay(args: RelayArgs, upstream: String) -> anyhow::Result<ExitCode
     let listener = bind(&args.listen, "relay").await?;
     let config = relay_config(&args.web, upstream);
     println!("Wallet: http://{}/", listener.local_addr()?);
-    crate::ws::run(listener, config, shutdown_on_signal()).await?;
+    simplechain_relay::run(listener, config, shutdown_on_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn relay_config(web: &WebArgs, upstream: String) -> crate::ws::RelayConfig {
-    crate::ws::RelayConfig {
+fn relay_config(web: &WebArgs, upstream: String) -> simplechain_relay::RelayConfig {
+    simplechain_relay::RelayConfig {
         server: upstream,
         web_root: web.web_root.clone(),
         allowed_origins: web.allowed_origin.clone(),
-        ..crate::ws::RelayConfig::default()
+        ..simplechain_relay::RelayConfig::default()
     }
 }
 
@@ -201,7 +201,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
     let relay = relay_config(&args.web, server_address.to_string());
     let (served, relayed) = tokio::join!(
         server.run(server_listener, shutdown.clone()),
-        crate::ws::run(relay_listener, relay, shutdown.clone()),
+        simplechain_relay::run(relay_listener, relay, shutdown.clone()),
     );
     served?;
     relayed?;

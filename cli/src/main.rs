@@ -1,0 +1,5 @@
+//! `simplechain`: every command lives in the library's `commands` module.
+
+fn main() -> std::process::ExitCode {
+    simplechain::main()
+}
