@@ -21,20 +21,6 @@ use sha2::{Digest, Sha256};
 /// Everything a block's hash commits to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlockHeader {
-    pub height: u64,
-    pub prev_hash: BlockHash,
-    pub timestamp: u64,
-    pub difficulty: u64,
-    pub miner: Address,
-    pub reward: u64,
-    pub tx_root: MerkleRoot,
-    pub nonce: u64,
-}
-
-/// A block as it travels in JSON: its header fields, the claimed hash and the
-/// transactions. The hash is a claim until [`Block::compute_hash`] confirms it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Block {
     /// Position in the chain; genesis is 0.
     pub height: u64,
     /// Hash of the block before; 64 zeros for genesis.
@@ -51,10 +37,82 @@ pub struct Block {
     pub tx_root: MerkleRoot,
     /// Chosen by the miner to satisfy the proof of work.
     pub nonce: u64,
+}
+
+/// A block as it travels in JSON: its header, the claimed hash and the transactions.
+/// The hash is a claim until [`Block::compute_hash`] confirms it; a block that passed
+/// every rule is a [`crate::validate::ValidBlock`].
+///
+/// ```text
+/// {"height":…,"prev_hash":"…","timestamp":…,"difficulty":…,"miner":"…","reward":…,
+///  "tx_root":"…","nonce":…,"hash":"…","transactions":[…]}
+/// ```
+///
+/// The JSON is flat (the header's fields, then `hash` and `transactions`), as PROTOCOL §4
+/// says; [`BlockJson`] is that shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// Everything the hash commits to.
+    pub header: BlockHeader,
     /// The hash the sender claims; checked against the header.
     pub hash: BlockHash,
     /// Applied in order.
     pub transactions: Vec<Transaction>,
+}
+
+/// The wire shape of a [`Block`]: the header's fields inline, in header order (see
+/// [`BlockHeader`] for what each means).
+#[derive(Serialize, Deserialize)]
+struct BlockJson<T> {
+    height: u64,
+    prev_hash: BlockHash,
+    timestamp: u64,
+    difficulty: u64,
+    miner: Address,
+    reward: u64,
+    tx_root: MerkleRoot,
+    nonce: u64,
+    hash: BlockHash,
+    transactions: T,
+}
+
+impl Serialize for Block {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let h = &self.header;
+        BlockJson {
+            height: h.height,
+            prev_hash: h.prev_hash,
+            timestamp: h.timestamp,
+            difficulty: h.difficulty,
+            miner: h.miner,
+            reward: h.reward,
+            tx_root: h.tx_root,
+            nonce: h.nonce,
+            hash: self.hash,
+            transactions: &self.transactions,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Block {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let j = BlockJson::<Vec<Transaction>>::deserialize(deserializer)?;
+        Ok(Block {
+            header: BlockHeader {
+                height: j.height,
+                prev_hash: j.prev_hash,
+                timestamp: j.timestamp,
+                difficulty: j.difficulty,
+                miner: j.miner,
+                reward: j.reward,
+                tx_root: j.tx_root,
+                nonce: j.nonce,
+            },
+            hash: j.hash,
+            transactions: j.transactions,
+        })
+    }
 }
 
 impl BlockHeader {
@@ -138,23 +196,9 @@ pub fn leading_zero_bits(hash: &BlockHash) -> u64 {
 }
 
 impl Block {
-    /// The header fields.
-    pub fn header(&self) -> BlockHeader {
-        BlockHeader {
-            height: self.height,
-            prev_hash: self.prev_hash,
-            timestamp: self.timestamp,
-            difficulty: self.difficulty,
-            miner: self.miner,
-            reward: self.reward,
-            tx_root: self.tx_root,
-            nonce: self.nonce,
-        }
-    }
-
     /// Recomputes the hash from the header (never trust `self.hash` without this).
     pub fn compute_hash(&self) -> BlockHash {
-        self.header().hash()
+        self.header.hash()
     }
 
     /// The txids of the transactions on `chain`, in block order.
@@ -174,14 +218,7 @@ impl Block {
         transactions: Vec<Transaction>,
     ) -> Self {
         Block {
-            height: header.height,
-            prev_hash: header.prev_hash,
-            timestamp: header.timestamp,
-            difficulty: header.difficulty,
-            miner: header.miner,
-            reward: header.reward,
-            tx_root: header.tx_root,
-            nonce: header.nonce,
+            header,
             hash,
             transactions,
         }
@@ -212,10 +249,10 @@ impl Block {
         transactions: Vec<Transaction>,
     ) -> Block {
         let header = BlockHeader {
-            height: prev.height + 1,
+            height: prev.header.height + 1,
             prev_hash: prev.hash,
-            timestamp: timestamp.max(prev.timestamp),
-            difficulty: prev.difficulty,
+            timestamp: timestamp.max(prev.header.timestamp),
+            difficulty: prev.header.difficulty,
             miner,
             reward: crate::BLOCK_REWARD,
             tx_root: merkle_root(
@@ -263,7 +300,7 @@ mod tests {
         assert_eq!(g.compute_hash(), g.hash);
         assert!(meets_difficulty(&g.hash, 8));
         assert!(
-            g.header()
+            g.header
                 .message()
                 .starts_with("simplechain/block/v1:0:0000")
         );

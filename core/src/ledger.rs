@@ -82,6 +82,23 @@ impl Ledger {
         self.accounts.values().map(|a| u128::from(a.balance)).sum()
     }
 
+    /// A ledger of just these accounts (those never touched stay absent), to check a
+    /// block on without copying every account.
+    pub fn subset(&self, addresses: impl IntoIterator<Item = Address>) -> Ledger {
+        let mut accounts = BTreeMap::new();
+        for address in addresses {
+            if let Some(account) = self.accounts.get(&address) {
+                accounts.insert(address, *account);
+            }
+        }
+        Ledger { accounts }
+    }
+
+    /// Replaces the accounts that `changed` holds with its versions.
+    pub fn overwrite(&mut self, changed: Ledger) {
+        self.accounts.extend(changed.accounts);
+    }
+
     /// Whether `tx` would apply, without applying it.
     pub fn check(&self, tx: &Transaction) -> Result<(), TxRuleError> {
         if tx.amount == 0 {

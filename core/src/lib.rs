@@ -3,7 +3,9 @@
 //! - [`ids`]: one newtype per meaning of 32 or 64 bytes (addresses, signatures, hashes);
 //! - [`transaction`]: the signed transfer, its signing message and txid (PROTOCOL §3);
 //! - [`block`]: headers, block hashes, proof of work and mining (§4), [`merkle`] roots;
-//! - [`ledger`]: balances and nonces; [`validate`]: the consensus rules of §5;
+//! - [`ledger`]: balances and nonces; [`validate`]: the consensus rules of §5, and
+//!   [`ValidBlock`], a block that passed them;
+//! - [`template`]: the next block built from verified transactions, for miners;
 //! - [`fork`]: cumulative work and fork choice;
 //! - [`protocol`]: the request and response lines of §6 and §7, parsed and encoded;
 //! - [`parallel`] (with `std`): whole-chain validation with signatures checked on all
@@ -31,13 +33,15 @@ pub mod number;
 #[cfg(feature = "std")]
 pub mod parallel;
 pub mod protocol;
+pub mod template;
 pub mod transaction;
 pub mod validate;
 
 pub use block::{Block, BlockHeader};
 pub use ids::{Address, BlockHash, ChainId, MerkleRoot, Signature, TxId};
 pub use ledger::Ledger;
-pub use transaction::Transaction;
+pub use transaction::{Transaction, VerifiedTx};
+pub use validate::ValidBlock;
 
 /// The fixed reward of every block after genesis (PROTOCOL §5 rule 3).
 pub const BLOCK_REWARD: u64 = 50;

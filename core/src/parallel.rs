@@ -2,8 +2,8 @@
 //! only: the result is exactly that of checking each one with `verify_strict`.
 
 use crate::transaction::SignatureError;
-use crate::validate::{ChainError, ChainState, SignatureMode, ValidateOptions, validate_chain};
-use crate::{Block, ChainId, Transaction};
+use crate::validate::{ChainError, ChainState, Signatures, ValidChain, validate_chain_with};
+use crate::{Block, ChainId, Transaction, VerifiedTx};
 use alloc::vec::Vec;
 
 /// The (height, index, error) of the first transaction whose signature fails, in
@@ -52,31 +52,54 @@ pub fn validate_chain_parallel(
     blocks: &[Block],
     now_ms: Option<u64>,
 ) -> Result<ChainState, ChainError> {
-    let trusted = validate_chain(
-        blocks,
-        &ValidateOptions {
-            signatures: SignatureMode::Trust,
-            now_ms,
-        },
-    );
-    let upto = match &trusted {
+    let rules = validate_chain_with(blocks, now_ms, |_, _| Signatures::NotChecked);
+    let upto = match &rules {
         Ok(_) => blocks.len(),
         Err(e) => usize::try_from(e.height).map_or(blocks.len(), |h| (h + 1).min(blocks.len())),
     };
     let Some(genesis) = blocks.first() else {
-        return trusted;
+        return rules;
     };
     let chain = ChainId::from(genesis.hash);
     match first_bad_signature(&chain, &blocks[..upto]) {
-        None => trusted,
-        Some(bad) => {
-            let opts = ValidateOptions {
-                signatures: SignatureMode::Checked {
-                    first_bad: Some(bad),
-                },
-                now_ms,
-            };
-            validate_chain(&blocks[..upto], &opts)
+        // Every signature up to the first broken rule verifies: the rules decide.
+        None => rules,
+        Some((height, index, error)) => {
+            validate_chain_with(&blocks[..upto], now_ms, |position, _| {
+                Signatures::Reported((position as u64 == height).then_some((index, error)))
+            })
         }
     }
+}
+
+/// [`validate_chain_parallel`], keeping the blocks as [`crate::ValidBlock`]s: for a chain
+/// that is to be adopted.
+pub fn validate_owned(blocks: Vec<Block>, now_ms: Option<u64>) -> Result<ValidChain, ChainError> {
+    validate_chain_parallel(&blocks, now_ms)?;
+    ValidChain::replay(blocks, |_| Signatures::NotChecked)
+}
+
+/// Verifies each transaction on `chain`, strictly, on all cores; the results are in
+/// the order of `txs`.
+pub fn verify_transactions(
+    chain: &ChainId,
+    txs: Vec<Transaction>,
+) -> Vec<Result<VerifiedTx, SignatureError>> {
+    if txs.is_empty() {
+        return Vec::new();
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = txs.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = txs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|tx| tx.verified(chain)).collect::<Vec<_>>())
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a verifying thread panicked"))
+            .collect()
+    })
 }

@@ -31,6 +31,32 @@ pub struct Transaction {
     pub signature: Signature,
 }
 
+/// A transaction whose signature verified (strictly) on one chain, with its txid
+/// computed once and kept beside it. Only [`Transaction::verified`] makes one, so a
+/// block built from these needs no second signature check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifiedTx {
+    tx: Transaction,
+    txid: TxId,
+}
+
+impl VerifiedTx {
+    /// A transaction of a [`crate::ValidBlock`], whose signatures all verified.
+    pub(crate) fn in_valid_block(tx: Transaction, txid: TxId) -> Self {
+        VerifiedTx { tx, txid }
+    }
+
+    /// The transaction.
+    pub fn tx(&self) -> &Transaction {
+        &self.tx
+    }
+
+    /// Its txid on the chain it was verified for.
+    pub fn txid(&self) -> TxId {
+        self.txid
+    }
+}
+
 /// Why a signature was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignatureError {
@@ -154,6 +180,17 @@ impl Transaction {
     /// Strict Ed25519 verification of the signature on `chain`.
     pub fn verify(&self, chain: &ChainId) -> Result<(), SignatureError> {
         self.verify_message(&self.message(chain))
+    }
+
+    /// Strict verification on `chain`; the result carries the txid, computed from the
+    /// same signing message.
+    pub fn verified(self, chain: &ChainId) -> Result<VerifiedTx, SignatureError> {
+        let message = self.message(chain);
+        self.verify_message(&message)?;
+        Ok(VerifiedTx {
+            tx: self,
+            txid: message.txid(),
+        })
     }
 
     /// Strict verification against an already built message (saves rebuilding it when

@@ -5,10 +5,9 @@ use ed25519_dalek::SigningKey;
 use simplechain_core::block::{Block, BlockHeader};
 use simplechain_core::ledger::TxRuleError;
 use simplechain_core::merkle::merkle_root;
+use simplechain_core::parallel::validate_chain_parallel;
 use simplechain_core::transaction::{SignatureError, address_of};
-use simplechain_core::validate::{
-    ChainError, Rule, SignatureMode, ValidateOptions, validate_chain,
-};
+use simplechain_core::validate::{ChainError, Rule, validate_chain};
 use simplechain_core::{Address, BlockHash, ChainId, MerkleRoot, Signature, Transaction, TxId};
 
 const D: u64 = 4;
@@ -24,11 +23,9 @@ fn miner() -> Address {
     Address::from_bytes([3; 32])
 }
 
-fn opts() -> ValidateOptions {
-    ValidateOptions {
-        signatures: SignatureMode::Verify,
-        now_ms: Some(T0 + 10_000),
-    }
+/// The validator's clock.
+fn opts() -> Option<u64> {
+    Some(T0 + 10_000)
 }
 
 /// Genesis (1000 to alice) and one block with two payments.
@@ -51,7 +48,7 @@ fn chain_id(blocks: &[Block]) -> ChainId {
 fn remine(block: &mut Block) {
     let header = BlockHeader {
         nonce: 0,
-        ..block.header()
+        ..block.header
     };
     let mut start = 0;
     let (h, hash) = loop {
@@ -60,7 +57,7 @@ fn remine(block: &mut Block) {
         }
         start += 1 << 16;
     };
-    block.nonce = h.nonce;
+    block.header.nonce = h.nonce;
     block.hash = hash;
 }
 
@@ -73,18 +70,18 @@ fn with_transactions(mut blocks: Vec<Block>, txs: Vec<Transaction>) -> Vec<Block
         .iter()
         .map(|t| t.txid(&chain))
         .collect();
-    blocks[1].tx_root = merkle_root(&ids);
+    blocks[1].header.tx_root = merkle_root(&ids);
     remine(&mut blocks[1]);
     blocks
 }
 
 fn fails(blocks: &[Block]) -> ChainError {
-    validate_chain(blocks, &opts()).expect_err("the chain must be refused")
+    validate_chain(blocks, opts()).expect_err("the chain must be refused")
 }
 
 #[test]
 fn the_valid_chain_passes_and_adds_up() {
-    let state = validate_chain(&valid_chain(), &opts()).unwrap();
+    let state = validate_chain(&valid_chain(), opts()).unwrap();
     assert_eq!(state.height, 1);
     assert_eq!(state.ledger.account(&bob()).balance, 150);
     assert_eq!(state.ledger.account(&address_of(&alice())).nonce, 2);
@@ -102,18 +99,18 @@ fn rule_1_genesis() {
         }
     );
     let mut c = valid_chain();
-    c[0].height = 1;
+    c[0].header.height = 1;
     remine(&mut c[0]);
     assert_eq!(fails(&c[..1]).rule, Rule::GenesisHeight { found: 1 });
     let mut c = valid_chain();
-    c[0].prev_hash = BlockHash::from_bytes([1; 32]);
+    c[0].header.prev_hash = BlockHash::from_bytes([1; 32]);
     remine(&mut c[0]);
     assert_eq!(fails(&c[..1]).rule, Rule::GenesisPrevHash);
     let mut c = valid_chain();
     c[0].transactions = c[1].transactions.clone();
     assert_eq!(fails(&c[..1]).rule, Rule::GenesisTransactions);
     let mut c = valid_chain();
-    c[0].difficulty = 256;
+    c[0].header.difficulty = 256;
     assert_eq!(
         fails(&c[..1]).rule,
         Rule::DifficultyOutOfRange { found: 256 }
@@ -134,12 +131,12 @@ fn rule_2_hash_pow_root_and_size() {
 
     // A nonce that hashes correctly but misses the difficulty.
     let mut c = valid_chain();
-    let header = c[1].header();
+    let header = c[1].header;
     let bad = (0..)
         .map(|n| BlockHeader { nonce: n, ..header })
         .find(|h| h.hash().as_bytes()[0] >= 0x10)
         .unwrap();
-    c[1].nonce = bad.nonce;
+    c[1].header.nonce = bad.nonce;
     c[1].hash = bad.hash();
     assert!(matches!(
         fails(&c).rule,
@@ -147,7 +144,7 @@ fn rule_2_hash_pow_root_and_size() {
     ));
 
     let mut c = valid_chain();
-    c[1].tx_root = MerkleRoot::from_bytes([7; 32]);
+    c[1].header.tx_root = MerkleRoot::from_bytes([7; 32]);
     remine(&mut c[1]);
     assert_eq!(
         fails(&c),
@@ -171,7 +168,7 @@ fn rule_2_hash_pow_root_and_size() {
 #[test]
 fn rule_3_linkage() {
     let mut c = valid_chain();
-    c[1].height = 2;
+    c[1].header.height = 2;
     remine(&mut c[1]);
     assert_eq!(
         fails(&c).rule,
@@ -181,7 +178,7 @@ fn rule_3_linkage() {
         }
     );
     let mut c = valid_chain();
-    c[1].prev_hash = BlockHash::from_bytes([5; 32]);
+    c[1].header.prev_hash = BlockHash::from_bytes([5; 32]);
     remine(&mut c[1]);
     assert_eq!(
         fails(&c),
@@ -191,7 +188,7 @@ fn rule_3_linkage() {
         }
     );
     let mut c = valid_chain();
-    c[1].difficulty = D + 1;
+    c[1].header.difficulty = D + 1;
     remine(&mut c[1]);
     assert_eq!(
         fails(&c).rule,
@@ -201,11 +198,11 @@ fn rule_3_linkage() {
         }
     );
     let mut c = valid_chain();
-    c[1].reward = 51;
+    c[1].header.reward = 51;
     remine(&mut c[1]);
     assert_eq!(fails(&c).rule, Rule::Reward { found: 51 });
     let mut c = valid_chain();
-    c[1].timestamp = T0 - 1;
+    c[1].header.timestamp = T0 - 1;
     remine(&mut c[1]);
     assert_eq!(
         fails(&c).rule,
@@ -219,14 +216,14 @@ fn rule_3_linkage() {
 #[test]
 fn rule_6_future_timestamps() {
     let mut c = valid_chain();
-    c[1].timestamp = T0 + 10_000 + 2 * 3600 * 1000 + 1;
+    c[1].header.timestamp = T0 + 10_000 + 2 * 3600 * 1000 + 1;
     remine(&mut c[1]);
     assert!(matches!(fails(&c).rule, Rule::TimestampInFuture { .. }));
     // Exactly two hours ahead is still fine.
     let mut c = valid_chain();
-    c[1].timestamp = T0 + 10_000 + 2 * 3600 * 1000;
+    c[1].header.timestamp = T0 + 10_000 + 2 * 3600 * 1000;
     remine(&mut c[1]);
-    assert!(validate_chain(&c, &opts()).is_ok());
+    assert!(validate_chain(&c, opts()).is_ok());
 }
 
 #[test]
@@ -322,7 +319,7 @@ fn rule_4_no_overflow() {
     let chain = ChainId::from(genesis.hash);
     let b1 = Block::next(&genesis, &chain, address_of(&alice()), T0, Vec::new());
     assert_eq!(
-        validate_chain(&[genesis, b1], &opts()).unwrap_err(),
+        validate_chain(&[genesis, b1], opts()).unwrap_err(),
         ChainError {
             height: 1,
             rule: Rule::RewardOverflow
@@ -334,36 +331,35 @@ fn rule_4_no_overflow() {
 fn rule_5_supply_is_conserved_and_errors_leave_state_unchanged() {
     use simplechain_core::validate::ChainState;
     let c = valid_chain();
-    let mut state = ChainState::genesis(&c[0], &opts()).unwrap();
+    let mut state = ChainState::genesis(&c[0], opts()).unwrap();
     let before = state.clone();
     let mut broken = c[1].clone();
     broken.transactions[1].amount = 5000;
     let chain = chain_id(&c);
     broken.transactions[1] = Transaction::sign(&alice(), &chain, bob(), 5000, 1);
     let ids: Vec<TxId> = broken.transactions.iter().map(|t| t.txid(&chain)).collect();
-    broken.tx_root = merkle_root(&ids);
+    broken.header.tx_root = merkle_root(&ids);
     remine(&mut broken);
-    assert!(state.apply_block(&broken, &opts()).is_err());
+    assert!(state.apply_block(&broken, opts()).is_err());
     assert_eq!(
         state.ledger, before.ledger,
         "a refused block changes nothing"
     );
     assert_eq!(state.height, 0);
-    state.apply_block(&c[1], &opts()).unwrap();
+    state.apply_block(&c[1], opts()).unwrap();
     assert_eq!(state.ledger.total_balance(), state.supply());
     assert!(state.check_supply().is_ok());
 }
 
 #[test]
 fn checked_signatures_report_the_first_failure_in_chain_order() {
-    let c = valid_chain();
-    let first_bad = Some((1, 1, SignatureError::Invalid));
-    let opts = ValidateOptions {
-        signatures: SignatureMode::Checked { first_bad },
-        now_ms: None,
-    };
+    let mut c = valid_chain();
+    // A forged signature keeps every hash: the txid does not cover the signature.
+    let mut signature = *c[1].transactions[1].signature.as_bytes();
+    signature[0] ^= 1;
+    c[1].transactions[1].signature = Signature::from_bytes(signature);
     assert_eq!(
-        validate_chain(&c, &opts).unwrap_err(),
+        validate_chain_parallel(&c, None).unwrap_err(),
         ChainError {
             height: 1,
             rule: Rule::Signature {
@@ -372,17 +368,13 @@ fn checked_signatures_report_the_first_failure_in_chain_order() {
             }
         }
     );
-    let clean = ValidateOptions {
-        signatures: SignatureMode::Checked { first_bad: None },
-        now_ms: None,
-    };
-    assert!(validate_chain(&c, &clean).is_ok());
+    assert!(validate_chain_parallel(&valid_chain(), None).is_ok());
 }
 
 #[test]
 fn error_text_names_height_and_rule() {
     let mut c = valid_chain();
-    c[1].reward = 51;
+    c[1].header.reward = 51;
     remine(&mut c[1]);
     assert_eq!(fails(&c).to_string(), "block 1: reward is 51, must be 50");
 }

@@ -20,6 +20,6 @@ fuzz_target!(|data: &[u8]| {
     simplechain_fuzz::check_chain(&chain.blocks, NOW_MS);
     let hashes: Vec<_> = chain.blocks.iter().map(|b| b.hash).collect();
     if let Some(genesis) = chain.blocks.first() {
-        simplechain_fuzz::check_fork(&hashes[..hashes.len() / 2], &hashes, genesis.difficulty);
+        simplechain_fuzz::check_fork(&hashes[..hashes.len() / 2], &hashes, genesis.header.difficulty);
     }
 });

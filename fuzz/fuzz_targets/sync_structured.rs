@@ -260,46 +260,46 @@ fn apply(chain: &mut Vec<Block>, m: &Mutation, id: &ChainId) {
         }
         Height { block, height } => {
             if let Some(b) = block_mut(chain, block) {
-                b.height = height;
+                b.header.height = height;
             }
         }
         PrevHashByte { block, index, xor } => {
             if let Some(b) = block_mut(chain, block) {
-                let mut bytes = b.prev_hash.to_bytes();
+                let mut bytes = b.header.prev_hash.to_bytes();
                 bytes[usize::from(index) % 32] ^= xor;
-                b.prev_hash = BlockHash::from_bytes(bytes);
+                b.header.prev_hash = BlockHash::from_bytes(bytes);
             }
         }
         Timestamp { block, timestamp } => {
             if let Some(b) = block_mut(chain, block) {
-                b.timestamp = timestamp;
+                b.header.timestamp = timestamp;
             }
         }
         TimestampDelta { block, delta } => {
             if let Some(b) = block_mut(chain, block) {
-                b.timestamp = b.timestamp.saturating_add_signed(i64::from(delta) * 1000);
+                b.header.timestamp = b.header.timestamp.saturating_add_signed(i64::from(delta) * 1000);
             }
         }
         Reward { block, reward } => {
             if let Some(b) = block_mut(chain, block) {
-                b.reward = reward;
+                b.header.reward = reward;
             }
         }
         Difficulty { block, difficulty } => {
             if let Some(b) = block_mut(chain, block) {
-                b.difficulty = difficulty;
+                b.header.difficulty = difficulty;
             }
         }
         Miner { block, key } => {
             if let Some(b) = block_mut(chain, block) {
-                b.miner = addr(key);
+                b.header.miner = addr(key);
             }
         }
         TxRootByte { block, index, xor } => {
             if let Some(b) = block_mut(chain, block) {
-                let mut bytes = b.tx_root.to_bytes();
+                let mut bytes = b.header.tx_root.to_bytes();
                 bytes[usize::from(index) % 32] ^= xor;
-                b.tx_root = MerkleRoot::from_bytes(bytes);
+                b.header.tx_root = MerkleRoot::from_bytes(bytes);
             }
         }
         SwapBlocks { a, b } => {
@@ -360,10 +360,10 @@ fn apply(chain: &mut Vec<Block>, m: &Mutation, id: &ChainId) {
                 let Some(prev) = chain.last() else { return };
                 // `Block::next` mines until the proof of work holds: only at difficulty 0
                 // is that immediate.
-                if prev.difficulty != 0 || prev.height == u64::MAX {
+                if prev.header.difficulty != 0 || prev.header.height == u64::MAX {
                     return;
                 }
-                let next = Block::next(prev, id, addr(3), prev.timestamp, Vec::new());
+                let next = Block::next(prev, id, addr(3), prev.header.timestamp, Vec::new());
                 chain.push(next);
             }
         }
@@ -377,10 +377,10 @@ fn repair(chain: &mut [Block], input: &Input) {
     let id = ChainId::from(genesis.hash);
     for i in 0..chain.len() {
         if input.fix_tx_roots {
-            chain[i].tx_root = chain[i].compute_tx_root(&id);
+            chain[i].header.tx_root = chain[i].compute_tx_root(&id);
         }
         if input.relink && i > 0 {
-            chain[i].prev_hash = chain[i - 1].hash;
+            chain[i].header.prev_hash = chain[i - 1].hash;
         }
         if input.fix_hashes {
             chain[i].hash = chain[i].compute_hash();

@@ -146,16 +146,12 @@ async fn classify(line: String, shared: &Shared, held: OwnedSemaphorePermit) -> 
                     "sender and receiver are the same address",
                 ));
             }
-            let message = tx.message(&shared.chain_id);
-            if let Err(e) = tx.verify_message(&message) {
-                return Item::Ready(error_line(ErrorCode::BadSignature, e));
-            }
-            let (reply, answer) = oneshot::channel();
-            let command = Command::Add {
-                tx,
-                txid: message.txid(),
-                reply,
+            let tx = match tx.verified(&shared.chain_id) {
+                Ok(verified) => verified,
+                Err(e) => return Item::Ready(error_line(ErrorCode::BadSignature, e)),
             };
+            let (reply, answer) = oneshot::channel();
+            let command = Command::Add { tx, reply };
             if shared.commands.send(command).await.is_err() {
                 return Item::Ready(error_line(
                     ErrorCode::Internal,
@@ -228,8 +224,8 @@ async fn write_responses(
 /// Charges a heavy request to the connection's bucket, or refuses it.
 fn charge(bucket: &mut CostBucket, request: &Request<'_>, shared: &Shared) -> Result<(), String> {
     let cost = match request {
-        Request::ValidateBlockchain => Cost::validate(shared.view().size().0),
-        Request::GetBlockchain => Cost::chain_bytes(shared.view().size().1),
+        Request::ValidateBlockchain => Cost::validate(shared.state().size().0),
+        Request::GetBlockchain => Cost::chain_bytes(shared.state().size().1),
         Request::SyncBlockchain(json) => Cost::chain_bytes(json.len()),
         Request::GetBlocks { .. } => Cost::BLOCKS_PAGE,
         _ => return Ok(()),
@@ -263,10 +259,10 @@ async fn next_event(events: &mut Option<broadcast::Receiver<Event>>, shared: &Sh
     match rx.recv().await {
         Ok(event) => event,
         Err(broadcast::error::RecvError::Lagged(_)) => {
-            let view = shared.view();
+            let view = shared.state();
             Event::Tip {
-                height: view.state.height,
-                hash: view.state.tip,
+                height: view.chain.height,
+                hash: view.chain.tip,
             }
         }
         Err(broadcast::error::RecvError::Closed) => std::future::pending().await,

@@ -4,10 +4,11 @@
 use crate::Shared;
 use crate::miner::now_ms;
 use crate::sequencer::Command;
+use simplechain_core::Address;
 use simplechain_core::fork::{ForkChoice, ForkRejection, choose};
-use simplechain_core::parallel::validate_chain_parallel;
+use simplechain_core::parallel::{validate_chain_parallel, validate_owned};
 use simplechain_core::protocol::{ChainJson, ErrorCode, ProtocolError, Request, Response};
-use simplechain_core::{Address, Block};
+use simplechain_core::validate::ValidChain;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::oneshot;
@@ -52,9 +53,9 @@ pub fn fork_error(rejection: ForkRejection) -> ProtocolError {
 pub async fn execute(shared: &Arc<Shared>, request: Request<'_>) -> Reply {
     match request {
         Request::Ping => Response::Pong.into(),
-        Request::GetInfo => Response::Info(shared.view().info()).into(),
-        Request::GetAccount(address) => Response::Account(shared.view().account(address)).into(),
-        Request::GetTransaction(txid) => match shared.view().transaction(&txid) {
+        Request::GetInfo => Response::Info(shared.state().info()).into(),
+        Request::GetAccount(address) => Response::Account(shared.state().account(address)).into(),
+        Request::GetTransaction(txid) => match shared.state().transaction(&txid) {
             Some(info) => Response::Tx(info).into(),
             None => {
                 ProtocolError::new(ErrorCode::NotFound, format!("no transaction {txid}")).into()
@@ -64,14 +65,14 @@ pub async fn execute(shared: &Arc<Shared>, request: Request<'_>) -> Reply {
             address,
             offset,
             limit,
-        } => Response::History(shared.view().history(address, offset, limit)).into(),
+        } => Response::History(shared.state().history(address, offset, limit)).into(),
         Request::GetBlocks { from, limit } => {
-            let blocks = shared.view().block_range(from, limit);
-            Response::Blocks(crate::view::blocks_json(&blocks, MAX_BLOCKS_RESPONSE)).into()
+            let blocks = shared.state().block_range(from, limit);
+            Response::Blocks(crate::state::blocks_json(&blocks, MAX_BLOCKS_RESPONSE)).into()
         }
         Request::GetBlockchain => {
-            let blocks = shared.view().block_range(0, u64::MAX);
-            Response::Blocks(crate::view::blocks_json(&blocks, usize::MAX)).into()
+            let blocks = shared.state().block_range(0, u64::MAX);
+            Response::Blocks(crate::state::blocks_json(&blocks, usize::MAX)).into()
         }
         Request::Subscribe => Reply {
             line: Response::Success.encode(),
@@ -159,19 +160,19 @@ async fn validate(shared: &Arc<Shared>) -> Reply {
 async fn sync(shared: &Arc<Shared>, json: String) -> Result<(), ProtocolError> {
     let _turn = shared.heavy.acquire().await;
     let (ours, difficulty) = {
-        let view = shared.view();
-        (view.hashes(), view.state.difficulty)
+        let view = shared.state();
+        (view.hashes(), view.chain.difficulty)
     };
     let checked = tokio::task::spawn_blocking(move || check_candidate(&json, &ours, difficulty))
         .await
         .map_err(|e| ProtocolError::new(ErrorCode::Internal, format!("sync failed: {e}")))?;
-    let Some(blocks) = checked? else {
+    let Some(chain) = checked? else {
         return Ok(());
     };
     let (reply, answer) = oneshot::channel();
     shared
         .commands
-        .send(Command::Adopt { blocks, reply })
+        .send(Command::Adopt { chain, reply })
         .await
         .map_err(|_| ProtocolError::new(ErrorCode::Internal, "the server is shutting down"))?;
     answer
@@ -180,12 +181,12 @@ async fn sync(shared: &Arc<Shared>, json: String) -> Result<(), ProtocolError> {
 }
 
 /// Decodes and checks a candidate chain: `None` if it is our chain (and valid), the
-/// blocks if it should be adopted.
+/// valid chain if it should be adopted.
 fn check_candidate(
     json: &str,
     ours: &[simplechain_core::BlockHash],
     difficulty: u64,
-) -> Result<Option<Vec<Block>>, ProtocolError> {
+) -> Result<Option<ValidChain>, ProtocolError> {
     let chain: ChainJson = serde_json::from_str(json).map_err(|e| {
         ProtocolError::new(
             ErrorCode::BadRequest,
@@ -205,7 +206,12 @@ fn check_candidate(
     };
     // Validated even when the claimed hashes are ours: signatures are not part of the
     // txid, so a copy of our chain with forged signatures has exactly our hashes.
-    validate_chain_parallel(&chain.blocks, Some(now_ms()))
-        .map_err(|e| ProtocolError::new(ErrorCode::InvalidChain, e))?;
-    Ok((!same).then_some(chain.blocks))
+    let invalid = |e| ProtocolError::new(ErrorCode::InvalidChain, e);
+    if same {
+        validate_chain_parallel(&chain.blocks, Some(now_ms())).map_err(invalid)?;
+        return Ok(None);
+    }
+    validate_owned(chain.blocks, Some(now_ms()))
+        .map(Some)
+        .map_err(invalid)
 }

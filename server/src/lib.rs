@@ -19,8 +19,8 @@ pub mod keyfile;
 pub mod mempool;
 mod miner;
 mod sequencer;
+mod state;
 pub mod storage;
-mod view;
 
 pub use config::{
     DEFAULT_DIFFICULTY, DEFAULT_SUPPLY, FaucetConfig, Limits, NewChain, ServerConfig,
@@ -32,17 +32,18 @@ use ed25519_dalek::SigningKey;
 use sequencer::{Command, Sequencer};
 use simplechain_core::protocol::Event;
 use simplechain_core::transaction::address_of;
+use simplechain_core::validate::ValidChain;
 use simplechain_core::{Address, Block, ChainId};
+use state::{ServerState, StateCell, StateWriter};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, RwLockReadGuard};
 use std::time::Instant;
 use storage::{META_MINER, Storage};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, Semaphore, broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use view::ChainView;
 
 /// The treasury key's file inside the data dir.
 pub const TREASURY_FILE: &str = "treasury.key";
@@ -50,8 +51,9 @@ pub const TREASURY_FILE: &str = "treasury.key";
 /// What every task of the server shares.
 #[derive(Debug)]
 pub struct Shared {
-    /// The chain, the indexes and the mempool; written only by the sequencer.
-    view: RwLock<ChainView>,
+    /// The chain, the indexes and the mempool, to read; only the sequencer's
+    /// [`StateWriter`] changes them.
+    state: Arc<StateCell>,
     /// The chain id, fixed for the server's life (a sync never changes genesis).
     chain_id: ChainId,
     storage: Arc<Storage>,
@@ -70,8 +72,9 @@ pub struct Shared {
 }
 
 impl Shared {
-    fn view(&self) -> RwLockReadGuard<'_, ChainView> {
-        self.view.read().expect("view lock")
+    /// Reads the state under a short read lock.
+    fn state(&self) -> RwLockReadGuard<'_, ServerState> {
+        self.state.read()
     }
 }
 
@@ -79,6 +82,8 @@ impl Shared {
 #[derive(Debug)]
 pub struct Server {
     shared: Arc<Shared>,
+    /// The one writer of the state, handed to the sequencer by [`Server::run`].
+    writer: StateWriter,
     commands: mpsc::Receiver<Command>,
     treasury: Option<SigningKey>,
     miner: Address,
@@ -106,24 +111,29 @@ impl Server {
             )?),
             None => None,
         };
-        let mut view = ChainView::build(
-            loaded.blocks,
+        let chain = ValidChain::from_store(loaded.blocks)
+            .map_err(|e| anyhow::anyhow!("the stored chain is damaged: {e}"))?;
+        let mut state = ServerState::new(
+            chain,
             config.limits.mempool_capacity,
             config.faucet.is_some(),
-        )
-        .map_err(|e| anyhow::anyhow!("the stored chain is damaged: {e}"))?;
-        let chain_id = view.state.chain_id;
-        // Stored pending transactions go back through admission; those that no longer
-        // apply (already in a block, or made invalid) are dropped, on disk too.
+        );
+        let chain_id = state.chain.chain_id;
+        // Stored pending transactions go back through admission (their signatures
+        // verified again, on all cores); those that no longer apply (already in a block,
+        // or made invalid) are dropped, on disk too.
+        let (seqs, txs): (Vec<u64>, Vec<_>) = loaded.mempool.into_iter().unzip();
+        let verified = simplechain_core::parallel::verify_transactions(&chain_id, txs);
         let mut dropped = Vec::new();
-        for (seq, tx) in loaded.mempool {
-            let txid = tx.txid(&chain_id);
-            if view.is_confirmed(&txid)
-                || view
-                    .mempool
-                    .restore(seq, tx, txid, &view.state.ledger)
-                    .is_err()
-            {
+        for (seq, verified) in seqs.into_iter().zip(verified) {
+            let restored = match verified {
+                Ok(v) if !state.is_confirmed(&v.txid()) => {
+                    let ServerState { mempool, chain, .. } = &mut state;
+                    mempool.restore(seq, v, &chain.ledger).is_ok()
+                }
+                _ => false,
+            };
+            if !restored {
                 dropped.push(seq);
             }
         }
@@ -133,18 +143,19 @@ impl Server {
                 "stored pending transactions no longer apply; removing them"
             );
             storage
-                .commit_blocks(view.blocks.len() as u64, &[], &dropped, &[])
+                .commit_blocks(state.len(), &[], &dropped, &[])
                 .context("cannot remove stale pending transactions")?;
         }
         tracing::info!(
             chain_id = %chain_id,
-            height = view.state.height,
-            mempool = view.mempool.len(),
+            height = state.chain.height,
+            mempool = state.mempool.len(),
             "chain loaded"
         );
         let (commands_tx, commands) = mpsc::channel(65_536);
+        let (state, writer) = StateCell::new(state);
         let shared = Arc::new(Shared {
-            view: RwLock::new(view),
+            state,
             chain_id,
             storage: Arc::new(storage),
             commands: commands_tx,
@@ -157,6 +168,7 @@ impl Server {
         });
         Ok(Server {
             shared,
+            writer,
             commands,
             treasury,
             miner,
@@ -177,12 +189,14 @@ impl Server {
     ) -> anyhow::Result<()> {
         let Server {
             shared,
+            writer,
             commands,
             treasury,
             miner,
         } = self;
         let tasks = TaskTracker::new();
-        let sequencer = tokio::spawn(Sequencer::new(shared.clone(), commands, treasury).run());
+        let sequencer =
+            tokio::spawn(Sequencer::new(shared.clone(), writer, commands, treasury).run());
         let miner_task = tokio::spawn(miner::run(shared.clone(), miner, shutdown.clone()));
         let permits = Arc::new(Semaphore::new(shared.limits.max_connections));
         tracing::info!(address = %listener.local_addr()?, "listening");
@@ -274,22 +288,22 @@ fn stored_miner(storage: &Storage) -> anyhow::Result<Address> {
 /// Refuses flags that contradict the chain in the data dir.
 fn check_flags(new: &NewChain, genesis: &Block, miner: Address) -> anyhow::Result<()> {
     let mut wrong = Vec::new();
-    if let Some(d) = new.difficulty.filter(|d| *d != genesis.difficulty) {
+    if let Some(d) = new.difficulty.filter(|d| *d != genesis.header.difficulty) {
         wrong.push(format!(
             "--difficulty {d} (the chain's difficulty is {})",
-            genesis.difficulty
+            genesis.header.difficulty
         ));
     }
-    if let Some(a) = new.genesis_address.filter(|a| *a != genesis.miner) {
+    if let Some(a) = new.genesis_address.filter(|a| *a != genesis.header.miner) {
         wrong.push(format!(
             "--genesis-address {a} (the chain's genesis address is {})",
-            genesis.miner
+            genesis.header.miner
         ));
     }
-    if let Some(s) = new.supply.filter(|s| *s != genesis.reward) {
+    if let Some(s) = new.supply.filter(|s| *s != genesis.header.reward) {
         wrong.push(format!(
             "--supply {s} (the chain's supply is {})",
-            genesis.reward
+            genesis.header.reward
         ));
     }
     if let Some(m) = new.miner_address.filter(|m| *m != miner) {

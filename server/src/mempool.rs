@@ -4,7 +4,7 @@
 
 use simplechain_core::ledger::{Ledger, TxRuleError, UndoLog};
 use simplechain_core::protocol::{ErrorCode, ProtocolError};
-use simplechain_core::{Address, Transaction, TxId};
+use simplechain_core::{Address, Transaction, TxId, VerifiedTx};
 use std::collections::{HashMap, VecDeque};
 
 /// One pending transaction.
@@ -12,8 +12,20 @@ use std::collections::{HashMap, VecDeque};
 pub struct Entry {
     /// Its key in the storage's mempool table (admission order).
     pub seq: u64,
-    pub txid: TxId,
-    pub tx: Transaction,
+    /// The transaction, whose signature was verified before it was admitted.
+    pub verified: VerifiedTx,
+}
+
+impl Entry {
+    /// The transaction.
+    pub fn tx(&self) -> &Transaction {
+        self.verified.tx()
+    }
+
+    /// Its txid.
+    pub fn txid(&self) -> TxId {
+        self.verified.txid()
+    }
 }
 
 /// The mempool.
@@ -96,7 +108,7 @@ impl Mempool {
         self.entries
             .iter()
             .rev()
-            .filter(move |e| e.tx.sender == *address || e.tx.receiver == *address)
+            .filter(move |e| e.tx().sender == *address || e.tx().receiver == *address)
     }
 
     /// What `address` may still send: confirmed balance minus pending outgoing.
@@ -109,10 +121,10 @@ impl Mempool {
     /// Returns its entry. On error nothing changes.
     pub fn admit(
         &mut self,
-        tx: Transaction,
-        txid: TxId,
+        verified: VerifiedTx,
         confirmed: &Ledger,
     ) -> Result<&Entry, ProtocolError> {
+        let (tx, txid) = (*verified.tx(), verified.txid());
         if self.by_txid.contains_key(&txid) {
             return Err(ProtocolError::new(
                 ErrorCode::Duplicate,
@@ -146,7 +158,7 @@ impl Mempool {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.by_txid.insert(txid, seq);
-        self.entries.push_back(Entry { seq, txid, tx });
+        self.entries.push_back(Entry { seq, verified });
         Ok(self.entries.back().expect("just pushed"))
     }
 
@@ -155,12 +167,11 @@ impl Mempool {
     pub fn restore(
         &mut self,
         seq: u64,
-        tx: Transaction,
-        txid: TxId,
+        verified: VerifiedTx,
         confirmed: &Ledger,
     ) -> Result<(), ProtocolError> {
         self.next_seq = self.next_seq.max(seq);
-        self.admit(tx, txid, confirmed).map(|_| ())
+        self.admit(verified, confirmed).map(|_| ())
     }
 
     /// Removes the entries with sequence number >= `seq` (a batch whose write failed).
@@ -180,7 +191,7 @@ impl Mempool {
         let mut dropped = Vec::new();
         for entry in entries {
             self.next_seq = entry.seq;
-            if self.admit(entry.tx, entry.txid, confirmed).is_err() {
+            if self.admit(entry.verified, confirmed).is_err() {
                 dropped.push(entry);
             }
         }
@@ -212,7 +223,7 @@ impl Mempool {
                 .entries
                 .iter()
                 .zip(mined)
-                .all(|(entry, txid)| entry.txid == *txid);
+                .all(|(entry, txid)| entry.txid() == *txid);
         let credited = is_prefix
             && self
                 .pending
@@ -220,15 +231,16 @@ impl Mempool {
                 .is_ok();
         if !credited {
             let mined: std::collections::HashSet<&TxId> = mined.iter().collect();
-            self.entries.retain(|e| !mined.contains(&e.txid));
+            self.entries.retain(|e| !mined.contains(&e.txid()));
             return self.rebuild(confirmed);
         }
         for entry in self.entries.drain(..mined.len()) {
-            self.by_txid.remove(&entry.txid);
-            if let Some(out) = self.outgoing.get_mut(&entry.tx.sender) {
-                *out -= entry.tx.amount;
+            let tx = entry.tx();
+            self.by_txid.remove(&entry.txid());
+            if let Some(out) = self.outgoing.get_mut(&tx.sender) {
+                *out -= tx.amount;
                 if *out == 0 {
-                    self.outgoing.remove(&entry.tx.sender);
+                    self.outgoing.remove(&tx.sender);
                 }
             }
         }
@@ -258,25 +270,29 @@ mod tests {
         let to = Address::from_bytes([9; 32]);
         let mut pool = Mempool::new(&ledger, 10);
         let t0 = Transaction::sign(&key, &chain, to, 60, 0);
-        pool.admit(t0, t0.txid(&chain), &ledger).unwrap();
+        pool.admit(t0.verified(&chain).unwrap(), &ledger).unwrap();
         assert_eq!(
-            pool.admit(t0, t0.txid(&chain), &ledger).unwrap_err().code,
+            pool.admit(t0.verified(&chain).unwrap(), &ledger)
+                .unwrap_err()
+                .code,
             ErrorCode::Duplicate
         );
         let gap = Transaction::sign(&key, &chain, to, 1, 2);
         assert_eq!(
-            pool.admit(gap, gap.txid(&chain), &ledger).unwrap_err().code,
+            pool.admit(gap.verified(&chain).unwrap(), &ledger)
+                .unwrap_err()
+                .code,
             ErrorCode::BadNonce
         );
         let over = Transaction::sign(&key, &chain, to, 41, 1);
         assert_eq!(
-            pool.admit(over, over.txid(&chain), &ledger)
+            pool.admit(over.verified(&chain).unwrap(), &ledger)
                 .unwrap_err()
                 .code,
             ErrorCode::InsufficientFunds
         );
         let ok = Transaction::sign(&key, &chain, to, 40, 1);
-        pool.admit(ok, ok.txid(&chain), &ledger).unwrap();
+        pool.admit(ok.verified(&chain).unwrap(), &ledger).unwrap();
         assert_eq!(pool.pending().account(&to).balance, 100);
         assert_eq!(pool.len(), 2);
         // Coins received but not confirmed are not spendable yet.
@@ -284,10 +300,12 @@ mod tests {
         let onward = Transaction::sign(&to_key, &chain, address_of(&key), 1, 0);
         let mut pool2 = Mempool::new(&ledger, 10);
         let fund = Transaction::sign(&key, &chain, address_of(&to_key), 10, 0);
-        pool2.admit(fund, fund.txid(&chain), &ledger).unwrap();
+        pool2
+            .admit(fund.verified(&chain).unwrap(), &ledger)
+            .unwrap();
         assert_eq!(
             pool2
-                .admit(onward, onward.txid(&chain), &ledger)
+                .admit(onward.verified(&chain).unwrap(), &ledger)
                 .unwrap_err()
                 .code,
             ErrorCode::InsufficientFunds
@@ -303,7 +321,7 @@ mod tests {
             .map(|n| Transaction::sign(&key, &chain, to, 10, n))
             .collect();
         for tx in &txs {
-            pool.admit(*tx, tx.txid(&chain), &ledger).unwrap();
+            pool.admit(tx.verified(&chain).unwrap(), &ledger).unwrap();
         }
         let pending = pool.pending().clone();
         // The chain now holds the first two.
@@ -340,10 +358,15 @@ mod tests {
         let to = Address::from_bytes([9; 32]);
         let mut pool = Mempool::new(&ledger, 1);
         let t0 = Transaction::sign(&key, &chain, to, 1, 0);
-        let seq = pool.admit(t0, t0.txid(&chain), &ledger).unwrap().seq;
+        let seq = pool
+            .admit(t0.verified(&chain).unwrap(), &ledger)
+            .unwrap()
+            .seq;
         let t1 = Transaction::sign(&key, &chain, to, 1, 1);
         assert_eq!(
-            pool.admit(t1, t1.txid(&chain), &ledger).unwrap_err().code,
+            pool.admit(t1.verified(&chain).unwrap(), &ledger)
+                .unwrap_err()
+                .code,
             ErrorCode::MempoolFull
         );
         pool.truncate_from(seq, &ledger);

@@ -5,11 +5,8 @@
 
 use crate::Shared;
 use crate::sequencer::Command;
-use simplechain_core::block::BlockHeader;
-use simplechain_core::merkle::merkle_root;
-use simplechain_core::{
-    Address, BLOCK_REWARD, Block, BlockHash, MAX_BLOCK_TRANSACTIONS, Transaction, TxId,
-};
+use simplechain_core::template::{BlockTemplate, BuiltBlock};
+use simplechain_core::{Address, BLOCK_REWARD, BlockHash, MAX_BLOCK_TRANSACTIONS};
 use std::sync::Arc;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
@@ -18,12 +15,6 @@ use tokio_util::sync::CancellationToken;
 const SLICE: u64 = 1 << 16;
 /// How long the miner waits after the sequencer could not append its block.
 const RETRY_AFTER_FAILED_APPEND: std::time::Duration = std::time::Duration::from_millis(500);
-
-/// A block template.
-struct Job {
-    header: BlockHeader,
-    transactions: Vec<Transaction>,
-}
 
 /// Mines until `shutdown`.
 pub async fn run(shared: Arc<Shared>, miner: Address, shutdown: CancellationToken) {
@@ -41,7 +32,7 @@ pub async fn run(shared: Arc<Shared>, miner: Address, shutdown: CancellationToke
             }
             continue;
         };
-        let prev = block.prev_hash;
+        let prev = block.block().header.prev_hash;
         let (reply, done) = oneshot::channel();
         if shared
             .commands
@@ -63,54 +54,49 @@ pub async fn run(shared: Arc<Shared>, miner: Address, shutdown: CancellationToke
     }
 }
 
-fn next_job(shared: &Shared, miner: Address) -> Option<Job> {
-    let view = shared.view.read().expect("view lock");
-    if view.mempool.is_empty() {
+fn next_job(shared: &Shared, miner: Address) -> Option<BlockTemplate> {
+    let state = shared.state();
+    if state.mempool.is_empty() {
         return None;
     }
-    let entries: Vec<(Transaction, TxId)> = view
+    let transactions = state
         .mempool
         .entries()
         .take(MAX_BLOCK_TRANSACTIONS)
-        .map(|e| (e.tx, e.txid))
+        .map(|e| e.verified)
         .collect();
-    let txids: Vec<TxId> = entries.iter().map(|(_, id)| *id).collect();
-    let tip = &view.tip().block;
-    let header = BlockHeader {
-        height: tip.height + 1,
-        prev_hash: tip.hash,
-        timestamp: now_ms().max(tip.timestamp),
-        difficulty: view.state.difficulty,
+    Some(BlockTemplate::new(
+        &state.chain,
         miner,
-        reward: BLOCK_REWARD,
-        tx_root: merkle_root(&txids),
-        nonce: 0,
-    };
-    Some(Job {
-        header,
-        transactions: entries.into_iter().map(|(tx, _)| tx).collect(),
-    })
+        BLOCK_REWARD,
+        now_ms(),
+        transactions,
+    ))
 }
 
-async fn mine(shared: &Shared, job: Job, shutdown: &CancellationToken) -> Option<Block> {
+async fn mine(
+    shared: &Shared,
+    job: BlockTemplate,
+    shutdown: &CancellationToken,
+) -> Option<BuiltBlock> {
     let mut start = 0u64;
+    let header = *job.header();
     loop {
-        let header = job.header;
         let found = tokio::task::spawn_blocking(move || header.mine(start, SLICE))
             .await
             .ok()?;
-        if let Some((header, hash)) = found {
-            return Some(Block::from_mined(header, hash, job.transactions));
+        if let Some((mined, hash)) = found {
+            return Some(job.into_block(mined, hash));
         }
         start += SLICE;
-        if shutdown.is_cancelled() || current_tip(shared) != job.header.prev_hash {
+        if shutdown.is_cancelled() || current_tip(shared) != header.prev_hash {
             return None;
         }
     }
 }
 
 fn current_tip(shared: &Shared) -> BlockHash {
-    shared.view.read().expect("view lock").state.tip
+    shared.state().chain.tip
 }
 
 /// Milliseconds since the Unix epoch.

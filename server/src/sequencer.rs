@@ -4,13 +4,13 @@
 //! command arrives, so this task only does the cheap state checks and the disk writes.
 
 use crate::Shared;
-use crate::mempool::Entry;
-use crate::view::ChainView;
+use crate::state::{ServerState, StateWriter};
 use ed25519_dalek::SigningKey;
 use simplechain_core::fork::{ForkChoice, choose};
 use simplechain_core::protocol::{ErrorCode, Event, ProtocolError};
-use simplechain_core::validate::{ChainState, SignatureMode, ValidateOptions};
-use simplechain_core::{Address, Block, Transaction, TxId};
+use simplechain_core::template::BuiltBlock;
+use simplechain_core::validate::{Effects, ValidChain};
+use simplechain_core::{Address, Transaction, TxId, VerifiedTx};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -22,8 +22,7 @@ const MAX_BATCH: usize = 8192;
 pub enum Command {
     /// Admit a transaction whose signature was verified.
     Add {
-        tx: Transaction,
-        txid: TxId,
+        tx: VerifiedTx,
         reply: oneshot::Sender<Result<(), ProtocolError>>,
     },
     /// Pay `amount` from the treasury to `to`.
@@ -34,12 +33,12 @@ pub enum Command {
     },
     /// Append a block the miner found.
     Mined {
-        block: Block,
+        block: BuiltBlock,
         reply: oneshot::Sender<()>,
     },
     /// Switch to a candidate chain that was validated in full.
     Adopt {
-        blocks: Vec<Block>,
+        chain: ValidChain,
         reply: oneshot::Sender<Result<(), ProtocolError>>,
     },
     /// Finish what came before, then stop (sent once nothing else can send).
@@ -54,6 +53,8 @@ enum Admitted {
 
 pub struct Sequencer {
     shared: Arc<Shared>,
+    /// The one handle that can change the state.
+    state: StateWriter,
     commands: mpsc::Receiver<Command>,
     treasury: Option<SigningKey>,
 }
@@ -68,11 +69,13 @@ fn internal(e: impl std::fmt::Display) -> ProtocolError {
 impl Sequencer {
     pub fn new(
         shared: Arc<Shared>,
+        state: StateWriter,
         commands: mpsc::Receiver<Command>,
         treasury: Option<SigningKey>,
     ) -> Self {
         Sequencer {
             shared,
+            state,
             commands,
             treasury,
         }
@@ -93,9 +96,9 @@ impl Sequencer {
                         self.append(block).await;
                         let _ = reply.send(());
                     }
-                    Command::Adopt { blocks, reply } => {
+                    Command::Adopt { chain, reply } => {
                         self.admit(std::mem::take(&mut admissions)).await;
-                        let _ = reply.send(self.adopt(blocks).await);
+                        let _ = reply.send(self.adopt(chain).await);
                     }
                 }
             }
@@ -112,12 +115,12 @@ impl Sequencer {
         let mut accepted: Vec<(u64, Transaction)> = Vec::with_capacity(commands.len());
         let mut waiting = Vec::with_capacity(commands.len());
         {
-            let mut view = self.shared.view.write().expect("view lock");
+            let mut state = self.state.write();
             for command in commands {
                 match command {
-                    Command::Add { tx, txid, reply } => match admit_one(&mut view, tx, txid) {
+                    Command::Add { tx, reply } => match admit_one(&mut state, tx) {
                         Ok(seq) => {
-                            accepted.push((seq, tx));
+                            accepted.push((seq, *tx.tx()));
                             waiting.push(Admitted::Add(reply));
                         }
                         Err(e) => {
@@ -125,12 +128,12 @@ impl Sequencer {
                         }
                     },
                     Command::Faucet { to, amount, reply } => {
-                        match faucet_tx(&view, self.treasury.as_ref(), to, amount)
-                            .and_then(|(tx, txid)| Ok((tx, txid, admit_one(&mut view, tx, txid)?)))
+                        match faucet_tx(&state, self.treasury.as_ref(), to, amount)
+                            .and_then(|tx| Ok((tx, admit_one(&mut state, tx)?)))
                         {
-                            Ok((tx, txid, seq)) => {
-                                accepted.push((seq, tx));
-                                waiting.push(Admitted::Faucet(reply, txid));
+                            Ok((tx, seq)) => {
+                                accepted.push((seq, *tx.tx()));
+                                waiting.push(Admitted::Faucet(reply, tx.txid()));
                             }
                             Err(e) => {
                                 let _ = reply.send(Err(e));
@@ -163,9 +166,9 @@ impl Sequencer {
             }
             Err(e) => {
                 tracing::error!(error = %e, "could not write admitted transactions; refusing them");
-                let mut view = self.shared.view.write().expect("view lock");
-                let ChainView { mempool, state, .. } = &mut *view;
-                mempool.truncate_from(first_seq, &state.ledger);
+                let mut state = self.state.write();
+                let ServerState { mempool, chain, .. } = &mut *state;
+                mempool.truncate_from(first_seq, &chain.ledger);
                 Err(internal(e))
             }
         };
@@ -181,46 +184,42 @@ impl Sequencer {
         }
     }
 
-    /// Appends a mined block if it still extends the tip.
-    async fn append(&mut self, block: Block) {
-        let checked = {
-            let view = self.shared.view.read().expect("view lock");
-            check_mined(&view, &block)
-        };
-        let (next, txids, remove) = match checked {
+    /// Appends a mined block if it still extends the tip: checked on the current state
+    /// (no copy of it), made durable, then applied.
+    async fn append(&mut self, built: BuiltBlock) {
+        let checked = check_mined(&self.state.read(), &built);
+        let (effects, remove) = match checked {
             Ok(c) => c,
             Err(why) => {
-                tracing::debug!(height = block.height, why, "discarding a mined block");
+                let height = built.block().header.height;
+                tracing::debug!(height, why, "discarding a mined block");
                 return;
             }
         };
+        let block = built.into_block();
+        let (height, hash) = (block.header.height, block.hash);
+        let json: Arc<str> = serde_json::to_string(&block).unwrap_or_default().into();
         let storage = self.shared.storage.clone();
         let started = std::time::Instant::now();
-        let to_store = block.clone();
-        let written = blocking(move || {
-            storage.commit_blocks(
-                to_store.height,
-                std::slice::from_ref(&to_store),
-                &remove,
-                &[],
-            )
-        })
-        .await;
+        let to_write = json.clone();
+        let written =
+            blocking(move || storage.commit_blocks(height, &[(height, &to_write)], &remove, &[]))
+                .await;
         if let Err(e) = written {
-            tracing::error!(error = %e, height = block.height, "could not write a mined block");
+            tracing::error!(error = %e, height, "could not write a mined block");
             return;
         }
-        let event = Event::Tip {
-            height: block.height,
-            hash: block.hash,
-        };
         let write_ms = started.elapsed().as_secs_f64() * 1e3;
-        tracing::info!(height = block.height, transactions = block.transactions.len(), hash = %block.hash, write_ms, "block");
+        let transactions = block.transactions.len();
+        tracing::info!(height, transactions, %hash, write_ms, "block");
         let dropped = {
-            let mut view = self.shared.view.write().expect("view lock");
-            let before = view.mempool.len();
-            view.push_block(block, next, txids.clone());
-            before - txids.len() - view.mempool.len()
+            let mut state = self.state.write();
+            let before = state.mempool.len();
+            if let Err(e) = state.push_block(block, effects, json) {
+                tracing::error!(error = %e, height, "a mined block no longer applied after its write");
+                return;
+            }
+            before - transactions - state.mempool.len()
         };
         if dropped > 0 {
             tracing::warn!(
@@ -228,47 +227,39 @@ impl Sequencer {
                 "pending transactions no longer applied after a block"
             );
         }
-        let _ = self.shared.tips.send(event);
+        let _ = self.shared.tips.send(Event::Tip { height, hash });
         self.shared.wake_miner.notify_one();
     }
 
     /// Switches to a validated candidate chain, re-queuing the transactions of the
     /// replaced blocks that still apply.
-    async fn adopt(&mut self, blocks: Vec<Block>) -> Result<(), ProtocolError> {
-        let (fork_height, new_view, removed_seqs, added) = {
-            let view = self.shared.view.read().expect("view lock");
-            let theirs: Vec<_> = blocks.iter().map(|b| b.hash).collect();
-            let fork_height = match choose(&view.hashes(), &theirs, view.state.difficulty) {
+    async fn adopt(&mut self, chain: ValidChain) -> Result<(), ProtocolError> {
+        let (fork_height, new_state, removed_seqs, added) = {
+            let state = self.state.read();
+            let theirs: Vec<_> = chain.blocks.iter().map(|b| b.hash()).collect();
+            let fork_height = match choose(&state.hashes(), &theirs, state.chain.difficulty) {
                 Ok(ForkChoice::Same) => return Ok(()),
                 Ok(ForkChoice::Adopt { fork_height, .. }) => fork_height,
                 Err(rejection) => return Err(crate::handlers::fork_error(rejection)),
             };
-            let mut new_view = ChainView::build(
-                blocks.clone(),
-                self.shared.limits.mempool_capacity,
-                view.faucet,
-            )
-            .map_err(|e| ProtocolError::new(ErrorCode::InvalidChain, e))?;
-            new_view.mempool.continue_after(&view.mempool);
+            let mut new_state =
+                ServerState::new(chain, self.shared.limits.mempool_capacity, state.faucet);
+            new_state.mempool.continue_after(&state.mempool);
             // Replaced blocks' transactions first (they are older), then the mempool.
-            let orphans = view.blocks[fork_height as usize..]
+            let orphans = state
+                .blocks_from(fork_height)
                 .iter()
-                .flat_map(|b| {
-                    b.block
-                        .transactions
-                        .iter()
-                        .zip(&b.txids)
-                        .map(|(tx, id)| (*tx, *id))
-                })
-                .chain(view.mempool.entries().map(|e: &Entry| (e.tx, e.txid)));
+                .flat_map(|b| b.valid.verified_transactions())
+                .chain(state.mempool.entries().map(|e| e.verified));
             let mut added = Vec::new();
             let mut lost = 0usize;
-            for (tx, txid) in orphans {
-                if new_view.is_confirmed(&txid) {
+            for verified in orphans {
+                if new_state.is_confirmed(&verified.txid()) {
                     continue;
                 }
-                match new_view.mempool.admit(tx, txid, &new_view.state.ledger) {
-                    Ok(entry) => added.push((entry.seq, entry.tx)),
+                let ServerState { mempool, chain, .. } = &mut new_state;
+                match mempool.admit(verified, &chain.ledger) {
+                    Ok(entry) => added.push((entry.seq, *entry.tx())),
                     Err(_) => lost += 1,
                 }
             }
@@ -278,27 +269,31 @@ impl Sequencer {
                     "transactions of the replaced chain no longer apply and were dropped"
                 );
             }
-            let removed: Vec<u64> = view.mempool.entries().map(|e| e.seq).collect();
-            (fork_height, new_view, removed, added)
+            let removed: Vec<u64> = state.mempool.entries().map(|e| e.seq).collect();
+            (fork_height, new_state, removed, added)
         };
         let storage = self.shared.storage.clone();
-        let new_blocks: Vec<Block> = new_view.blocks[fork_height as usize..]
+        let new_blocks: Vec<(u64, Arc<str>)> = new_state
+            .blocks_from(fork_height)
             .iter()
-            .map(|b| b.block.clone())
+            .map(|b| (b.height(), b.json.clone()))
             .collect();
-        blocking(move || storage.commit_blocks(fork_height, &new_blocks, &removed_seqs, &added))
-            .await
-            .map_err(internal)?;
+        blocking(move || {
+            let blocks: Vec<(u64, &str)> = new_blocks.iter().map(|(h, j)| (*h, &**j)).collect();
+            storage.commit_blocks(fork_height, &blocks, &removed_seqs, &added)
+        })
+        .await
+        .map_err(internal)?;
         let event = Event::Tip {
-            height: new_view.state.height,
-            hash: new_view.state.tip,
+            height: new_state.chain.height,
+            hash: new_state.chain.tip,
         };
         tracing::info!(
-            height = new_view.state.height,
+            height = new_state.chain.height,
             fork_height,
             "adopted a synced chain"
         );
-        *self.shared.view.write().expect("view lock") = new_view;
+        *self.state.write() = new_state;
         let _ = self.shared.tips.send(event);
         self.shared.wake_miner.notify_one();
         Ok(())
@@ -306,24 +301,24 @@ impl Sequencer {
 }
 
 /// Admission of one transaction: not already confirmed, then the mempool's rules.
-fn admit_one(view: &mut ChainView, tx: Transaction, txid: TxId) -> Result<u64, ProtocolError> {
-    if view.is_confirmed(&txid) {
+fn admit_one(state: &mut ServerState, tx: VerifiedTx) -> Result<u64, ProtocolError> {
+    if state.is_confirmed(&tx.txid()) {
         return Err(ProtocolError::new(
             ErrorCode::Duplicate,
             "the transaction is already in a block",
         ));
     }
-    let ChainView { mempool, state, .. } = view;
-    mempool.admit(tx, txid, &state.ledger).map(|e| e.seq)
+    let ServerState { mempool, chain, .. } = state;
+    mempool.admit(tx, &chain.ledger).map(|e| e.seq)
 }
 
 /// A signed payment from the treasury, at its next pending nonce.
 fn faucet_tx(
-    view: &ChainView,
+    state: &ServerState,
     treasury: Option<&SigningKey>,
     to: Address,
     amount: u64,
-) -> Result<(Transaction, TxId), ProtocolError> {
+) -> Result<VerifiedTx, ProtocolError> {
     let key = treasury.ok_or_else(|| {
         ProtocolError::new(ErrorCode::FaucetDisabled, "this server has no faucet")
     })?;
@@ -334,42 +329,40 @@ fn faucet_tx(
             "the treasury cannot pay itself",
         ));
     }
-    let nonce = view.mempool.pending().account(&from).nonce;
-    let tx = Transaction::sign(key, &view.state.chain_id, to, amount, nonce);
-    Ok((tx, tx.txid(&view.state.chain_id)))
+    let nonce = state.mempool.pending().account(&from).nonce;
+    let chain_id = state.chain.chain_id;
+    Transaction::sign(key, &chain_id, to, amount, nonce)
+        .verified(&chain_id)
+        .map_err(|e| ProtocolError::new(ErrorCode::Internal, format!("the treasury key: {e}")))
 }
 
-type Checked = (ChainState, Vec<TxId>, Vec<u64>);
-
-/// Whether a mined block still extends our tip with pending transactions only.
-fn check_mined(view: &ChainView, block: &Block) -> Result<Checked, &'static str> {
-    if block.prev_hash != view.state.tip {
+/// Whether a mined block still extends our tip with pending transactions only: its
+/// effects on the chain state and the mempool entries it removes.
+fn check_mined(
+    state: &ServerState,
+    built: &BuiltBlock,
+) -> Result<(Effects, Vec<u64>), &'static str> {
+    if built.block().header.prev_hash != state.chain.tip {
         return Err("the tip moved while mining");
     }
-    let mut next = view.state.clone();
-    let opts = ValidateOptions {
-        signatures: SignatureMode::Trust,
-        now_ms: None,
-    };
-    let txids = next
-        .apply_block(block, &opts)
+    let effects = state
+        .chain
+        .check_built(built)
         .map_err(|_| "the block no longer applies")?;
-    let remove = txids
+    let remove = built
+        .txids()
         .iter()
-        .map(|id| view.mempool.seq_of(id))
+        .map(|id| state.mempool.seq_of(id))
         .collect::<Option<Vec<u64>>>();
     let remove = remove.ok_or("a transaction left the mempool while mining")?;
-    Ok((next, txids, remove))
+    Ok((effects, remove))
 }
 
 /// Runs blocking disk work off the async threads.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, crate::storage::StorageError> + Send + 'static,
 ) -> Result<T, crate::storage::StorageError> {
-    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
-        Err(crate::storage::StorageError {
-            doing: "running a disk task",
-            source: e.to_string(),
-        })
-    })
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(crate::storage::StorageError::new("running a disk task", e)))
 }

@@ -28,31 +28,46 @@ pub const META_MINER: &str = "miner_address";
 /// The file inside the data dir.
 pub const DB_FILE: &str = "chain.redb";
 
-/// A storage failure, with what was being done.
+/// A storage failure: what was being done, and the cause (kept, for `source()`).
 #[derive(Debug)]
 pub struct StorageError {
+    /// What the server was doing, e.g. "writing a block".
     pub doing: &'static str,
-    pub source: String,
+    cause: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl StorageError {
+    /// A failure while `doing`, caused by `cause`.
+    pub fn new(
+        doing: &'static str,
+        cause: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        StorageError {
+            doing,
+            cause: cause.into(),
+        }
+    }
 }
 
 impl std::fmt::Display for StorageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "storage error while {}: {}", self.doing, self.source)
+        write!(f, "storage error while {}: {}", self.doing, self.cause)
     }
 }
 
-impl std::error::Error for StorageError {}
+impl std::error::Error for StorageError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.cause.as_ref())
+    }
+}
 
 trait Context<T> {
     fn doing(self, what: &'static str) -> Result<T, StorageError>;
 }
 
-impl<T, E: std::fmt::Display> Context<T> for Result<T, E> {
+impl<T, E: Into<Box<dyn std::error::Error + Send + Sync>>> Context<T> for Result<T, E> {
     fn doing(self, what: &'static str) -> Result<T, StorageError> {
-        self.map_err(|e| StorageError {
-            doing: what,
-            source: e.to_string(),
-        })
+        self.map_err(|e| StorageError::new(what, e))
     }
 }
 
@@ -109,10 +124,7 @@ impl Storage {
         let guard = self.db.read().unwrap_or_else(|e| e.into_inner());
         match guard.as_ref() {
             Some(db) => f(db),
-            None => Err(StorageError {
-                doing: "opening the database",
-                source: "it is closed".into(),
-            }),
+            None => Err(StorageError::new("opening the database", "it is closed")),
         }
     }
 
@@ -144,10 +156,10 @@ impl Storage {
         for (i, entry) in blocks.iter().doing("reading blocks")?.enumerate() {
             let (height, bytes) = entry.doing("reading a block")?;
             if height.value() != i as u64 {
-                return Err(StorageError {
-                    doing: "reading blocks",
-                    source: format!("block {} is missing", i),
-                });
+                return Err(StorageError::new(
+                    "reading blocks",
+                    format!("block {i} is missing"),
+                ));
             }
             let block: Block =
                 serde_json::from_slice(bytes.value()).doing("decoding a stored block")?;
@@ -175,12 +187,13 @@ impl Storage {
 
     /// Writes the genesis block and the settings of a new chain, in one transaction.
     pub fn initialize(&self, genesis: &Block, meta: &[(&str, &[u8])]) -> Result<(), StorageError> {
+        let genesis = serde_json::to_vec(genesis).doing("encoding the genesis block")?;
         self.with_db(|db| {
             let txn = db.begin_write().doing("starting a write")?;
             {
                 let mut blocks = txn.open_table(BLOCKS).doing("opening blocks")?;
                 blocks
-                    .insert(0, json(genesis).as_slice())
+                    .insert(0, genesis.as_slice())
                     .doing("writing the genesis block")?;
                 let mut table = txn.open_table(META).doing("opening meta")?;
                 for (key, value) in meta {
@@ -219,11 +232,12 @@ impl Storage {
 
     /// Replaces the blocks from `from_height` on with `blocks` (appending when
     /// `from_height` is the current length), removes the mempool entries `remove` and
-    /// adds `add`, all in one durable transaction.
+    /// adds `add`, all in one durable transaction. Blocks are written as the JSON they
+    /// were encoded to once, for the wire too.
     pub fn commit_blocks(
         &self,
         from_height: u64,
-        blocks: &[Block],
+        blocks: &[(u64, &str)],
         remove: &[u64],
         add: &[(u64, Transaction)],
     ) -> Result<(), StorageError> {
@@ -238,9 +252,9 @@ impl Storage {
             for height in stale {
                 w.blocks.remove(height).doing("removing a replaced block")?;
             }
-            for block in blocks {
+            for (height, json) in blocks {
                 w.blocks
-                    .insert(block.height, json(block).as_slice())
+                    .insert(*height, json.as_bytes())
                     .doing("writing a block")?;
             }
             for seq in remove {
@@ -303,8 +317,8 @@ mod tests {
         let genesis = Block::genesis(Address::from_bytes([1; 32]), 100, 0, 1);
         {
             let s = Storage::open(dir.path()).unwrap();
-            s.commit_blocks(0, std::slice::from_ref(&genesis), &[], &[])
-                .unwrap();
+            let json = serde_json::to_string(&genesis).unwrap();
+            s.commit_blocks(0, &[(0, &json)], &[], &[]).unwrap();
         }
         let s = Storage::open(dir.path()).unwrap();
         let loaded = s.load().unwrap();

@@ -7,9 +7,7 @@ use ed25519_dalek::SigningKey;
 use simplechain_core::line::{Frame, LineCodec};
 use simplechain_core::parallel::validate_chain_parallel;
 use simplechain_core::transaction::address_of;
-use simplechain_core::validate::{
-    ChainError, Rule, SignatureMode, ValidateOptions, validate_chain,
-};
+use simplechain_core::validate::{ChainError, Rule, validate_chain};
 use simplechain_core::{Block, ChainId, Signature, Transaction};
 use tokio_util::codec::Decoder;
 
@@ -29,26 +27,19 @@ fn a_bad_signature_in_a_block_claiming_an_earlier_height_is_not_blamed_on_that_b
         &genesis,
         &id,
         bob,
-        genesis.timestamp,
+        genesis.header.timestamp,
         vec![Transaction::sign(&alice, &id, bob, 5, 0)],
     );
     let mut bad = Transaction::sign(&alice, &id, bob, 5, 1);
     let mut sig = bad.signature.to_bytes();
     sig[0] ^= 1;
     bad.signature = Signature::from_bytes(sig);
-    let mut second = Block::next(&first, &id, bob, first.timestamp, vec![bad]);
-    second.height = 1;
+    let mut second = Block::next(&first, &id, bob, first.header.timestamp, vec![bad]);
+    second.header.height = 1;
     second.hash = second.compute_hash();
     let chain = [genesis, first, second];
 
-    let strict = validate_chain(
-        &chain,
-        &ValidateOptions {
-            signatures: SignatureMode::Verify,
-            now_ms: None,
-        },
-    )
-    .unwrap_err();
+    let strict = validate_chain(&chain, None).unwrap_err();
     assert_eq!(
         strict,
         ChainError {

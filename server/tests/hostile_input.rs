@@ -93,7 +93,7 @@ fn push_empty(blocks: &mut Vec<Block>, n: usize) {
 
 /// New nonce and hash after a header field was changed on purpose.
 fn remine(block: &Block) -> Block {
-    let (header, hash) = block.header().mine(0, u64::MAX).expect("a nonce exists");
+    let (header, hash) = block.header.mine(0, u64::MAX).expect("a nonce exists");
     Block::from_mined(header, hash, block.transactions.clone())
 }
 
@@ -645,7 +645,7 @@ fn build_table(server: &TestServer, ours: &[Block], confirmed: &Transaction) -> 
     let mut back = ours.to_vec();
     push_empty(&mut back, 1);
     let last = back.len() - 1;
-    back[last].timestamp = back[last - 1].timestamp - 1;
+    back[last].header.timestamp = back[last - 1].header.timestamp - 1;
     back[last] = remine(&back[last]);
     t.line(
         "SYNC: timestamp going back",
@@ -683,7 +683,7 @@ fn build_table(server: &TestServer, ours: &[Block], confirmed: &Transaction) -> 
 
     let mut inflated = ours.to_vec();
     push_empty(&mut inflated, 1);
-    inflated[tip].reward = 1_000_000_000;
+    inflated[tip].header.reward = 1_000_000_000;
     inflated[tip] = remine(&inflated[tip]);
     t.line(
         "SYNC: block reward inflated",
@@ -692,7 +692,7 @@ fn build_table(server: &TestServer, ours: &[Block], confirmed: &Transaction) -> 
     );
     let mut easier = ours.to_vec();
     push_empty(&mut easier, 1);
-    easier[tip].difficulty = 0;
+    easier[tip].header.difficulty = 0;
     easier[tip] = remine(&easier[tip]);
     t.line(
         "SYNC: difficulty lowered",
@@ -709,7 +709,7 @@ fn build_table(server: &TestServer, ours: &[Block], confirmed: &Transaction) -> 
     );
     let mut weak = ours.to_vec();
     push_empty(&mut weak, 1);
-    let mut h = weak[tip].header();
+    let mut h = weak[tip].header;
     h.nonce = (0..)
         .find(|n| {
             let mut x = h;
@@ -725,7 +725,7 @@ fn build_table(server: &TestServer, ours: &[Block], confirmed: &Transaction) -> 
     );
     let mut gap = ours.to_vec();
     push_empty(&mut gap, 1);
-    gap[tip].height += 1;
+    gap[tip].header.height += 1;
     gap[tip] = remine(&gap[tip]);
     t.line(
         "SYNC: height skips one",

@@ -10,7 +10,7 @@ use common::{
 use ed25519_dalek::SigningKey;
 use simplechain_core::protocol::ChainJson;
 use simplechain_core::transaction::address_of;
-use simplechain_core::validate::{SignatureMode, ValidateOptions, validate_chain};
+use simplechain_core::validate::validate_chain;
 use simplechain_core::{Address, Block, ChainId, Transaction, TxId};
 use simplechain_server::Server;
 use simplechain_server::storage::Storage;
@@ -475,18 +475,14 @@ async fn check_recovered(c: &mut Conn, chain_id: ChainId, acked: &[TxId]) {
     assert_eq!(info_before["height"], height);
     assert_eq!(ChainId::from(chain[0].hash), chain_id);
     // An independent check of what the server sends.
-    let opts = ValidateOptions {
-        signatures: SignatureMode::Verify,
-        now_ms: None,
-    };
-    validate_chain(&chain, &opts).unwrap();
+    validate_chain(&chain, None).unwrap();
 
     // Every address, and each sender's nonces in chain order: 0, 1, 2, … with no gap.
     let mut addresses = BTreeSet::new();
     let mut sent: BTreeMap<Address, u64> = BTreeMap::new();
     let mut in_chain = HashSet::new();
     for block in &chain {
-        addresses.insert(block.miner);
+        addresses.insert(block.header.miner);
         for tx in &block.transactions {
             addresses.insert(tx.sender);
             addresses.insert(tx.receiver);
@@ -494,7 +490,7 @@ async fn check_recovered(c: &mut Conn, chain_id: ChainId, acked: &[TxId]) {
             assert_eq!(
                 tx.nonce, *count,
                 "nonce gap for {} at height {}",
-                tx.sender, block.height
+                tx.sender, block.header.height
             );
             *count += 1;
             assert!(

@@ -88,7 +88,7 @@ async fn transaction_lifecycle_history_and_blocks() {
     assert_eq!(rich["nonce"], 2);
     // The block rewards went to the miner (the treasury by default).
     let miner = payload(
-        &c.ask(&format!("GET_ACCOUNT:{}", chain.blocks[2].miner))
+        &c.ask(&format!("GET_ACCOUNT:{}", chain.blocks[2].header.miner))
             .await,
         "ACCOUNT",
     );

@@ -12,7 +12,7 @@ use simplechain_core::block::leading_zero_bits;
 use simplechain_core::merkle::merkle_root;
 use simplechain_core::protocol::ChainJson;
 use simplechain_core::transaction::address_of;
-use simplechain_core::validate::{SignatureMode, ValidateOptions, validate_chain};
+use simplechain_core::validate::validate_chain;
 use simplechain_core::{Address, Block, ChainId, Transaction, TxId};
 use simplechain_server::now_ms;
 
@@ -74,7 +74,7 @@ fn push_empty(blocks: &mut Vec<Block>, miner: Address, n: usize) {
 /// Finds a new nonce for a block whose header fields were changed, so that its hash and
 /// proof of work hold again.
 fn remine(block: &Block) -> Block {
-    let mut header = block.header();
+    let mut header = block.header;
     header.nonce = 0;
     let (header, hash) = header.mine(0, u64::MAX).expect("a nonce exists");
     Block::from_mined(header, hash, block.transactions.clone())
@@ -84,19 +84,18 @@ fn remine(block: &Block) -> Block {
 /// that only the rule broken on purpose is broken.
 fn relink(blocks: &mut [Block], from: usize) {
     for i in from..blocks.len() {
-        blocks[i].prev_hash = blocks[i - 1].hash;
-        blocks[i].timestamp = blocks[i].timestamp.max(blocks[i - 1].timestamp);
+        blocks[i].header.prev_hash = blocks[i - 1].hash;
+        blocks[i].header.timestamp = blocks[i]
+            .header
+            .timestamp
+            .max(blocks[i - 1].header.timestamp);
         blocks[i] = remine(&blocks[i]);
     }
 }
 
 /// Full local validation with strict signatures and the server's clock rule.
 fn check_locally(blocks: &[Block]) -> Result<(), simplechain_core::validate::ChainError> {
-    let opts = ValidateOptions {
-        signatures: SignatureMode::Verify,
-        now_ms: Some(now_ms()),
-    };
-    validate_chain(blocks, &opts).map(|_| ())
+    validate_chain(blocks, Some(now_ms())).map(|_| ())
 }
 
 fn sign(from: &SigningKey, chain: &[Block], to: Address, amount: u64, nonce: u64) -> Transaction {
@@ -120,7 +119,10 @@ async fn tip(c: &mut Conn) -> (u64, String) {
 async fn assert_chain_is(server: &TestServer, chain: &[Block]) {
     let last = chain.last().unwrap();
     let mut c = server.connect().await;
-    assert_eq!(tip(&mut c).await, (last.height, last.hash.to_string()));
+    assert_eq!(
+        tip(&mut c).await,
+        (last.header.height, last.hash.to_string())
+    );
     assert_eq!(get_chain(server).await, chain);
     assert_eq!(heavy(server, "VALIDATE_BLOCKCHAIN").await, "VALID");
 }
@@ -141,7 +143,7 @@ async fn tx_status(c: &mut Conn, id: &TxId) -> String {
 }
 
 fn event_line(block: &Block) -> String {
-    format!("EVENT:TIP:{}:{}", block.height, block.hash)
+    format!("EVENT:TIP:{}:{}", block.header.height, block.hash)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -281,8 +283,8 @@ async fn a_fork_replacing_our_last_blocks_requeues_their_still_valid_transaction
     assert_eq!(&now[..5], &theirs[..]);
     assert_eq!(now.len(), 6);
     assert_eq!(now[5].transactions, vec![t2]);
-    assert_ne!(now[5].miner, outside_miner());
-    assert_ne!(now[5].miner, addr(98));
+    assert_ne!(now[5].header.miner, outside_miner());
+    assert_ne!(now[5].header.miner, addr(98));
     assert_eq!(sub.read_line().await.unwrap(), event_line(&now[5]));
 
     // t1 and t4 are confirmed where the new branch has them; t3 can never apply again.
@@ -343,11 +345,26 @@ async fn another_genesis_is_a_genesis_mismatch() {
     let g = &ours[0];
     let others = [
         // Same owner and supply, another moment.
-        Block::genesis(g.miner, g.reward, g.difficulty, g.timestamp + 1),
+        Block::genesis(
+            g.header.miner,
+            g.header.reward,
+            g.header.difficulty,
+            g.header.timestamp + 1,
+        ),
         // Another supply.
-        Block::genesis(g.miner, g.reward + 1, g.difficulty, g.timestamp),
+        Block::genesis(
+            g.header.miner,
+            g.header.reward + 1,
+            g.header.difficulty,
+            g.header.timestamp,
+        ),
         // Another difficulty.
-        Block::genesis(g.miner, g.reward, g.difficulty + 1, g.timestamp),
+        Block::genesis(
+            g.header.miner,
+            g.header.reward,
+            g.header.difficulty + 1,
+            g.header.timestamp,
+        ),
     ];
     for other in others {
         assert_ne!(other.hash, g.hash);
@@ -414,7 +431,7 @@ async fn forged_chains_are_invalid_and_change_nothing() {
     forge("tampered amount, block re-mined", 3, &|ch| {
         ch[3].transactions[0].amount = 999;
         let id = chain_id(ch);
-        ch[3].tx_root = ch[3].compute_tx_root(&id);
+        ch[3].header.tx_root = ch[3].compute_tx_root(&id);
         ch[3] = remine(&ch[3]);
         relink(ch, 4);
     });
@@ -422,7 +439,7 @@ async fn forged_chains_are_invalid_and_change_nothing() {
         ch[3].transactions[1].amount = 99;
     });
     forge("wrong proof of work", 4, &|ch| {
-        let mut header = ch[4].header();
+        let mut header = ch[4].header;
         header.nonce = 0;
         while leading_zero_bits(&header.hash()) >= 4 {
             header.nonce += 1;
@@ -436,7 +453,7 @@ async fn forged_chains_are_invalid_and_change_nothing() {
         ch[5].hash = simplechain_core::BlockHash::from_bytes(bytes);
     });
     forge("wrong tx_root", 3, &|ch| {
-        ch[3].tx_root = merkle_root(&[TxId::from_bytes([1; 32])]);
+        ch[3].header.tx_root = merkle_root(&[TxId::from_bytes([1; 32])]);
         ch[3] = remine(&ch[3]);
         relink(ch, 4);
     });
@@ -450,30 +467,30 @@ async fn forged_chains_are_invalid_and_change_nothing() {
         },
     );
     forge("wrong prev_hash", 4, &|ch| {
-        ch[4].prev_hash = ch[2].hash;
+        ch[4].header.prev_hash = ch[2].hash;
         ch[4] = remine(&ch[4]);
         relink(ch, 5);
     });
     forge("wrong height", 4, &|ch| {
-        ch[4].height = 5;
+        ch[4].header.height = 5;
         ch[4] = remine(&ch[4]);
         relink(ch, 5);
     });
     forge("wrong reward", 3, &|ch| {
-        ch[3].reward = 51;
+        ch[3].header.reward = 51;
         ch[3] = remine(&ch[3]);
         relink(ch, 4);
     });
     forge("wrong difficulty", 5, &|ch| {
-        ch[5].difficulty = 5;
+        ch[5].header.difficulty = 5;
         ch[5] = remine(&ch[5]);
     });
     forge("timestamp before the previous block", 5, &|ch| {
-        ch[5].timestamp = ch[4].timestamp - 1;
+        ch[5].header.timestamp = ch[4].header.timestamp - 1;
         ch[5] = remine(&ch[5]);
     });
     forge("timestamp more than 2 hours ahead", 5, &|ch| {
-        ch[5].timestamp = now_ms() + 3 * 60 * 60 * 1000;
+        ch[5].header.timestamp = now_ms() + 3 * 60 * 60 * 1000;
         ch[5] = remine(&ch[5]);
     });
 

@@ -21,7 +21,7 @@
 
 use simplechain_core::protocol::ChainJson;
 use simplechain_core::transaction::address_of;
-use simplechain_core::validate::{SignatureMode, ValidateOptions, validate_chain};
+use simplechain_core::validate::validate_chain;
 use simplechain_core::{Address, Block, ChainId, Transaction, TxId};
 use simplechain_tests::{Running, start_server};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -466,14 +466,8 @@ async fn sigkill_at_random_moments_under_load_loses_nothing_and_breaks_no_invari
         assert_eq!(c.ask("VALIDATE_BLOCKCHAIN").await, "VALID", "cycle {cycle}");
         let chain = chain_of(&c.ask("GET_BLOCKCHAIN").await);
         assert_eq!(ChainId::from(chain[0].hash), chain_id);
-        let state = validate_chain(
-            &chain,
-            &ValidateOptions {
-                signatures: SignatureMode::Verify,
-                now_ms: None,
-            },
-        )
-        .unwrap_or_else(|e| panic!("cycle {cycle}: the served chain is invalid: {e}"));
+        let state = validate_chain(&chain, None)
+            .unwrap_or_else(|e| panic!("cycle {cycle}: the served chain is invalid: {e}"));
         assert_eq!(state.ledger.total_balance(), state.supply());
         let mut in_chain = HashSet::new();
         let mut next_nonce: HashMap<Address, u64> = HashMap::new();

@@ -15,7 +15,7 @@
 
 use simplechain_core::protocol::ChainJson;
 use simplechain_core::transaction::address_of;
-use simplechain_core::validate::{SignatureMode, ValidateOptions, validate_chain};
+use simplechain_core::validate::validate_chain;
 use simplechain_core::{Address, ChainId, Transaction, TxId};
 use simplechain_tests::{Running, simplechain_bin};
 use std::io::{BufRead, BufReader, Write};
@@ -181,14 +181,7 @@ fn check_intact(c: &mut Conn, chain_id: ChainId, acked: &[TxId], everyone: &[Add
     assert_eq!(c.ask("VALIDATE_BLOCKCHAIN"), "VALID");
     let chain: ChainJson = serde_json::from_str(&c.ask("GET_BLOCKCHAIN")).unwrap();
     assert_eq!(ChainId::from(chain.blocks[0].hash), chain_id);
-    let state = validate_chain(
-        &chain.blocks,
-        &ValidateOptions {
-            signatures: SignatureMode::Verify,
-            now_ms: None,
-        },
-    )
-    .unwrap();
+    let state = validate_chain(&chain.blocks, None).unwrap();
     let total: u128 = everyone
         .iter()
         .map(|a| {

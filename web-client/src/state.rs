@@ -387,7 +387,12 @@ impl State {
             Action::ShowBlock(height) => {
                 self.explorer.tx = None;
                 self.explorer.message = None;
-                match self.explorer.recent.iter().find(|b| b.height == height) {
+                match self
+                    .explorer
+                    .recent
+                    .iter()
+                    .find(|b| b.header.height == height)
+                {
                     Some(block) => self.explorer.block = Some(Rc::new(block.clone())),
                     None => {
                         self.request(

@@ -72,10 +72,10 @@ pub async fn tx(ctx: &Ctx, txid: &str) -> anyhow::Result<ExitCode> {
 fn print_block_line(b: &Block) {
     println!(
         "{:>8}  {}  {:>5} tx  {}",
-        b.height,
+        b.header.height,
         b.hash,
         b.transactions.len(),
-        format_time(b.timestamp)
+        format_time(b.header.timestamp)
     );
 }
 
@@ -221,7 +221,7 @@ pub async fn watch(ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 println!(
                     "{}",
                     serde_json::to_string(&serde_json::json!({
-                        "height": b.height, "hash": b.hash, "transactions": b.transactions.len(), "timestamp": b.timestamp,
+                        "height": b.header.height, "hash": b.hash, "transactions": b.transactions.len(), "timestamp": b.header.timestamp,
                     }))?
                 );
             } else {

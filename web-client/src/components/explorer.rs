@@ -40,7 +40,7 @@ pub fn ExplorerCard(props: &ExplorerProps) -> Html {
     let explorer = &props.explorer;
 
     let rows = explorer.recent.iter().map(|block| {
-        let height = block.height;
+        let height = block.header.height;
         let onshowblock = props.onshowblock.clone();
         html! {
             <tr>
@@ -48,7 +48,7 @@ pub fn ExplorerCard(props: &ExplorerProps) -> Html {
                     aria-label={format!("Block {height}")}>{ height }</button></td>
                 <td><code class="mono">{ short(&block.hash.to_string()) }</code></td>
                 <td>{ block.transactions.len() }</td>
-                <td class="nowrap">{ timestamp(block.timestamp) }</td>
+                <td class="nowrap">{ timestamp(block.header.timestamp) }</td>
             </tr>
         }
     });
@@ -68,16 +68,16 @@ pub fn ExplorerCard(props: &ExplorerProps) -> Html {
         });
         html! {
             <div class="detail" aria-label="Block detail">
-                <div class="row spread"><h3>{ format!("Block {}", block.height) }</h3><button class="btn small" onclick={close.clone()}>{ "Close" }</button></div>
+                <div class="row spread"><h3>{ format!("Block {}", block.header.height) }</h3><button class="btn small" onclick={close.clone()}>{ "Close" }</button></div>
                 <dl class="fields">
                     <dt>{ "Hash" }</dt><dd class="mono">{ block.hash.to_string() }</dd>
-                    <dt>{ "Previous" }</dt><dd class="mono">{ block.prev_hash.to_string() }</dd>
-                    <dt>{ "Time" }</dt><dd>{ timestamp(block.timestamp) }</dd>
-                    <dt>{ "Miner" }</dt><dd class="mono">{ block.miner.to_string() }</dd>
-                    <dt>{ "Reward" }</dt><dd>{ coins(block.reward) }</dd>
-                    <dt>{ "Difficulty" }</dt><dd>{ block.difficulty }</dd>
-                    <dt>{ "Merkle root" }</dt><dd class="mono">{ block.tx_root.to_string() }</dd>
-                    <dt>{ "Nonce" }</dt><dd>{ block.nonce }</dd>
+                    <dt>{ "Previous" }</dt><dd class="mono">{ block.header.prev_hash.to_string() }</dd>
+                    <dt>{ "Time" }</dt><dd>{ timestamp(block.header.timestamp) }</dd>
+                    <dt>{ "Miner" }</dt><dd class="mono">{ block.header.miner.to_string() }</dd>
+                    <dt>{ "Reward" }</dt><dd>{ coins(block.header.reward) }</dd>
+                    <dt>{ "Difficulty" }</dt><dd>{ block.header.difficulty }</dd>
+                    <dt>{ "Merkle root" }</dt><dd class="mono">{ block.header.tx_root.to_string() }</dd>
+                    <dt>{ "Nonce" }</dt><dd>{ block.header.nonce }</dd>
                 </dl>
                 <h4>{ format!("{} transaction(s)", block.transactions.len()) }</h4>
                 <ul class="txs">{ for txs }</ul>

@@ -361,16 +361,8 @@ fn lock_forgets_the_key_and_the_account() {
 fn explorer_shows_recent_blocks_newest_first_and_details() {
     use simplechain_core::block::BlockHeader;
     let blocks: Vec<Block> = (0..3)
-        .map(|h| Block {
-            height: h,
-            prev_hash: BlockHash::ZERO,
-            timestamp: 1,
-            difficulty: 0,
-            miner: Address::from_bytes([1; 32]),
-            reward: 50,
-            tx_root: simplechain_core::MerkleRoot::EMPTY,
-            nonce: 0,
-            hash: BlockHeader {
+        .map(|h| {
+            let header = BlockHeader {
                 height: h,
                 prev_hash: BlockHash::ZERO,
                 timestamp: 1,
@@ -379,9 +371,12 @@ fn explorer_shows_recent_blocks_newest_first_and_details() {
                 reward: 50,
                 tx_root: simplechain_core::MerkleRoot::EMPTY,
                 nonce: 0,
+            };
+            Block {
+                header,
+                hash: header.hash(),
+                transactions: Vec::new(),
             }
-            .hash(),
-            transactions: Vec::new(),
         })
         .collect();
     let json = serde_json::to_string(&ChainJson {
@@ -393,10 +388,18 @@ fn explorer_shows_recent_blocks_newest_first_and_details() {
         .reply(Response::Info(info(2, None)))
         .reply(Response::Success)
         .reply(Response::Blocks(json));
-    let heights: Vec<u64> = state.explorer.recent.iter().map(|b| b.height).collect();
+    let heights: Vec<u64> = state
+        .explorer
+        .recent
+        .iter()
+        .map(|b| b.header.height)
+        .collect();
     assert_eq!(heights, vec![2, 1, 0]);
     let state = state.with(Action::ShowBlock(1));
-    assert_eq!(state.explorer.block.as_ref().map(|b| b.height), Some(1));
+    assert_eq!(
+        state.explorer.block.as_ref().map(|b| b.header.height),
+        Some(1)
+    );
     // A block not in the list is fetched.
     let state = state.with(Action::ShowBlock(40));
     assert_eq!(state.sent_lines().last().unwrap(), "GET_BLOCKS:40:1");

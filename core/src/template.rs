@@ -1,0 +1,89 @@
+//! Building a block from verified transactions: what a miner does before the nonce
+//! search (PROTOCOL §4).
+//!
+//! A [`BlockTemplate`] is the next block's header with nonce 0 and its transactions,
+//! each a [`VerifiedTx`]; the Merkle root is computed once here, from the txids the
+//! transactions carry. Once a nonce is found, [`BlockTemplate::into_block`] gives a
+//! [`BuiltBlock`], which [`ChainState::check_built`] checks without verifying a
+//! signature or hashing a transaction again.
+
+use crate::block::{Block, BlockHeader};
+use crate::ids::{Address, BlockHash, TxId};
+use crate::merkle::merkle_root;
+use crate::transaction::VerifiedTx;
+use crate::validate::ChainState;
+use alloc::vec::Vec;
+
+/// The next block, ready for the nonce search.
+#[derive(Debug, Clone)]
+pub struct BlockTemplate {
+    header: BlockHeader,
+    transactions: Vec<VerifiedTx>,
+}
+
+/// A block built from a template and its found nonce, with its txids kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltBlock {
+    block: Block,
+    txids: Vec<TxId>,
+}
+
+impl BlockTemplate {
+    /// The block after `state`'s tip paying `reward` to `miner`, with these
+    /// transactions in order. The timestamp never goes below the tip's.
+    pub fn new(
+        state: &ChainState,
+        miner: Address,
+        reward: u64,
+        timestamp: u64,
+        transactions: Vec<VerifiedTx>,
+    ) -> Self {
+        let txids: Vec<TxId> = transactions.iter().map(VerifiedTx::txid).collect();
+        let header = BlockHeader {
+            height: state.height + 1,
+            prev_hash: state.tip,
+            timestamp: timestamp.max(state.tip_timestamp),
+            difficulty: state.difficulty,
+            miner,
+            reward,
+            tx_root: merkle_root(&txids),
+            nonce: 0,
+        };
+        BlockTemplate {
+            header,
+            transactions,
+        }
+    }
+
+    /// The header to mine (nonce 0).
+    pub fn header(&self) -> &BlockHeader {
+        &self.header
+    }
+
+    /// The block, once `mined` (this header with a nonce) hashes to `hash`.
+    pub fn into_block(self, mined: BlockHeader, hash: BlockHash) -> BuiltBlock {
+        let txids = self.transactions.iter().map(VerifiedTx::txid).collect();
+        let transactions = self.transactions.iter().map(|v| *v.tx()).collect();
+        BuiltBlock {
+            block: Block::from_mined(mined, hash, transactions),
+            txids,
+        }
+    }
+}
+
+impl BuiltBlock {
+    /// The block.
+    pub fn block(&self) -> &Block {
+        &self.block
+    }
+
+    /// Its txids, in block order.
+    pub fn txids(&self) -> &[TxId] {
+        &self.txids
+    }
+
+    /// The block, without its txids.
+    pub fn into_block(self) -> Block {
+        self.block
+    }
+}
