@@ -18,6 +18,7 @@ mod handlers;
 pub mod keyfile;
 pub mod mempool;
 mod miner;
+mod open;
 mod sequencer;
 mod state;
 pub mod storage;
@@ -26,20 +27,17 @@ pub use config::{
     DEFAULT_DIFFICULTY, DEFAULT_SUPPLY, FaucetConfig, Limits, NewChain, ServerConfig,
 };
 pub use miner::now_ms;
+pub use open::OpenError;
 
-use anyhow::{Context, bail};
 use ed25519_dalek::SigningKey;
 use sequencer::{Command, Sequencer};
 use simplechain_core::protocol::Event;
-use simplechain_core::transaction::address_of;
-use simplechain_core::validate::ValidChain;
-use simplechain_core::{Address, Block, ChainId};
+use simplechain_core::{Address, ChainId};
 use state::{ServerState, StateCell, StateWriter};
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex, RwLockReadGuard};
 use std::time::Instant;
-use storage::{META_MINER, Storage};
+use storage::Storage;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, Semaphore, broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
@@ -91,73 +89,15 @@ pub struct Server {
 
 impl Server {
     /// Opens the data dir, creating a new chain there if it is empty.
-    pub fn open(config: ServerConfig) -> anyhow::Result<Server> {
-        let data_dir = &config.data_dir;
-        let storage = Storage::open(data_dir)
-            .with_context(|| format!("cannot open the data dir {}", data_dir.display()))?;
-        let mut loaded = storage
-            .load()
-            .with_context(|| format!("cannot read {}", storage.path().display()))?;
-        if loaded.blocks.is_empty() {
-            let (genesis, miner) = create_chain(&storage, data_dir, &config.new_chain)?;
-            loaded.blocks.push(genesis);
-            tracing::info!(%miner, "created a new chain");
-        }
-        let miner = stored_miner(&storage)?;
-        check_flags(&config.new_chain, &loaded.blocks[0], miner)?;
-        let treasury = match &config.faucet {
-            Some(_) => Some(crate::keyfile::read(&data_dir.join(TREASURY_FILE)).context(
-                "the faucet pays from the treasury key, which this data dir does not have",
-            )?),
-            None => None,
-        };
-        let chain = ValidChain::from_store(loaded.blocks)
-            .map_err(|e| anyhow::anyhow!("the stored chain is damaged: {e}"))?;
-        let mut state = ServerState::new(
-            chain,
-            config.limits.mempool_capacity,
-            config.faucet.is_some(),
-        );
-        let chain_id = state.chain.chain_id;
-        // Stored pending transactions go back through admission (their signatures
-        // verified again, on all cores); those that no longer apply (already in a block,
-        // or made invalid) are dropped, on disk too.
-        let (seqs, txs): (Vec<u64>, Vec<_>) = loaded.mempool.into_iter().unzip();
-        let verified = simplechain_core::parallel::verify_transactions(&chain_id, txs);
-        let mut dropped = Vec::new();
-        for (seq, verified) in seqs.into_iter().zip(verified) {
-            let restored = match verified {
-                Ok(v) if !state.is_confirmed(&v.txid()) => {
-                    let ServerState { mempool, chain, .. } = &mut state;
-                    mempool.restore(seq, v, &chain.ledger).is_ok()
-                }
-                _ => false,
-            };
-            if !restored {
-                dropped.push(seq);
-            }
-        }
-        if !dropped.is_empty() {
-            tracing::warn!(
-                dropped = dropped.len(),
-                "stored pending transactions no longer apply; removing them"
-            );
-            storage
-                .commit_blocks(state.len(), &[], &dropped, &[])
-                .context("cannot remove stale pending transactions")?;
-        }
-        tracing::info!(
-            chain_id = %chain_id,
-            height = state.chain.height,
-            mempool = state.mempool.len(),
-            "chain loaded"
-        );
+    pub fn open(config: ServerConfig) -> Result<Server, OpenError> {
+        let opened = open::open(&config)?;
         let (commands_tx, commands) = mpsc::channel(65_536);
-        let (state, writer) = StateCell::new(state);
+        let chain_id = opened.state.chain.chain_id;
+        let (state, writer) = StateCell::new(opened.state);
         let shared = Arc::new(Shared {
             state,
             chain_id,
-            storage: Arc::new(storage),
+            storage: Arc::new(opened.storage),
             commands: commands_tx,
             tips: broadcast::channel(1024).0,
             wake_miner: Notify::new(),
@@ -170,8 +110,8 @@ impl Server {
             shared,
             writer,
             commands,
-            treasury,
-            miner,
+            treasury: opened.treasury,
+            miner: opened.miner,
         })
     }
 
@@ -186,7 +126,7 @@ impl Server {
         self,
         listener: TcpListener,
         shutdown: CancellationToken,
-    ) -> anyhow::Result<()> {
+    ) -> std::io::Result<()> {
         let Server {
             shared,
             writer,
@@ -245,78 +185,4 @@ async fn refuse(mut socket: tokio::net::TcpStream, cap: usize) {
     )
     .await;
     let _ = socket.shutdown().await;
-}
-
-/// Creates the treasury key and the genesis block of a new chain.
-fn create_chain(
-    storage: &Storage,
-    data_dir: &Path,
-    new: &NewChain,
-) -> anyhow::Result<(Block, Address)> {
-    let treasury_path = data_dir.join(TREASURY_FILE);
-    let treasury = if treasury_path.exists() {
-        crate::keyfile::read(&treasury_path)?
-    } else {
-        let key = crate::keyfile::generate();
-        crate::keyfile::write_new(&treasury_path, &key)?;
-        key
-    };
-    let treasury = address_of(&treasury);
-    let difficulty = new.difficulty.unwrap_or(DEFAULT_DIFFICULTY);
-    if difficulty > 255 {
-        bail!("--difficulty must be 0 to 255, got {difficulty}");
-    }
-    let owner = new.genesis_address.unwrap_or(treasury);
-    let supply = new.supply.unwrap_or(DEFAULT_SUPPLY);
-    let miner = new.miner_address.unwrap_or(treasury);
-    tracing::info!(difficulty, supply, %owner, "mining the genesis block");
-    let genesis = Block::genesis(owner, supply, difficulty, now_ms());
-    storage.initialize(&genesis, &[(META_MINER, miner.as_bytes())])?;
-    Ok((genesis, miner))
-}
-
-fn stored_miner(storage: &Storage) -> anyhow::Result<Address> {
-    let bytes = storage
-        .meta(META_MINER)?
-        .context("the data dir has no miner address")?;
-    let bytes: [u8; 32] = bytes
-        .try_into()
-        .map_err(|_| anyhow::anyhow!("the stored miner address is damaged"))?;
-    Ok(Address::from_bytes(bytes))
-}
-
-/// Refuses flags that contradict the chain in the data dir.
-fn check_flags(new: &NewChain, genesis: &Block, miner: Address) -> anyhow::Result<()> {
-    let mut wrong = Vec::new();
-    if let Some(d) = new.difficulty.filter(|d| *d != genesis.header.difficulty) {
-        wrong.push(format!(
-            "--difficulty {d} (the chain's difficulty is {})",
-            genesis.header.difficulty
-        ));
-    }
-    if let Some(a) = new.genesis_address.filter(|a| *a != genesis.header.miner) {
-        wrong.push(format!(
-            "--genesis-address {a} (the chain's genesis address is {})",
-            genesis.header.miner
-        ));
-    }
-    if let Some(s) = new.supply.filter(|s| *s != genesis.header.reward) {
-        wrong.push(format!(
-            "--supply {s} (the chain's supply is {})",
-            genesis.header.reward
-        ));
-    }
-    if let Some(m) = new.miner_address.filter(|m| *m != miner) {
-        wrong.push(format!(
-            "--miner-address {m} (the chain's miner address is {miner})"
-        ));
-    }
-    if !wrong.is_empty() {
-        bail!(
-            "these flags contradict the chain already in the data dir: {}. They only apply to a new data dir; \
-             drop them, or use another --data-dir",
-            wrong.join("; ")
-        );
-    }
-    Ok(())
 }

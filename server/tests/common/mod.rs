@@ -33,7 +33,7 @@ pub struct TestServer {
     pub dir: PathBuf,
     pub chain_id: ChainId,
     shutdown: CancellationToken,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
     _temp: Option<tempfile::TempDir>,
 }
 

@@ -1,0 +1,240 @@
+//! Opening a data dir: the stored chain and mempool read back (or a new chain created,
+//! with its treasury key and genesis block), and the flags checked against them.
+
+use crate::config::{DEFAULT_DIFFICULTY, DEFAULT_SUPPLY, NewChain, ServerConfig};
+use crate::state::ServerState;
+use crate::storage::{META_MINER, Storage, StorageError};
+use crate::{TREASURY_FILE, now_ms};
+use ed25519_dalek::SigningKey;
+use simplechain_core::transaction::address_of;
+use simplechain_core::validate::{ChainError, ValidChain};
+use simplechain_core::{Address, Block};
+use std::path::{Path, PathBuf};
+
+/// Why a data dir could not be opened.
+#[derive(Debug)]
+pub enum OpenError {
+    /// The database in the data dir could not be opened.
+    DataDir { path: PathBuf, source: StorageError },
+    /// The database could not be read.
+    Read { path: PathBuf, source: StorageError },
+    /// The new chain could not be written.
+    Create(StorageError),
+    /// The treasury key of a new chain could not be read or written.
+    Treasury(Box<dyn std::error::Error + Send + Sync>),
+    /// `--faucet` without a treasury key in the data dir.
+    NoTreasury(Box<dyn std::error::Error + Send + Sync>),
+    /// `--difficulty` out of range.
+    Difficulty(u64),
+    /// The stored chain breaks a rule.
+    Damaged(ChainError),
+    /// Stored pending transactions that no longer apply could not be removed.
+    StalePending(StorageError),
+    /// The data dir has no miner address.
+    NoMiner,
+    /// The stored miner address is not 32 bytes.
+    DamagedMiner,
+    /// Flags that only apply to a new data dir contradict the stored chain (each one
+    /// named, with the chain's value).
+    Contradicting(Vec<String>),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::DataDir { path, .. } => {
+                write!(f, "cannot open the data dir {}", path.display())
+            }
+            OpenError::Read { path, .. } => write!(f, "cannot read {}", path.display()),
+            OpenError::Create(e) => e.fmt(f),
+            OpenError::Treasury(e) => e.fmt(f),
+            OpenError::NoTreasury(_) => f.write_str(
+                "the faucet pays from the treasury key, which this data dir does not have",
+            ),
+            OpenError::Difficulty(d) => write!(f, "--difficulty must be 0 to 255, got {d}"),
+            OpenError::Damaged(e) => write!(f, "the stored chain is damaged: {e}"),
+            OpenError::StalePending(_) => f.write_str("cannot remove stale pending transactions"),
+            OpenError::NoMiner => f.write_str("the data dir has no miner address"),
+            OpenError::DamagedMiner => f.write_str("the stored miner address is damaged"),
+            OpenError::Contradicting(wrong) => write!(
+                f,
+                "these flags contradict the chain already in the data dir: {}. They only apply \
+                 to a new data dir; drop them, or use another --data-dir",
+                wrong.join("; ")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for OpenError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            OpenError::DataDir { source, .. }
+            | OpenError::Read { source, .. }
+            | OpenError::StalePending(source) => Some(source),
+            OpenError::NoTreasury(e) => Some(e.as_ref()),
+            // These show their cause as their own text.
+            OpenError::Create(_) | OpenError::Treasury(_) | OpenError::Damaged(_) => None,
+            OpenError::Difficulty(_)
+            | OpenError::NoMiner
+            | OpenError::DamagedMiner
+            | OpenError::Contradicting(_) => None,
+        }
+    }
+}
+
+/// What an opened data dir holds.
+pub struct Opened {
+    pub storage: Storage,
+    pub state: ServerState,
+    pub treasury: Option<SigningKey>,
+    pub miner: Address,
+}
+
+/// Opens the data dir, creating a new chain there if it is empty.
+pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
+    let data_dir = &config.data_dir;
+    let storage = Storage::open(data_dir).map_err(|source| OpenError::DataDir {
+        path: data_dir.clone(),
+        source,
+    })?;
+    let mut loaded = storage.load().map_err(|source| OpenError::Read {
+        path: storage.path().to_path_buf(),
+        source,
+    })?;
+    if loaded.blocks.is_empty() {
+        let (genesis, miner) = create_chain(&storage, data_dir, &config.new_chain)?;
+        loaded.blocks.push(genesis);
+        tracing::info!(%miner, "created a new chain");
+    }
+    let miner = stored_miner(&storage)?;
+    check_flags(&config.new_chain, &loaded.blocks[0], miner)?;
+    let treasury = match &config.faucet {
+        Some(_) => Some(
+            crate::keyfile::read(&data_dir.join(TREASURY_FILE))
+                .map_err(|e| OpenError::NoTreasury(e.into()))?,
+        ),
+        None => None,
+    };
+    let chain = ValidChain::from_store(loaded.blocks).map_err(OpenError::Damaged)?;
+    let mut state = ServerState::new(
+        chain,
+        config.limits.mempool_capacity,
+        config.faucet.is_some(),
+    );
+    let chain_id = state.chain.chain_id;
+    // Stored pending transactions go back through admission (their signatures
+    // verified again, on all cores); those that no longer apply (already in a block,
+    // or made invalid) are dropped, on disk too.
+    let (seqs, txs): (Vec<u64>, Vec<_>) = loaded.mempool.into_iter().unzip();
+    let verified = simplechain_core::parallel::verify_transactions(&chain_id, txs);
+    let mut dropped = Vec::new();
+    for (seq, verified) in seqs.into_iter().zip(verified) {
+        let restored = match verified {
+            Ok(v) if !state.is_confirmed(&v.txid()) => {
+                let ServerState { mempool, chain, .. } = &mut state;
+                mempool.restore(seq, v, &chain.ledger).is_ok()
+            }
+            _ => false,
+        };
+        if !restored {
+            dropped.push(seq);
+        }
+    }
+    if !dropped.is_empty() {
+        tracing::warn!(
+            dropped = dropped.len(),
+            "stored pending transactions no longer apply; removing them"
+        );
+        storage
+            .commit_blocks(state.len(), &[], &dropped, &[])
+            .map_err(OpenError::StalePending)?;
+    }
+    tracing::info!(
+        chain_id = %chain_id,
+        height = state.chain.height,
+        mempool = state.mempool.len(),
+        "chain loaded"
+    );
+    Ok(Opened {
+        storage,
+        state,
+        treasury,
+        miner,
+    })
+}
+
+/// Creates the treasury key and the genesis block of a new chain.
+fn create_chain(
+    storage: &Storage,
+    data_dir: &Path,
+    new: &NewChain,
+) -> Result<(Block, Address), OpenError> {
+    let treasury_path = data_dir.join(TREASURY_FILE);
+    let treasury = if treasury_path.exists() {
+        crate::keyfile::read(&treasury_path).map_err(|e| OpenError::Treasury(e.into()))?
+    } else {
+        let key = crate::keyfile::generate();
+        crate::keyfile::write_new(&treasury_path, &key)
+            .map_err(|e| OpenError::Treasury(e.into()))?;
+        key
+    };
+    let treasury = address_of(&treasury);
+    let difficulty = new.difficulty.unwrap_or(DEFAULT_DIFFICULTY);
+    if difficulty > 255 {
+        return Err(OpenError::Difficulty(difficulty));
+    }
+    let owner = new.genesis_address.unwrap_or(treasury);
+    let supply = new.supply.unwrap_or(DEFAULT_SUPPLY);
+    let miner = new.miner_address.unwrap_or(treasury);
+    tracing::info!(difficulty, supply, %owner, "mining the genesis block");
+    let genesis = Block::genesis(owner, supply, difficulty, now_ms());
+    storage
+        .initialize(&genesis, &[(META_MINER, miner.as_bytes())])
+        .map_err(OpenError::Create)?;
+    Ok((genesis, miner))
+}
+
+fn stored_miner(storage: &Storage) -> Result<Address, OpenError> {
+    let bytes = storage
+        .meta(META_MINER)
+        .map_err(|source| OpenError::Read {
+            path: storage.path().to_path_buf(),
+            source,
+        })?
+        .ok_or(OpenError::NoMiner)?;
+    let bytes: [u8; 32] = bytes.try_into().map_err(|_| OpenError::DamagedMiner)?;
+    Ok(Address::from_bytes(bytes))
+}
+
+/// Refuses flags that contradict the chain in the data dir.
+fn check_flags(new: &NewChain, genesis: &Block, miner: Address) -> Result<(), OpenError> {
+    let mut wrong = Vec::new();
+    if let Some(d) = new.difficulty.filter(|d| *d != genesis.header.difficulty) {
+        wrong.push(format!(
+            "--difficulty {d} (the chain's difficulty is {})",
+            genesis.header.difficulty
+        ));
+    }
+    if let Some(a) = new.genesis_address.filter(|a| *a != genesis.header.miner) {
+        wrong.push(format!(
+            "--genesis-address {a} (the chain's genesis address is {})",
+            genesis.header.miner
+        ));
+    }
+    if let Some(s) = new.supply.filter(|s| *s != genesis.header.reward) {
+        wrong.push(format!(
+            "--supply {s} (the chain's supply is {})",
+            genesis.header.reward
+        ));
+    }
+    if let Some(m) = new.miner_address.filter(|m| *m != miner) {
+        wrong.push(format!(
+            "--miner-address {m} (the chain's miner address is {miner})"
+        ));
+    }
+    if !wrong.is_empty() {
+        return Err(OpenError::Contradicting(wrong));
+    }
+    Ok(())
+}
