@@ -10,33 +10,63 @@
 //! [`Server::open`] loads (or creates) the chain; [`Server::run`] serves a listener until
 //! its shutdown token is cancelled. The binary passes Ctrl-C and SIGTERM; tests bind
 //! `127.0.0.1:0` and pass their own token.
+//!
+//! # Modules
+//!
+//! Each module imports only those below it (an arrow reads "uses"); nothing imports
+//! this file, which ties them together:
+//!
+//! ```text
+//! lib (Server) ──▶ connection ──▶ cmd/ ──────────┐   frames; one file per request
+//!     │                                         │
+//!     ├──▶ sequencer ──┬──▶ mempool             │   the one writer
+//!     ├──▶ miner ──────┤                        │   proof of work
+//!     │                ▼                        ▼
+//!     └──────────────▶ shared ◀─────────────────┘   what every task shares
+//!                        │
+//!                        ├──▶ view ──▶ mempool ──▶ wire_error
+//!                        ├──▶ inbox                  the sequencer's messages
+//!                        ├──▶ storage, config
+//!                        └──▶ wire_error             internal errors → wire codes
+//!
+//! leaves (import no other module): clock, config, cost, inbox, keyfile, storage,
+//! wire_error
+//! ```
+//!
+//! In full, besides `shared`: `cmd` uses inbox, view, cost, clock, storage,
+//! wire_error; `sequencer` uses inbox, view, mempool, storage, wire_error; `miner`
+//! uses inbox, clock; `lib` uses all of them.
 
+mod clock;
+mod cmd;
 mod config;
 mod connection;
 pub mod cost;
-mod handlers;
+mod inbox;
 pub mod keyfile;
 pub mod mempool;
 mod miner;
 mod sequencer;
+mod shared;
 pub mod storage;
 mod view;
+mod wire_error;
 
+pub use clock::now_ms;
 pub use config::{
     DEFAULT_DIFFICULTY, DEFAULT_SUPPLY, FaucetConfig, Limits, NewChain, ServerConfig,
 };
-pub use miner::now_ms;
 
 use anyhow::{Context, bail};
 use ed25519_dalek::SigningKey;
-use sequencer::{Command, Sequencer};
-use simplechain_core::protocol::Event;
+use inbox::Command;
+use sequencer::Sequencer;
+use shared::Shared;
 use simplechain_core::transaction::address_of;
 use simplechain_core::{Address, Block, ChainId};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
-use std::time::Instant;
+use std::sync::{Arc, Mutex, RwLock};
 use storage::{META_MINER, Storage};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, Semaphore, broadcast, mpsc};
@@ -46,34 +76,6 @@ use view::ChainView;
 
 /// The treasury key's file inside the data dir.
 pub const TREASURY_FILE: &str = "treasury.key";
-
-/// What every task of the server shares.
-#[derive(Debug)]
-pub struct Shared {
-    /// The chain, the indexes and the mempool; written only by the sequencer.
-    view: RwLock<ChainView>,
-    /// The chain id, fixed for the server's life (a sync never changes genesis).
-    chain_id: ChainId,
-    storage: Arc<Storage>,
-    /// The sequencer's inbox.
-    commands: mpsc::Sender<Command>,
-    /// Tip changes, for subscribers.
-    tips: broadcast::Sender<Event>,
-    /// Wakes the miner when transactions arrive.
-    wake_miner: Notify,
-    /// Lets one heavy job (validation, sync) run at a time.
-    heavy: Semaphore,
-    faucet: Option<FaucetConfig>,
-    /// When each address last got faucet coins.
-    faucet_paid: Mutex<HashMap<Address, Instant>>,
-    limits: Limits,
-}
-
-impl Shared {
-    fn view(&self) -> RwLockReadGuard<'_, ChainView> {
-        self.view.read().expect("view lock")
-    }
-}
 
 /// A loaded server, ready to run.
 #[derive(Debug)]

@@ -3,8 +3,9 @@
 //! a shutdown is noticed quickly) and hands the block to the sequencer. It never holds
 //! the view lock while hashing, so ingestion never waits for it.
 
-use crate::Shared;
-use crate::sequencer::Command;
+use crate::clock::now_ms;
+use crate::inbox::Command;
+use crate::shared::Shared;
 use simplechain_core::block::BlockHeader;
 use simplechain_core::merkle::merkle_root;
 use simplechain_core::{
@@ -111,11 +112,4 @@ async fn mine(shared: &Shared, job: Job, shutdown: &CancellationToken) -> Option
 
 fn current_tip(shared: &Shared) -> BlockHash {
     shared.view.read().expect("view lock").state.tip
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }

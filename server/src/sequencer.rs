@@ -3,9 +3,11 @@
 //! group commit), mined blocks and adopted chains. Signatures are verified before a
 //! command arrives, so this task only does the cheap state checks and the disk writes.
 
-use crate::Shared;
+use crate::inbox::Command;
 use crate::mempool::Entry;
+use crate::shared::Shared;
 use crate::view::ChainView;
+use crate::wire_error::{fork_error, invalid_chain, not_saved};
 use ed25519_dalek::SigningKey;
 use simplechain_core::fork::{ForkChoice, choose};
 use simplechain_core::protocol::{ErrorCode, Event, ProtocolError};
@@ -17,35 +19,6 @@ use tokio::sync::{mpsc, oneshot};
 /// Most commands taken in one batch.
 const MAX_BATCH: usize = 8192;
 
-/// A change to make.
-#[derive(Debug)]
-pub enum Command {
-    /// Admit a transaction whose signature was verified.
-    Add {
-        tx: Transaction,
-        txid: TxId,
-        reply: oneshot::Sender<Result<(), ProtocolError>>,
-    },
-    /// Pay `amount` from the treasury to `to`.
-    Faucet {
-        to: Address,
-        amount: u64,
-        reply: oneshot::Sender<Result<TxId, ProtocolError>>,
-    },
-    /// Append a block the miner found.
-    Mined {
-        block: Block,
-        reply: oneshot::Sender<()>,
-    },
-    /// Switch to a candidate chain that was validated in full.
-    Adopt {
-        blocks: Vec<Block>,
-        reply: oneshot::Sender<Result<(), ProtocolError>>,
-    },
-    /// Finish what came before, then stop (sent once nothing else can send).
-    Stop,
-}
-
 /// An admission waiting for the batch's commit.
 enum Admitted {
     Add(oneshot::Sender<Result<(), ProtocolError>>),
@@ -56,13 +29,6 @@ pub struct Sequencer {
     shared: Arc<Shared>,
     commands: mpsc::Receiver<Command>,
     treasury: Option<SigningKey>,
-}
-
-fn internal(e: impl std::fmt::Display) -> ProtocolError {
-    ProtocolError::new(
-        ErrorCode::Internal,
-        format!("the server could not save the change: {e}"),
-    )
 }
 
 impl Sequencer {
@@ -166,7 +132,7 @@ impl Sequencer {
                 let mut view = self.shared.view.write().expect("view lock");
                 let ChainView { mempool, state, .. } = &mut *view;
                 mempool.truncate_from(first_seq, &state.ledger);
-                Err(internal(e))
+                Err(not_saved(e))
             }
         };
         for w in waiting {
@@ -241,14 +207,14 @@ impl Sequencer {
             let fork_height = match choose(&view.hashes(), &theirs, view.state.difficulty) {
                 Ok(ForkChoice::Same) => return Ok(()),
                 Ok(ForkChoice::Adopt { fork_height, .. }) => fork_height,
-                Err(rejection) => return Err(crate::handlers::fork_error(rejection)),
+                Err(rejection) => return Err(fork_error(rejection)),
             };
             let mut new_view = ChainView::build(
                 blocks.clone(),
                 self.shared.limits.mempool_capacity,
                 view.faucet,
             )
-            .map_err(|e| ProtocolError::new(ErrorCode::InvalidChain, e))?;
+            .map_err(invalid_chain)?;
             new_view.mempool.continue_after(&view.mempool);
             // Replaced blocks' transactions first (they are older), then the mempool.
             let orphans = view.blocks[fork_height as usize..]
@@ -288,7 +254,7 @@ impl Sequencer {
             .collect();
         blocking(move || storage.commit_blocks(fork_height, &new_blocks, &removed_seqs, &added))
             .await
-            .map_err(internal)?;
+            .map_err(not_saved)?;
         let event = Event::Tip {
             height: new_view.state.height,
             hash: new_view.state.tip,
