@@ -13,29 +13,25 @@
 //!
 //! # Modules
 //!
-//! Each module imports only those below it (an arrow reads "uses"); nothing imports
-//! this file, which ties them together:
+//! Who imports whom. Each line names only modules on the lines below it, so the
+//! imports form a DAG (no cycle); nothing imports this file.
 //!
 //! ```text
-//! lib (Server) ──▶ connection ──▶ cmd/ ──────────┐   frames; one file per request
-//!     │                                         │
-//!     ├──▶ sequencer ──┬──▶ mempool             │   the one writer
-//!     ├──▶ miner ──────┤                        │   proof of work
-//!     │                ▼                        ▼
-//!     └──────────────▶ shared ◀─────────────────┘   what every task shares
-//!                        │
-//!                        ├──▶ view ──▶ mempool ──▶ wire_error
-//!                        ├──▶ inbox                  the sequencer's messages
-//!                        ├──▶ storage, config
-//!                        └──▶ wire_error             internal errors → wire codes
-//!
-//! leaves (import no other module): clock, config, cost, inbox, keyfile, storage,
-//! wire_error
+//! lib (Server) → connection, sequencer, miner, shared, view, inbox, storage,
+//!                keyfile, config, clock
+//! connection   → cmd, shared                  frames in, answers out, in order
+//! cmd/         → shared, inbox, view, cost,   one file per request; mod.rs
+//!                storage, clock, wire_error   dispatches, session.rs is the
+//!                                             connection's budget and subscription
+//! sequencer    → shared, inbox, view,         the one writer (group commit)
+//!                mempool, storage, wire_error
+//! miner        → shared, inbox, clock         proof of work
+//! shared       → view, inbox, storage,        what every task shares
+//!                config, wire_error
+//! view         → mempool                      the chain as readers see it
+//! mempool      → wire_error                   pending transactions
+//! clock, config, cost, inbox, keyfile, storage, wire_error → nothing in this crate
 //! ```
-//!
-//! In full, besides `shared`: `cmd` uses inbox, view, cost, clock, storage,
-//! wire_error; `sequencer` uses inbox, view, mempool, storage, wire_error; `miner`
-//! uses inbox, clock; `lib` uses all of them.
 
 mod clock;
 mod cmd;

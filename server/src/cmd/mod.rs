@@ -5,10 +5,10 @@
 //! file and one arm to each of those two `match`es.
 //!
 //! ```text
-//! line ──Request::read──▶ Request ──(its turn)── Request::apply ──▶ Response
-//!        parses once;              the connection     the command's file
-//!        ADD_TRANSACTION           keeps the order
-//!        joins the batch here
+//!           read time (the reader task)              its turn (the writer task)
+//! line ──▶ Request::read ──▶ Request ──▶ queue ──▶ Request::apply ──▶ Response
+//!          parses once; ADD_TRANSACTION               in the request's own file
+//!          is verified and joins the batch
 //! ```
 
 mod add_transaction;
@@ -110,8 +110,8 @@ impl Request {
     }
 
     /// Whether the request's work is still ahead of it: not for a refusal, nor for an
-    /// `ADD_TRANSACTION` already handed to the sequencer. The connection counts the
-    /// lines of such requests against its budget of queued bytes until they run.
+    /// `ADD_TRANSACTION` already handed to the sequencer. Until such a request has run,
+    /// the connection counts its line against the budget of queued bytes.
     pub fn waits_to_run(&self) -> bool {
         !matches!(self, Request::Refused(_) | Request::AddTransaction(_))
     }
