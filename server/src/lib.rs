@@ -4,40 +4,68 @@
 //! connections ──verify──▶ sequencer ──group commit──▶ redb
 //!      ▲                     │   ▲
 //!      │ read lock           ▼   │ mined blocks
-//!      └──────────────── ChainView ◀── miner
+//!      └─────────────── ServerState ◀── miner
 //! ```
 //!
 //! [`Server::open`] loads (or creates) the chain; [`Server::run`] serves a listener until
 //! its shutdown token is cancelled. The binary passes Ctrl-C and SIGTERM; tests bind
 //! `127.0.0.1:0` and pass their own token.
+//!
+//! # Modules
+//!
+//! Who imports whom. Each line names only modules on the lines below it, so the
+//! imports form a DAG (no cycle); nothing imports this file.
+//!
+//! ```text
+//! lib (Server) → open, connection, sequencer, miner, shared, state, inbox,
+//!                storage, config, clock
+//! open         → state, storage, keyfile,     a data dir read back or created
+//!                config, clock
+//! connection   → cmd, shared                  frames in, answers out, in order
+//! cmd/         → shared, inbox, state, cost,  one file per request; mod.rs
+//!                storage, clock, wire_error   dispatches, session.rs is the
+//!                                             connection's budget and subscription
+//! sequencer    → shared, inbox, state,        the one writer (group commit)
+//!                mempool, storage, wire_error
+//! miner        → shared, inbox, clock         proof of work
+//! shared       → state, inbox, storage,       what every task shares
+//!                config, wire_error
+//! state        → mempool                      the chain and mempool in memory; the
+//!                                             one StateWriter
+//! mempool      → wire_error                   pending transactions
+//! clock, config, cost, inbox, keyfile, storage, wire_error → nothing in this crate
+//! ```
 
+mod clock;
+mod cmd;
 mod config;
 mod connection;
 pub mod cost;
-mod handlers;
+mod inbox;
 pub mod keyfile;
 pub mod mempool;
 mod miner;
 mod open;
 mod sequencer;
+mod shared;
 mod state;
 pub mod storage;
+mod wire_error;
 
+pub use clock::now_ms;
 pub use config::{
     DEFAULT_DIFFICULTY, DEFAULT_SUPPLY, FaucetConfig, Limits, NewChain, ServerConfig,
 };
-pub use miner::now_ms;
 pub use open::OpenError;
 
 use ed25519_dalek::SigningKey;
-use sequencer::{Command, Sequencer};
-use simplechain_core::protocol::Event;
+use inbox::Command;
+use sequencer::Sequencer;
+use shared::Shared;
 use simplechain_core::{Address, ChainId};
-use state::{ServerState, StateCell, StateWriter};
+use state::{StateCell, StateWriter};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLockReadGuard};
-use std::time::Instant;
-use storage::Storage;
+use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, Semaphore, broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
@@ -45,36 +73,6 @@ use tokio_util::task::TaskTracker;
 
 /// The treasury key's file inside the data dir.
 pub const TREASURY_FILE: &str = "treasury.key";
-
-/// What every task of the server shares.
-#[derive(Debug)]
-pub struct Shared {
-    /// The chain, the indexes and the mempool, to read; only the sequencer's
-    /// [`StateWriter`] changes them.
-    state: Arc<StateCell>,
-    /// The chain id, fixed for the server's life (a sync never changes genesis).
-    chain_id: ChainId,
-    storage: Arc<Storage>,
-    /// The sequencer's inbox.
-    commands: mpsc::Sender<Command>,
-    /// Tip changes, for subscribers.
-    tips: broadcast::Sender<Event>,
-    /// Wakes the miner when transactions arrive.
-    wake_miner: Notify,
-    /// Lets one heavy job (validation, sync) run at a time.
-    heavy: Semaphore,
-    faucet: Option<FaucetConfig>,
-    /// When each address last got faucet coins.
-    faucet_paid: Mutex<HashMap<Address, Instant>>,
-    limits: Limits,
-}
-
-impl Shared {
-    /// Reads the state under a short read lock.
-    fn state(&self) -> RwLockReadGuard<'_, ServerState> {
-        self.state.read()
-    }
-}
 
 /// A loaded server, ready to run.
 #[derive(Debug)]

@@ -2,7 +2,8 @@
 //! they produce on top of the chain ("pending state"). Admission checks a transaction
 //! against pending state, so a double spend or a nonce gap is refused at the door.
 
-use simplechain_core::ledger::{Ledger, TxRuleError, UndoLog};
+use crate::wire_error::rule_error;
+use simplechain_core::ledger::{Ledger, UndoLog};
 use simplechain_core::protocol::{ErrorCode, ProtocolError};
 use simplechain_core::{Address, Transaction, TxId, VerifiedTx};
 use std::collections::{HashMap, VecDeque};
@@ -41,23 +42,6 @@ pub struct Mempool {
     outgoing: HashMap<Address, u64>,
     next_seq: u64,
     capacity: usize,
-}
-
-/// Maps a ledger rule to the protocol's error code.
-pub fn rule_error(error: TxRuleError) -> ProtocolError {
-    let code = match error {
-        TxRuleError::ZeroAmount | TxRuleError::BalanceOverflow => ErrorCode::InvalidAmount,
-        TxRuleError::SelfTransfer => ErrorCode::BadRequest,
-        TxRuleError::BadNonce { .. } => ErrorCode::BadNonce,
-        TxRuleError::InsufficientFunds { .. } => ErrorCode::InsufficientFunds,
-    };
-    let pending = match error {
-        TxRuleError::BadNonce { .. } | TxRuleError::InsufficientFunds { .. } => {
-            " (counting pending transactions)"
-        }
-        _ => "",
-    };
-    ProtocolError::new(code, format!("{error}{pending}"))
 }
 
 impl Mempool {

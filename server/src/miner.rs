@@ -4,7 +4,8 @@
 //! the view lock while hashing, so ingestion never waits for it.
 
 use crate::Shared;
-use crate::sequencer::Command;
+use crate::clock::now_ms;
+use crate::inbox::Command;
 use simplechain_core::template::{BlockTemplate, BuiltBlock};
 use simplechain_core::{Address, BLOCK_REWARD, BlockHash, MAX_BLOCK_TRANSACTIONS};
 use std::sync::Arc;
@@ -97,11 +98,4 @@ async fn mine(
 
 fn current_tip(shared: &Shared) -> BlockHash {
     shared.state().chain.tip
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }

@@ -1,10 +1,11 @@
 //! Opening a data dir: the stored chain and mempool read back (or a new chain created,
 //! with its treasury key and genesis block), and the flags checked against them.
 
+use crate::TREASURY_FILE;
+use crate::clock::now_ms;
 use crate::config::{DEFAULT_DIFFICULTY, DEFAULT_SUPPLY, NewChain, ServerConfig};
 use crate::state::ServerState;
 use crate::storage::{META_MINER, Storage, StorageError};
-use crate::{TREASURY_FILE, now_ms};
 use ed25519_dalek::SigningKey;
 use simplechain_core::transaction::address_of;
 use simplechain_core::validate::{ChainError, ValidChain};

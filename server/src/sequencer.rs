@@ -3,8 +3,10 @@
 //! group commit), mined blocks and adopted chains. Signatures are verified before a
 //! command arrives, so this task only does the cheap state checks and the disk writes.
 
-use crate::Shared;
+use crate::inbox::Command;
+use crate::shared::Shared;
 use crate::state::{ServerState, StateWriter};
+use crate::wire_error::{fork_error, not_saved};
 use ed25519_dalek::SigningKey;
 use simplechain_core::fork::{ForkChoice, choose};
 use simplechain_core::protocol::{ErrorCode, Event, ProtocolError};
@@ -16,34 +18,6 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Most commands taken in one batch.
 const MAX_BATCH: usize = 8192;
-
-/// A change to make.
-#[derive(Debug)]
-pub enum Command {
-    /// Admit a transaction whose signature was verified.
-    Add {
-        tx: VerifiedTx,
-        reply: oneshot::Sender<Result<(), ProtocolError>>,
-    },
-    /// Pay `amount` from the treasury to `to`.
-    Faucet {
-        to: Address,
-        amount: u64,
-        reply: oneshot::Sender<Result<TxId, ProtocolError>>,
-    },
-    /// Append a block the miner found.
-    Mined {
-        block: BuiltBlock,
-        reply: oneshot::Sender<()>,
-    },
-    /// Switch to a candidate chain that was validated in full.
-    Adopt {
-        chain: ValidChain,
-        reply: oneshot::Sender<Result<(), ProtocolError>>,
-    },
-    /// Finish what came before, then stop (sent once nothing else can send).
-    Stop,
-}
 
 /// An admission waiting for the batch's commit.
 enum Admitted {
@@ -57,13 +31,6 @@ pub struct Sequencer {
     state: StateWriter,
     commands: mpsc::Receiver<Command>,
     treasury: Option<SigningKey>,
-}
-
-fn internal(e: impl std::fmt::Display) -> ProtocolError {
-    ProtocolError::new(
-        ErrorCode::Internal,
-        format!("the server could not save the change: {e}"),
-    )
 }
 
 impl Sequencer {
@@ -169,7 +136,7 @@ impl Sequencer {
                 let mut state = self.state.write();
                 let ServerState { mempool, chain, .. } = &mut *state;
                 mempool.truncate_from(first_seq, &chain.ledger);
-                Err(internal(e))
+                Err(not_saved(e))
             }
         };
         for w in waiting {
@@ -240,7 +207,7 @@ impl Sequencer {
             let fork_height = match choose(&state.hashes(), &theirs, state.chain.difficulty) {
                 Ok(ForkChoice::Same) => return Ok(()),
                 Ok(ForkChoice::Adopt { fork_height, .. }) => fork_height,
-                Err(rejection) => return Err(crate::handlers::fork_error(rejection)),
+                Err(rejection) => return Err(fork_error(rejection)),
             };
             let mut new_state =
                 ServerState::new(chain, self.shared.limits.mempool_capacity, state.faucet);
@@ -283,7 +250,7 @@ impl Sequencer {
             storage.commit_blocks(fork_height, &blocks, &removed_seqs, &added)
         })
         .await
-        .map_err(internal)?;
+        .map_err(not_saved)?;
         let event = Event::Tip {
             height: new_state.chain.height,
             hash: new_state.chain.tip,

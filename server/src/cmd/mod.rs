@@ -1,0 +1,139 @@
+//! The requests of PROTOCOL §6, one file each: what a request holds once parsed, how it
+//! is applied, what it answers (and, for the heavy ones, what it costs). This module
+//! only dispatches: [`Request::read`] turns a line into a request, once, when it is
+//! read; [`Request::apply`] runs it when its turn comes. Adding a message is adding a
+//! file and one arm to each of those two `match`es.
+//!
+//! ```text
+//!           read time (the reader task)              its turn (the writer task)
+//! line ──▶ Request::read ──▶ Request ──▶ queue ──▶ Request::apply ──▶ Response
+//!          parses once; ADD_TRANSACTION               in the request's own file
+//!          is verified and joins the batch
+//! ```
+
+mod add_transaction;
+mod faucet;
+mod get_account;
+mod get_blockchain;
+mod get_blocks;
+mod get_history;
+mod get_info;
+mod get_transaction;
+mod ping;
+mod session;
+mod subscribe;
+mod sync_blockchain;
+mod validate_blockchain;
+
+pub use session::Session;
+
+use crate::shared::Shared;
+use add_transaction::AddTransaction;
+use faucet::Faucet;
+use get_account::GetAccount;
+use get_blockchain::GetBlockchain;
+use get_blocks::GetBlocks;
+use get_history::GetHistory;
+use get_info::GetInfo;
+use get_transaction::GetTransaction;
+use ping::Ping;
+use simplechain_core::protocol::{self, ProtocolError, Response};
+use subscribe::Subscribe;
+use sync_blockchain::SyncBlockchain;
+use validate_blockchain::ValidateBlockchain;
+
+/// A request line, parsed once, owning what it needs until its answer is written.
+/// (The borrowed [`protocol::Request`] is what the parser gives; this is what waits in
+/// a connection's queue.)
+#[derive(Debug)]
+pub enum Request {
+    /// Answered with this error, decided when the line was read: a malformed line, an
+    /// unknown command, the private-key form, a transaction refused before the
+    /// sequencer.
+    Refused(ProtocolError),
+    /// Already in the sequencer's batch; waits for its commit.
+    AddTransaction(AddTransaction),
+    GetBlockchain(GetBlockchain),
+    GetBlocks(GetBlocks),
+    SyncBlockchain(SyncBlockchain),
+    ValidateBlockchain(ValidateBlockchain),
+    GetInfo(GetInfo),
+    GetAccount(GetAccount),
+    GetTransaction(GetTransaction),
+    GetHistory(GetHistory),
+    Subscribe(Subscribe),
+    Faucet(Faucet),
+    Ping(Ping),
+}
+
+impl Request {
+    /// Read time: parses `line` (the only time it is parsed) and does what must happen
+    /// as soon as a request arrives, which is only `ADD_TRANSACTION`'s admission.
+    pub async fn read(line: String, shared: &Shared) -> Request {
+        Request::start(line, shared)
+            .await
+            .unwrap_or_else(Request::Refused)
+    }
+
+    async fn start(line: String, shared: &Shared) -> Result<Request, ProtocolError> {
+        use protocol::Request as Parsed;
+        Ok(match Parsed::parse(&line)? {
+            Parsed::AddTransaction(tx) => {
+                Request::AddTransaction(AddTransaction::submit(tx, shared).await?)
+            }
+            Parsed::AddTransactionWithPrivateKey => {
+                return Err(add_transaction::private_key_refused());
+            }
+            Parsed::GetBlockchain => Request::GetBlockchain(GetBlockchain),
+            Parsed::GetBlocks { from, limit } => Request::GetBlocks(GetBlocks { from, limit }),
+            Parsed::SyncBlockchain(json) => {
+                let json_len = json.len();
+                Request::SyncBlockchain(SyncBlockchain::new(line, json_len))
+            }
+            Parsed::ValidateBlockchain => Request::ValidateBlockchain(ValidateBlockchain),
+            Parsed::GetInfo => Request::GetInfo(GetInfo),
+            Parsed::GetAccount(address) => Request::GetAccount(GetAccount { address }),
+            Parsed::GetTransaction(txid) => Request::GetTransaction(GetTransaction { txid }),
+            Parsed::GetHistory {
+                address,
+                offset,
+                limit,
+            } => Request::GetHistory(GetHistory {
+                address,
+                offset,
+                limit,
+            }),
+            Parsed::Subscribe => Request::Subscribe(Subscribe),
+            Parsed::Faucet(to) => Request::Faucet(Faucet { to }),
+            Parsed::Ping => Request::Ping(Ping),
+        })
+    }
+
+    /// Whether the request's work is still ahead of it: not for a refusal, nor for an
+    /// `ADD_TRANSACTION` already handed to the sequencer. Until such a request has run,
+    /// the connection counts its line against the budget of queued bytes.
+    pub fn waits_to_run(&self) -> bool {
+        !matches!(self, Request::Refused(_) | Request::AddTransaction(_))
+    }
+
+    /// Its turn (everything before it on the connection is answered): runs the request
+    /// and gives its answer.
+    pub async fn apply(self, session: &mut Session) -> Response {
+        let answer = match self {
+            Request::Refused(error) => Err(error),
+            Request::AddTransaction(add) => add.apply().await,
+            Request::GetBlockchain(get) => get.apply(session),
+            Request::GetBlocks(get) => get.apply(session),
+            Request::SyncBlockchain(sync) => sync.apply(session).await,
+            Request::ValidateBlockchain(validate) => validate.apply(session).await,
+            Request::GetInfo(get) => get.apply(&session.shared),
+            Request::GetAccount(get) => get.apply(&session.shared),
+            Request::GetTransaction(get) => get.apply(&session.shared),
+            Request::GetHistory(get) => get.apply(&session.shared),
+            Request::Subscribe(subscribe) => subscribe.apply(session),
+            Request::Faucet(faucet) => faucet.apply(&session.shared).await,
+            Request::Ping(ping) => ping.apply(),
+        };
+        answer.unwrap_or_else(Response::Error)
+    }
+}

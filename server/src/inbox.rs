@@ -1,0 +1,37 @@
+//! The sequencer's inbox: every change to the chain or the mempool, as a message. It
+//! has a module of its own so that `Shared` (which holds the sender) and the sequencer
+//! (which holds `Shared`) do not import each other.
+
+use simplechain_core::protocol::ProtocolError;
+use simplechain_core::template::BuiltBlock;
+use simplechain_core::validate::ValidChain;
+use simplechain_core::{Address, TxId, VerifiedTx};
+use tokio::sync::oneshot;
+
+/// A change to make.
+#[derive(Debug)]
+pub enum Command {
+    /// Admit a transaction whose signature was verified.
+    Add {
+        tx: VerifiedTx,
+        reply: oneshot::Sender<Result<(), ProtocolError>>,
+    },
+    /// Pay `amount` from the treasury to `to`.
+    Faucet {
+        to: Address,
+        amount: u64,
+        reply: oneshot::Sender<Result<TxId, ProtocolError>>,
+    },
+    /// Append a block the miner found.
+    Mined {
+        block: BuiltBlock,
+        reply: oneshot::Sender<()>,
+    },
+    /// Switch to a candidate chain that was validated in full.
+    Adopt {
+        chain: ValidChain,
+        reply: oneshot::Sender<Result<(), ProtocolError>>,
+    },
+    /// Finish what came before, then stop (sent once nothing else can send).
+    Stop,
+}

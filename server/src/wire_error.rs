@@ -1,0 +1,58 @@
+//! Internal errors converted to wire codes (PROTOCOL §7), in one place: a refused fork,
+//! a broken transaction rule, a broken chain rule, a failed disk write, a server that
+//! is stopping. Errors that belong to one situation (an unknown txid, a disabled
+//! faucet) are written where that situation is, with their own words.
+
+use simplechain_core::fork::ForkRejection;
+use simplechain_core::ledger::TxRuleError;
+use simplechain_core::protocol::{ErrorCode, ProtocolError};
+use simplechain_core::validate::ChainError;
+use std::fmt::Display;
+
+/// A candidate chain the fork choice refused (`SYNC_BLOCKCHAIN`).
+pub fn fork_error(rejection: ForkRejection) -> ProtocolError {
+    let code = match rejection {
+        ForkRejection::GenesisMismatch => ErrorCode::GenesisMismatch,
+        ForkRejection::NotBetter { .. } => ErrorCode::NotBetter,
+        ForkRejection::ReorgTooDeep { .. } => ErrorCode::ReorgTooDeep,
+    };
+    ProtocolError::new(code, rejection)
+}
+
+/// A transaction that breaks a ledger rule against pending state (`ADD_TRANSACTION`,
+/// `FAUCET`).
+pub fn rule_error(error: TxRuleError) -> ProtocolError {
+    let code = match error {
+        TxRuleError::ZeroAmount | TxRuleError::BalanceOverflow => ErrorCode::InvalidAmount,
+        TxRuleError::SelfTransfer => ErrorCode::BadRequest,
+        TxRuleError::BadNonce { .. } => ErrorCode::BadNonce,
+        TxRuleError::InsufficientFunds { .. } => ErrorCode::InsufficientFunds,
+    };
+    let pending = match error {
+        TxRuleError::BadNonce { .. } | TxRuleError::InsufficientFunds { .. } => {
+            " (counting pending transactions)"
+        }
+        _ => "",
+    };
+    ProtocolError::new(code, format!("{error}{pending}"))
+}
+
+/// A candidate chain that breaks a consensus rule (PROTOCOL §5).
+pub fn invalid_chain(error: ChainError) -> ProtocolError {
+    ProtocolError::new(ErrorCode::InvalidChain, error)
+}
+
+/// A change the disk refused: nothing was acknowledged.
+pub fn not_saved(error: impl Display) -> ProtocolError {
+    internal(format!("the server could not save the change: {error}"))
+}
+
+/// The sequencer is gone: the server is stopping.
+pub fn shutting_down() -> ProtocolError {
+    internal("the server is shutting down")
+}
+
+/// Anything else that went wrong inside the server.
+pub fn internal(message: impl Display) -> ProtocolError {
+    ProtocolError::new(ErrorCode::Internal, message)
+}
