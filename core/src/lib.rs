@@ -5,6 +5,7 @@
 //! - [`block`]: headers, block hashes, proof of work and mining (§4), [`merkle`] roots;
 //! - [`ledger`]: balances and nonces; [`validate`]: the consensus rules of §5;
 //! - [`fork`]: cumulative work and fork choice;
+//! - [`date`]: block timestamps as `YYYY-MM-DD HH:MM:SS UTC`, for the CLI and the wallet;
 //! - [`protocol`]: the request and response lines of §6 and §7, parsed and encoded;
 //! - [`parallel`] (with `std`): whole-chain validation with signatures checked on all
 //!   cores;
@@ -20,6 +21,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod block;
+pub mod date;
 pub mod fork;
 pub mod hex;
 pub mod ids;
