@@ -3,7 +3,7 @@
 //! client as a browser would.
 
 use futures::{SinkExt, StreamExt};
-use simplechain_relay::{self as ws, RelayConfig};
+use simplechain_relay::{self as ws, RelayConfig, RelayError};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
@@ -83,7 +83,7 @@ impl FakeConn {
 struct TestRelay {
     addr: SocketAddr,
     shutdown: CancellationToken,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    task: tokio::task::JoinHandle<Result<(), RelayError>>,
 }
 
 impl TestRelay {
@@ -323,6 +323,43 @@ async fn the_server_going_away_closes_the_browser_socket() {
     drop(conn.lines);
     assert_eq!(text(&mut browser).await, "ERROR:too_long:line too long");
     assert_eq!(close_code(&mut browser).await, Some(1001));
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_server_line_that_is_not_utf8_closes_with_1011() {
+    let mut server = FakeServer::start().await;
+    let relay = TestRelay::to(&server).await;
+    let mut browser = relay.browser().await;
+    let mut conn = server.accept().await;
+    // The lines before the broken one still arrive, then the close.
+    conn.write
+        .write_all(b"PONG\n\xff\xfe\nPONG\n")
+        .await
+        .unwrap();
+    assert_eq!(text(&mut browser).await, "PONG");
+    assert_eq!(close_code(&mut browser).await, Some(1011));
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_server_line_over_the_limit_closes_with_1011() {
+    let mut server = FakeServer::start().await;
+    let relay = TestRelay::to(&server).await;
+    let mut browser = relay.browser().await;
+    let conn = server.accept().await;
+    let mut write = conn.write;
+    let endless = tokio::spawn(async move {
+        let chunk = vec![b'x'; 1 << 20];
+        // The relay hangs up once the limit is passed, so this write fails then.
+        for _ in 0..=simplechain_core::protocol::MAX_SERVER_LINE / chunk.len() {
+            if write.write_all(&chunk).await.is_err() {
+                break;
+            }
+        }
+    });
+    assert_eq!(close_code(&mut browser).await, Some(1011));
+    endless.await.unwrap();
     relay.stop().await;
 }
 
