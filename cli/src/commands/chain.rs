@@ -1,4 +1,5 @@
-//! Commands that look at the chain: info, tx, blocks, chain, validate, sync, watch, raw.
+//! Commands that look at the chain (info, tx, blocks, chain, validate, watch), offer
+//! one to the server (sync), or send one raw protocol line (raw).
 
 use super::{Ctx, print_json};
 use crate::client::Client;
