@@ -1,23 +1,34 @@
 //! A typed client for the line protocol, over TCP. The CLI and the tests use it.
 //!
 //! Requests and responses are paired in order; event lines that arrive in between are
-//! queued for [`Client::next_event`].
+//! queued for [`Client::next_event`]. Lines are read with core's bounded decoder, as
+//! the server and the relay read theirs ([`LineCodec::server_lines`]), so a hostile
+//! server costs at most [`MAX_SERVER_LINE`](simplechain_core::protocol::MAX_SERVER_LINE)
+//! bytes of memory.
 
-use anyhow::{Context, anyhow, bail};
+mod error;
+#[cfg(test)]
+mod tests;
+
+pub use error::{ClientError, Refused};
+
+use futures::StreamExt;
+use simplechain_core::line::{Frame, LineCodec};
 use simplechain_core::protocol::{
-    AccountInfo, ChainJson, Event, History, Info, ProtocolError, Request, Response, ServerLine,
-    TxInfo,
+    AccountInfo, ChainJson, ErrorCode, Event, History, Info, Request, Response, ServerLine, TxInfo,
 };
 use simplechain_core::{Address, Transaction, TxId};
 use std::collections::VecDeque;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use std::io;
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio_util::codec::FramedRead;
 
 /// A connection to a server.
 #[derive(Debug)]
 pub struct Client {
-    reader: BufReader<OwnedReadHalf>,
+    reader: FramedRead<OwnedReadHalf, LineCodec>,
     writer: OwnedWriteHalf,
     /// Events read while waiting for a response.
     events: VecDeque<Event>,
@@ -25,32 +36,19 @@ pub struct Client {
     address: String,
 }
 
-/// A refusal by the server, kept typed so that callers can look at the code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refused(pub ProtocolError);
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "the server refused: {} ({})",
-            self.0.message, self.0.code
-        )
-    }
-}
-
-impl std::error::Error for Refused {}
-
 impl Client {
     /// Connects to `address` (`host:port`).
-    pub async fn connect(address: &str) -> anyhow::Result<Client> {
-        let stream = TcpStream::connect(address).await.with_context(|| {
-            format!("cannot connect to the server at {address} (is `simplechain server` running?)")
-        })?;
+    pub async fn connect(address: &str) -> Result<Client, ClientError> {
+        let stream = TcpStream::connect(address)
+            .await
+            .map_err(|source| ClientError::Connect {
+                address: address.into(),
+                source,
+            })?;
         let _ = stream.set_nodelay(true);
         let (read, writer) = stream.into_split();
         Ok(Client {
-            reader: BufReader::new(read),
+            reader: FramedRead::new(read, LineCodec::server_lines()),
             writer,
             events: VecDeque::new(),
             address: address.into(),
@@ -58,31 +56,32 @@ impl Client {
     }
 
     /// Sends one raw line (a `\n` is added).
-    pub async fn send_line(&mut self, line: &str) -> anyhow::Result<()> {
+    pub async fn send_line(&mut self, line: &str) -> Result<(), ClientError> {
         let mut bytes = Vec::with_capacity(line.len() + 1);
         bytes.extend_from_slice(line.as_bytes());
         bytes.push(b'\n');
         self.writer
             .write_all(&bytes)
             .await
-            .with_context(|| format!("lost the connection to {}", self.address))
+            .map_err(|source| ClientError::Io {
+                address: self.address.clone(),
+                source,
+            })
     }
 
-    /// Reads the next raw line from the server (responses and events alike).
-    pub async fn read_raw_line(&mut self) -> anyhow::Result<String> {
-        let mut line = String::new();
-        let n = self.reader.read_line(&mut line).await?;
-        if n == 0 {
-            bail!("the server at {} closed the connection", self.address);
+    /// Reads the next raw line from the server (responses and events alike), without
+    /// its line end.
+    pub async fn read_raw_line(&mut self) -> Result<String, ClientError> {
+        match self.reader.next().await {
+            Some(frame) => line_of(&self.address, frame),
+            None => Err(ClientError::Closed {
+                address: self.address.clone(),
+            }),
         }
-        while line.ends_with('\n') || line.ends_with('\r') {
-            line.pop();
-        }
-        Ok(line)
     }
 
     /// Reads the next response, queuing events that come first.
-    pub async fn read_response(&mut self) -> anyhow::Result<Response> {
+    pub async fn read_response(&mut self) -> Result<Response, ClientError> {
         loop {
             let line = self.read_raw_line().await?;
             match ServerLine::parse(&line)? {
@@ -93,26 +92,24 @@ impl Client {
     }
 
     /// Sends a request and reads its response.
-    pub async fn request(&mut self, request: &Request<'_>) -> anyhow::Result<Response> {
+    pub async fn request(&mut self, request: &Request<'_>) -> Result<Response, ClientError> {
         self.send_line(&request.encode()).await?;
         self.read_response().await
     }
 
     /// The next event (after [`Client::subscribe`]).
-    pub async fn next_event(&mut self) -> anyhow::Result<Event> {
+    pub async fn next_event(&mut self) -> Result<Event, ClientError> {
         if let Some(e) = self.events.pop_front() {
             return Ok(e);
         }
         let line = self.read_raw_line().await?;
         match ServerLine::parse(&line)? {
             ServerLine::Event(e) => Ok(e),
-            ServerLine::Response(r) => {
-                bail!("unexpected response while waiting for an event: {r:?}")
-            }
+            ServerLine::Response(r) => Err(ClientError::ResponseInsteadOfEvent(Box::new(r))),
         }
     }
 
-    async fn expect(&mut self, request: &Request<'_>) -> anyhow::Result<Response> {
+    async fn expect(&mut self, request: &Request<'_>) -> Result<Response, ClientError> {
         match self.request(request).await? {
             Response::Error(e) => Err(Refused(e).into()),
             other => Ok(other),
@@ -120,7 +117,7 @@ impl Client {
     }
 
     /// `PING`.
-    pub async fn ping(&mut self) -> anyhow::Result<()> {
+    pub async fn ping(&mut self) -> Result<(), ClientError> {
         match self.expect(&Request::Ping).await? {
             Response::Pong => Ok(()),
             other => Err(unexpected(other)),
@@ -128,7 +125,7 @@ impl Client {
     }
 
     /// `GET_INFO`.
-    pub async fn info(&mut self) -> anyhow::Result<Info> {
+    pub async fn info(&mut self) -> Result<Info, ClientError> {
         match self.expect(&Request::GetInfo).await? {
             Response::Info(i) => Ok(i),
             other => Err(unexpected(other)),
@@ -136,7 +133,7 @@ impl Client {
     }
 
     /// `GET_ACCOUNT`.
-    pub async fn account(&mut self, address: Address) -> anyhow::Result<AccountInfo> {
+    pub async fn account(&mut self, address: Address) -> Result<AccountInfo, ClientError> {
         match self.expect(&Request::GetAccount(address)).await? {
             Response::Account(a) => Ok(a),
             other => Err(unexpected(other)),
@@ -144,12 +141,10 @@ impl Client {
     }
 
     /// `GET_TRANSACTION`; `None` when the server does not know it.
-    pub async fn transaction(&mut self, txid: TxId) -> anyhow::Result<Option<TxInfo>> {
+    pub async fn transaction(&mut self, txid: TxId) -> Result<Option<TxInfo>, ClientError> {
         match self.request(&Request::GetTransaction(txid)).await? {
             Response::Tx(t) => Ok(Some(t)),
-            Response::Error(e) if e.code == simplechain_core::protocol::ErrorCode::NotFound => {
-                Ok(None)
-            }
+            Response::Error(e) if e.code == ErrorCode::NotFound => Ok(None),
             Response::Error(e) => Err(Refused(e).into()),
             other => Err(unexpected(other)),
         }
@@ -161,7 +156,7 @@ impl Client {
         address: Address,
         offset: u64,
         limit: u64,
-    ) -> anyhow::Result<History> {
+    ) -> Result<History, ClientError> {
         match self
             .expect(&Request::GetHistory {
                 address,
@@ -176,17 +171,15 @@ impl Client {
     }
 
     /// `GET_BLOCKS`.
-    pub async fn blocks(&mut self, from: u64, limit: u64) -> anyhow::Result<ChainJson> {
+    pub async fn blocks(&mut self, from: u64, limit: u64) -> Result<ChainJson, ClientError> {
         match self.expect(&Request::GetBlocks { from, limit }).await? {
-            Response::Blocks(raw) => {
-                serde_json::from_str(&raw).context("the server sent blocks that do not decode")
-            }
+            Response::Blocks(raw) => serde_json::from_str(&raw).map_err(ClientError::BadBlocks),
             other => Err(unexpected(other)),
         }
     }
 
     /// `GET_BLOCKCHAIN`, as the raw JSON text.
-    pub async fn chain_json(&mut self) -> anyhow::Result<String> {
+    pub async fn chain_json(&mut self) -> Result<String, ClientError> {
         match self.expect(&Request::GetBlockchain).await? {
             Response::Blocks(raw) => Ok(raw),
             other => Err(unexpected(other)),
@@ -194,7 +187,7 @@ impl Client {
     }
 
     /// `ADD_TRANSACTION`.
-    pub async fn submit(&mut self, tx: &Transaction) -> anyhow::Result<()> {
+    pub async fn submit(&mut self, tx: &Transaction) -> Result<(), ClientError> {
         match self.expect(&Request::AddTransaction(*tx)).await? {
             Response::Success => Ok(()),
             other => Err(unexpected(other)),
@@ -202,7 +195,7 @@ impl Client {
     }
 
     /// `FAUCET`.
-    pub async fn faucet(&mut self, address: Address) -> anyhow::Result<()> {
+    pub async fn faucet(&mut self, address: Address) -> Result<(), ClientError> {
         match self.expect(&Request::Faucet(address)).await? {
             Response::Success => Ok(()),
             other => Err(unexpected(other)),
@@ -210,7 +203,7 @@ impl Client {
     }
 
     /// `SUBSCRIBE`.
-    pub async fn subscribe(&mut self) -> anyhow::Result<()> {
+    pub async fn subscribe(&mut self) -> Result<(), ClientError> {
         match self.expect(&Request::Subscribe).await? {
             Response::Success => Ok(()),
             other => Err(unexpected(other)),
@@ -218,7 +211,7 @@ impl Client {
     }
 
     /// `VALIDATE_BLOCKCHAIN`: `Ok(None)` when valid, `Ok(Some((height, reason)))` if not.
-    pub async fn validate(&mut self) -> anyhow::Result<Option<(u64, String)>> {
+    pub async fn validate(&mut self) -> Result<Option<(u64, String)>, ClientError> {
         match self.expect(&Request::ValidateBlockchain).await? {
             Response::Valid => Ok(None),
             Response::Invalid { height, reason } => Ok(Some((height, reason))),
@@ -227,7 +220,7 @@ impl Client {
     }
 
     /// `SYNC_BLOCKCHAIN`.
-    pub async fn sync(&mut self, chain_json: &str) -> anyhow::Result<()> {
+    pub async fn sync(&mut self, chain_json: &str) -> Result<(), ClientError> {
         match self.expect(&Request::SyncBlockchain(chain_json)).await? {
             Response::Success => Ok(()),
             other => Err(unexpected(other)),
@@ -235,9 +228,25 @@ impl Client {
     }
 }
 
-fn unexpected(response: Response) -> anyhow::Error {
-    anyhow!(
-        "unexpected response from the server: {}",
-        response.encode().chars().take(120).collect::<String>()
-    )
+fn unexpected(response: Response) -> ClientError {
+    ClientError::UnexpectedResponse(Box::new(response))
+}
+
+/// One frame read from the server at `address` as a line, or the error it means. The
+/// bench's load connections read with it too.
+pub(crate) fn line_of(address: &str, frame: io::Result<Frame>) -> Result<String, ClientError> {
+    match frame {
+        Ok(Frame::Line(line)) => Ok(line),
+        Ok(Frame::TooLong { limit }) => Err(ClientError::LineTooLong {
+            address: address.into(),
+            limit,
+        }),
+        Ok(Frame::NotUtf8) => Err(ClientError::NotUtf8 {
+            address: address.into(),
+        }),
+        Err(source) => Err(ClientError::Io {
+            address: address.into(),
+            source,
+        }),
+    }
 }

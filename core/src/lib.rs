@@ -7,6 +7,7 @@
 //!   [`ValidBlock`], a block that passed them;
 //! - [`template`]: the next block built from verified transactions, for miners;
 //! - [`fork`]: cumulative work and fork choice;
+//! - [`date`]: block timestamps as `YYYY-MM-DD HH:MM:SS UTC`, for the CLI and the wallet;
 //! - [`protocol`]: the request and response lines of §6 and §7, parsed and encoded;
 //! - [`parallel`] (with `std`): whole-chain validation with signatures checked on all
 //!   cores;
@@ -22,6 +23,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod block;
+pub mod date;
 pub mod fork;
 pub mod hex;
 pub mod ids;

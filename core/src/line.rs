@@ -8,6 +8,7 @@
 //! sync     = "SYNC_BLOCKCHAIN:" … ; at most max_sync bytes
 //! ```
 
+use crate::protocol::MAX_SERVER_LINE;
 use alloc::string::{String, ToString};
 use bytes::BytesMut;
 use tokio_util::codec::Decoder;
@@ -45,6 +46,12 @@ impl LineCodec {
             scanned: 0,
             failed: false,
         }
+    }
+
+    /// The codec for lines the server sends (read by the relay and the CLI's client):
+    /// one limit, [`MAX_SERVER_LINE`], for every line.
+    pub fn server_lines() -> Self {
+        LineCodec::new(MAX_SERVER_LINE, MAX_SERVER_LINE)
     }
 
     fn limit_for(&self, buf: &[u8]) -> usize {

@@ -14,6 +14,7 @@ use crate::reply_order::ReplyOrder;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
+use simplechain_core::line::{Frame, LineCodec};
 use simplechain_core::protocol::{ErrorCode, Response};
 use std::net::SocketAddr;
 use std::sync::Mutex;
@@ -21,12 +22,9 @@ use std::time::Duration;
 use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
+use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
-/// The longest line accepted from the server: the largest `SYNC_BLOCKCHAIN` the server
-/// takes by default, so a whole chain fits.
-pub const MAX_SERVER_LINE: usize = 64 << 20;
 /// Lines that may wait for a browser before it counts as not reading.
 pub const OUTBOX_LINES: usize = 1024;
 /// Bytes that may wait for a browser before it counts as not reading.
@@ -125,8 +123,7 @@ impl ToBrowser {
 pub async fn bridge(ws: WebSocket, tcp: TcpStream, peer: SocketAddr, shutdown: CancellationToken) {
     let _ = tcp.set_nodelay(true);
     let (tcp_read, tcp_write) = tcp.into_split();
-    let mut from_server =
-        FramedRead::new(tcp_read, LinesCodec::new_with_max_length(MAX_SERVER_LINE));
+    let mut from_server = FramedRead::new(tcp_read, LineCodec::server_lines());
     let mut to_server = BufWriter::new(tcp_write);
     let (mut ws_write, mut ws_read) = ws.split();
     let (outbox, mut queued) = outbox(OUTBOX_LINES, OUTBOX_BYTES);
@@ -239,24 +236,23 @@ fn browser_error(error: axum::Error) -> End {
     }
 }
 
-/// Server → outbox: each line (response or event) is queued for the browser.
-async fn read_server(
-    server: &mut FramedRead<OwnedReadHalf, LinesCodec>,
-    shared: &ToBrowser,
-) -> End {
-    while let Some(line) = server.next().await {
-        match line {
-            Ok(line) => {
+/// Server → outbox: each line (response or event) is queued for the browser. A line
+/// over [`MAX_SERVER_LINE`](simplechain_core::protocol::MAX_SERVER_LINE) or not in UTF-8 means the server is broken: the bridge ends.
+async fn read_server(server: &mut FramedRead<OwnedReadHalf, LineCodec>, shared: &ToBrowser) -> End {
+    while let Some(frame) = server.next().await {
+        match frame {
+            Ok(Frame::Line(line)) => {
                 if shared.server_line(line).is_err() {
                     return End::SlowBrowser;
                 }
             }
-            Err(LinesCodecError::MaxLineLengthExceeded) => {
-                return End::ServerFailed(format!(
-                    "the server sent a line over {MAX_SERVER_LINE} bytes"
-                ));
+            Ok(Frame::TooLong { limit }) => {
+                return End::ServerFailed(format!("the server sent a line over {limit} bytes"));
             }
-            Err(LinesCodecError::Io(e)) => return End::ServerFailed(e.to_string()),
+            Ok(Frame::NotUtf8) => {
+                return End::ServerFailed("the server sent a line that is not UTF-8".into());
+            }
+            Err(e) => return End::ServerFailed(e.to_string()),
         }
     }
     End::ServerClosed

@@ -6,17 +6,21 @@
 //! - [`upgrade`]: the checks before a WebSocket is accepted;
 //! - [`bridge`]: one WebSocket ↔ one TCP connection, text message ↔ line;
 //! - [`reply_order`] and [`outbox`]: answer order and backpressure inside a bridge;
-//! - [`static_files`]: everything that is not `/ws`.
+//! - [`static_files`]: everything that is not `/ws`;
+//! - [`RelayError`]: why [`run`] failed.
 //!
 //! The relay never logs message contents at the default level: a line may carry a
 //! signature or an address, and it is not the relay's business.
 
 pub mod bridge;
+mod error;
 pub mod origin;
 pub mod outbox;
 pub mod reply_order;
 pub mod static_files;
 mod upgrade;
+
+pub use error::RelayError;
 
 use axum::Router;
 use axum::extract::State;
@@ -89,7 +93,8 @@ pub async fn run(
     listener: TcpListener,
     config: RelayConfig,
     shutdown: CancellationToken,
-) -> anyhow::Result<()> {
+) -> Result<(), RelayError> {
+    let address = listener.local_addr().map_err(RelayError::LocalAddr)?;
     let bridges = shutdown.child_token();
     let relay = Arc::new(Relay {
         connections: Arc::new(Semaphore::new(config.max_connections)),
@@ -98,7 +103,7 @@ pub async fn run(
         shutdown: bridges.clone(),
     });
     tracing::info!(
-        address = %listener.local_addr()?,
+        %address,
         server = %relay.config.server,
         web_root = %relay.config.web_root.display(),
         "relay listening"
@@ -118,8 +123,7 @@ pub async fn run(
     relay.tracker.close();
     relay.tracker.wait().await;
     tracing::info!("relay stopped");
-    served?;
-    Ok(())
+    served.map_err(RelayError::Serve)
 }
 
 async fn static_file(State(relay): State<Arc<Relay>>, method: Method, uri: Uri) -> Response {

@@ -3,9 +3,10 @@
 //! client as a browser would.
 
 use futures::{SinkExt, StreamExt};
-use simplechain_relay::{self as ws, RelayConfig};
+use simplechain_relay::{self as ws, RelayConfig, RelayError};
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::OwnedWriteHalf;
@@ -83,7 +84,7 @@ impl FakeConn {
 struct TestRelay {
     addr: SocketAddr,
     shutdown: CancellationToken,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    task: tokio::task::JoinHandle<Result<(), RelayError>>,
 }
 
 impl TestRelay {
@@ -324,6 +325,52 @@ async fn the_server_going_away_closes_the_browser_socket() {
     assert_eq!(text(&mut browser).await, "ERROR:too_long:line too long");
     assert_eq!(close_code(&mut browser).await, Some(1001));
     relay.stop().await;
+}
+
+/// What a browser gets when the server writes `chunks` (the relay may hang up before
+/// all are written): the text messages, then the close code.
+async fn after_server_writes(chunks: Vec<Arc<[u8]>>) -> (Vec<String>, Option<u16>) {
+    let mut server = FakeServer::start().await;
+    let relay = TestRelay::to(&server).await;
+    let mut browser = relay.browser().await;
+    let mut write = server.accept().await.write;
+    let writer = tokio::spawn(async move {
+        for chunk in chunks {
+            if write.write_all(&chunk).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut texts = Vec::new();
+    let code = loop {
+        match next(&mut browser).await {
+            Some(Message::Text(t)) => texts.push(t.to_string()),
+            Some(Message::Close(frame)) => break frame.map(|f| f.code.into()),
+            Some(other) => panic!("unexpected {other:?}"),
+            None => break None,
+        }
+    };
+    writer.await.unwrap();
+    relay.stop().await;
+    (texts, code)
+}
+
+#[tokio::test]
+async fn a_server_line_that_is_not_utf8_closes_with_1011() {
+    // The lines before the broken one still arrive, then the close.
+    let (texts, code) = after_server_writes(vec![Arc::from(&b"PONG\n\xff\xfe\nPONG\n"[..])]).await;
+    assert_eq!(texts, ["PONG"]);
+    assert_eq!(code, Some(1011));
+}
+
+#[tokio::test]
+async fn a_server_line_over_the_limit_closes_with_1011() {
+    let limit = simplechain_core::protocol::MAX_SERVER_LINE;
+    // One MiB, written again and again (the clones share it).
+    let endless = vec![Arc::from(vec![b'x'; 1 << 20]); limit / (1 << 20) + 1];
+    let (texts, code) = after_server_writes(endless).await;
+    assert!(texts.is_empty());
+    assert_eq!(code, Some(1011));
 }
 
 #[tokio::test]

@@ -8,31 +8,10 @@ pub fn short(hex: &str) -> String {
     format!("{}…{}", &hex[..8], &hex[hex.len() - 6..])
 }
 
-/// Milliseconds since the Unix epoch as `YYYY-MM-DD HH:MM:SS UTC`.
+/// Milliseconds since the Unix epoch as `YYYY-MM-DD HH:MM:SS UTC` (core's formatter,
+/// so the wallet and the CLI print a block's time alike).
 pub fn timestamp(ms: u64) -> String {
-    let secs = ms / 1000;
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(days as i64);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        rest / 3600,
-        rest / 60 % 60,
-        rest % 60
-    )
-}
-
-/// Howard Hinnant's days-to-civil algorithm.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    simplechain_core::date::UtcTime(ms).to_string()
 }
 
 /// An amount with thin grouping: `1 000 000`.

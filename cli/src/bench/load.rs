@@ -3,10 +3,11 @@
 
 use super::child::ChildProcess;
 use super::{BenchArgs, progress};
-use crate::client::Client;
+use crate::client::{self, Client};
 use anyhow::{Context, bail};
 use ed25519_dalek::SigningKey;
 use futures::{Sink, SinkExt, Stream, StreamExt};
+use simplechain_core::line::LineCodec;
 use simplechain_core::transaction::address_of;
 use simplechain_core::{ChainId, Transaction};
 use std::collections::VecDeque;
@@ -154,8 +155,9 @@ pub async fn ingest_tcp(
             FramedWrite::new(write, LinesCodec::new()),
             anyhow::Error::from,
         );
-        let stream = FramedRead::new(read, LinesCodec::new_with_max_length(1 << 20))
-            .map(|r| r.map_err(anyhow::Error::from));
+        let server = address.to_string();
+        let stream = FramedRead::new(read, LineCodec::server_lines())
+            .map(move |frame| Ok(client::line_of(&server, frame)?));
         transports.push((Box::pin(sink) as LineSink, Box::pin(stream) as LineStream));
     }
     ingest(transports, lines, window, rate).await

@@ -1,4 +1,6 @@
-//! Commands that use your key: keygen, address, balance, send, faucet, history.
+//! Commands about your key and your account: keygen and address read or write the key
+//! file; balance, faucet and history ask the server about an address (yours by
+//! default); send signs a payment with your key and submits it.
 
 use super::{Ctx, parse_address, print_json};
 use crate::client::Client;

@@ -1,8 +1,10 @@
-//! Commands that look at the chain: info, tx, blocks, chain, validate, sync, watch, raw.
+//! Commands that look at the chain (info, tx, blocks, chain, validate, watch), offer
+//! one to the server (sync), or send one raw protocol line (raw).
 
 use super::{Ctx, print_json};
 use crate::client::Client;
 use anyhow::Context;
+use simplechain_core::date::UtcTime;
 use simplechain_core::protocol::{ChainJson, Event, Response, ServerLine};
 use simplechain_core::{Block, TxId};
 use std::io::Write;
@@ -75,30 +77,8 @@ fn print_block_line(b: &Block) {
         b.header.height,
         b.hash,
         b.transactions.len(),
-        format_time(b.header.timestamp)
+        UtcTime(b.header.timestamp)
     );
-}
-
-/// A timestamp in ms as `YYYY-MM-DD HH:MM:SS UTC`.
-fn format_time(ms: u64) -> String {
-    let secs = ms / 1000;
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
 }
 
 pub async fn blocks(ctx: &Ctx, args: BlocksArgs) -> anyhow::Result<ExitCode> {

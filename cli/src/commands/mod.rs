@@ -1,6 +1,16 @@
-//! The command line: `simplechain <command>`. Each command is a thin layer over the
-//! [`crate::client::Client`] or the [`crate::server`]; errors are printed as one
-//! sentence and give a non-zero exit code.
+//! The command line: `simplechain <command>` as clap types ([`Cli`]), the options every
+//! command shares, and the dispatch to one function per command:
+//!
+//! - `account.rs`: your key and your account (keygen, address, balance, send, faucet,
+//!   history);
+//! - `chain.rs`: reading the chain and talking protocol (info, tx, blocks, chain,
+//!   validate, sync, watch, raw);
+//! - `serve.rs`: the long-running `server`, `relay` and `up`.
+//!
+//! Each command is a thin layer over the [`crate::client::Client`] or the
+//! `simplechain-server` and `simplechain-relay` libraries; their typed errors become
+//! `anyhow` errors here, printed as one sentence (`error: what: why`) with a non-zero
+//! exit code.
 
 mod account;
 mod chain;

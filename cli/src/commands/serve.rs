@@ -1,4 +1,5 @@
-//! `server`, `relay` and `up`: the long-running commands.
+//! `server`, `relay` and `up`: the long-running commands, their flags, and the
+//! shutdown on Ctrl-C or SIGTERM.
 
 use anyhow::Context;
 use simplechain_server::{FaucetConfig, Limits, NewChain, Server, ServerConfig};

@@ -9,4 +9,10 @@ mod response;
 pub use error::{ErrorCode, ProtocolError};
 pub use payloads::{AccountInfo, ChainJson, History, Info, TxInfo, TxStatus};
 pub use request::{DEFAULT_BLOCKS_LIMIT, DEFAULT_HISTORY_LIMIT, Request};
-pub use response::{Event, Response, ServerLine};
+pub use response::{Event, LineError, Response, ServerLine};
+
+/// The longest line a client accepts from the server, in bytes: the largest
+/// `SYNC_BLOCKCHAIN` the server takes by default, so that a whole chain
+/// (`BLOCKS:…`) fits. The relay and the CLI's client read with it, so a hostile server
+/// costs them at most this much memory per connection.
+pub const MAX_SERVER_LINE: usize = 64 << 20;
