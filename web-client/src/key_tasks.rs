@@ -82,12 +82,13 @@ pub fn import_key(dispatch: Callback<Action>, secret_hex: String, passphrase: St
 /// Imports an encrypted backup file; the wallet is then locked under the backup's
 /// own passphrase.
 pub fn import_backup(dispatch: Callback<Action>, text: String) {
-    let stored = WalletFile::parse(&text)
-        .map_err(VaultError::from)
-        .and_then(|file| Ok(storage::save(&file).map(|()| file.address)?));
-    dispatch.emit(match stored {
-        Ok(address) => Action::Stored(address),
-        Err(why) => Action::VaultFailed(why),
+    let file = match WalletFile::parse(&text) {
+        Ok(file) => file,
+        Err(why) => return dispatch.emit(Action::VaultFailed(why.into())),
+    };
+    dispatch.emit(match storage::save(&file) {
+        Ok(()) => Action::Stored(file.address),
+        Err(why) => Action::VaultFailed(why.into()),
     });
 }
 

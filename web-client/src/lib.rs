@@ -9,7 +9,7 @@
 //!   (PBKDF2-SHA256 + AES-256-GCM) and the browser's CSPRNG; [`storage`]:
 //!   `localStorage`; [`browser`]: clipboard and download;
 //! - [`hooks`]: the WebSocket to the relay, auto-lock; [`components`]: the page;
-//!   [`app`]: the page put together; [`format`]: numbers and hashes for people;
+//!   [`app`]: the page put together; [`format`](mod@format): numbers and hashes for people;
 //!   [`sign_bench`]: how fast this tab signs.
 //!
 //! The secret key is created, kept and used only in this tab: it is encrypted before it

@@ -5,17 +5,19 @@
 //!
 //! One concern a file, each adding its part of `impl State`:
 //!
-//! - [`link`]: the WebSocket's state, the outbox of request lines and the requests
+//! - `link`: the WebSocket's state, the outbox of request lines and the requests
 //!   awaiting an answer ([`Awaiting`]); every answer is routed from there;
-//! - [`keys`]: the key (none, locked, unlocked), lock and unlock;
-//! - [`account`]: the unlocked wallet's account, history page and faucet;
-//! - [`chain`]: the chain at a glance, tip events and "validate chain";
-//! - [`send`]: a transfer from review to confirmation (signing itself is
-//!   [`crate::signing`]); [`send_form`]: what the send form accepts;
-//! - [`explorer`]: recent blocks, a block, a transaction.
+//! - `keys`: the key (none, locked, unlocked), lock and unlock;
+//! - `account`: the unlocked wallet's account, history page and faucet;
+//! - `chain`: the chain at a glance, tip events and "validate chain";
+//! - `send`: a transfer from review to confirmation (signing itself is
+//!   [`crate::signing`]); `send_form`: what the send form accepts;
+//! - `explorer`: recent blocks, a block, a transaction.
 //!
-//! Problems are typed where they happen (each file has its error enum) and become the
-//! sentences the page shows in one place, [`crate::sentences`].
+//! Problems are typed where they happen ([`LinkError`], [`ServerRefusal`],
+//! [`SendError`], [`SendFormError`], [`ExplorerError`], and [`VaultError`] from the key
+//! tasks) and become the sentences the page shows in one place, [`crate::sentences`];
+//! the state keeps the sentence it shows.
 
 mod account;
 mod chain;
@@ -72,7 +74,7 @@ pub struct State {
     pub explorer: Explorer,
     // Notices.
     /// The sentence for the last problem to tell the user about
-    /// (`data-testid="error"`), made from an error type by [`State::show`].
+    /// (`data-testid="error"`), made from an error type by `State::show`.
     pub error: Option<String>,
     /// A slow local job under way (key derivation), shown as a notice.
     pub busy: Option<String>,
