@@ -158,6 +158,7 @@ pub(crate) enum Signatures<'a> {
     /// Off the wire: verify each one here, strictly.
     VerifyEach,
     /// Verified beforehand (all cores): the index of the first failure, if any.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
     Reported(Option<(usize, SignatureError)>),
     /// Carried by the block's type ([`VerifiedTx`](crate::VerifiedTx)), with the txids in block order.
     Carried(&'a [TxId]),

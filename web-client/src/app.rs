@@ -6,7 +6,7 @@ use crate::components::{
 };
 use crate::hooks::{use_auto_lock, use_relay};
 use crate::state::{Action, State, Wallet};
-use crate::{sign_bench, storage, wallet_ops};
+use crate::{browser, key_tasks, sign_bench, storage};
 use yew::prelude::*;
 
 #[component]
@@ -24,15 +24,15 @@ pub fn App() -> Html {
     let wallet = match &state.wallet {
         Wallet::None => html! {
             <SetupCard
-                oncreate={{ let d = dispatch.clone(); Callback::from(move |p| wallet_ops::create(d.clone(), p)) }}
-                onimportkey={{ let d = dispatch.clone(); Callback::from(move |(k, p)| wallet_ops::import_key(d.clone(), k, p)) }}
-                onimportbackup={{ let d = dispatch.clone(); Callback::from(move |t| wallet_ops::import_backup(d.clone(), t)) }}
+                oncreate={{ let d = dispatch.clone(); Callback::from(move |p| key_tasks::create(d.clone(), p)) }}
+                onimportkey={{ let d = dispatch.clone(); Callback::from(move |(k, p)| key_tasks::import_key(d.clone(), k, p)) }}
+                onimportbackup={{ let d = dispatch.clone(); Callback::from(move |t| key_tasks::import_backup(d.clone(), t)) }}
                 {busy} />
         },
         Wallet::Locked { address } => html! {
             <UnlockCard address={*address}
-                onunlock={{ let d = dispatch.clone(); Callback::from(move |p| wallet_ops::unlock(d.clone(), p)) }}
-                onforget={{ let d = dispatch.clone(); Callback::from(move |()| wallet_ops::forget(d.clone())) }}
+                onunlock={{ let d = dispatch.clone(); Callback::from(move |p| key_tasks::unlock(d.clone(), p)) }}
+                onforget={{ let d = dispatch.clone(); Callback::from(move |()| key_tasks::forget(d.clone())) }}
                 {busy} />
         },
         Wallet::Unlocked { address, .. } => {
@@ -40,7 +40,7 @@ pub fn App() -> Html {
             let onreveal = {
                 let state = state.clone();
                 Callback::from(move |()| match &state.wallet {
-                    Wallet::Unlocked { key, .. } => wallet_ops::secret_hex(&key.0),
+                    Wallet::Unlocked { key, .. } => key_tasks::secret_hex(&key.0),
                     _ => String::new(),
                 })
             };
@@ -48,7 +48,7 @@ pub fn App() -> Html {
                 <>
                     <AccountCard address={*address} account={state.account.clone()}
                         faucet_available={state.faucet_available()} faucet={state.faucet.clone()}
-                        oncopy={Callback::from(|text: String| wallet_ops::copy(&text))}
+                        oncopy={Callback::from(|text: String| browser::copy(&text))}
                         onfaucet={act(Action::Faucet)} onlock={act(Action::Lock)} />
                     <SendCard own={*address} spendable={state.spendable()} step={state.send.clone()}
                         onreview={dispatch.reform(|(to, amount)| Action::Review { to, amount })}
@@ -57,9 +57,9 @@ pub fn App() -> Html {
                     <HistoryCard own={*address} history={state.history.clone()} offset={state.history_offset}
                         onpage={dispatch.reform(Action::HistoryPage)} {onshowtx} />
                     <BackupCard
-                        onexport={{ let d = dispatch.clone(); Callback::from(move |()| wallet_ops::export_backup(d.clone())) }}
+                        onexport={{ let d = dispatch.clone(); Callback::from(move |()| key_tasks::export_backup(d.clone())) }}
                         {onreveal}
-                        oncopy={Callback::from(|text: String| wallet_ops::copy(&text))} />
+                        oncopy={Callback::from(|text: String| browser::copy(&text))} />
                 </>
             }
         }

@@ -1,7 +1,26 @@
 //! The encrypted wallet in `localStorage` (one per browser profile and origin).
 
+use crate::browser::JsCause;
 use crate::wallet_file::WalletFile;
 use web_sys::Storage;
+
+/// Why the record could not be stored.
+#[derive(Debug, Clone)]
+pub enum StorageError {
+    /// The browser gives this page no `localStorage` (a setting or a private mode).
+    Unavailable,
+    /// `setItem` threw: storage full or blocked.
+    Refused(JsCause),
+}
+
+impl std::error::Error for StorageError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StorageError::Refused(cause) => Some(cause),
+            StorageError::Unavailable => None,
+        }
+    }
+}
 
 /// The `localStorage` key of the record.
 pub const KEY: &str = "simplechain-wallet";
@@ -17,11 +36,11 @@ pub fn load() -> Option<WalletFile> {
 }
 
 /// Stores `file`, replacing any wallet stored before.
-pub fn save(file: &WalletFile) -> Result<(), String> {
+pub fn save(file: &WalletFile) -> Result<(), StorageError> {
     local()
-        .ok_or("This browser does not allow storage for this page.")?
+        .ok_or(StorageError::Unavailable)?
         .set_item(KEY, &file.to_json())
-        .map_err(|_| "The browser refused to store the wallet (storage full or blocked).".into())
+        .map_err(|cause| StorageError::Refused(JsCause(cause)))
 }
 
 /// Removes the stored wallet.

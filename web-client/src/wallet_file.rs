@@ -11,10 +11,14 @@
 //! The ciphertext is the 32-byte Ed25519 secret key plus the 16-byte GCM tag; the
 //! additional authenticated data is [`WalletFile::aad`], which binds the address in
 //! clear to the key inside.
+//!
+//! [`WalletFileError`] says why a record is refused; its sentences are in
+//! [`crate::sentences`].
 
 use serde::{Deserialize, Serialize};
 use simplechain_core::Address;
-use simplechain_core::hex;
+use simplechain_core::hex::{self, HexError};
+use std::rc::Rc;
 
 /// The `format` field of every record.
 pub const FORMAT: &str = "simplechain-wallet";
@@ -49,15 +53,57 @@ pub struct WalletFile {
     pub ciphertext: String,
 }
 
-/// Why a record cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileError(pub String);
+/// Why a record cannot be used (from storage or a backup file), or cannot be made.
+#[derive(Debug, Clone)]
+pub enum WalletFileError {
+    /// Not JSON of a record's shape.
+    NotJson(Rc<serde_json::Error>),
+    /// JSON, but its `format` is not [`FORMAT`].
+    NotAWalletFile,
+    /// A record version this page does not read.
+    UnsupportedVersion(u32),
+    /// A key derivation or cipher other than PBKDF2-SHA256 and AES-256-GCM.
+    UnknownEncryption,
+    /// Fewer than [`MIN_ITERATIONS`] PBKDF2 iterations.
+    WeakKeyDerivation,
+    /// The salt, nonce or ciphertext is not hex of its length.
+    Damaged {
+        field: &'static str,
+        cause: HexError,
+    },
+    /// A new record's passphrase is shorter than [`MIN_PASSPHRASE_CHARS`].
+    ShortPassphrase,
+}
 
-impl core::fmt::Display for FileError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&self.0)
+impl std::error::Error for WalletFileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WalletFileError::NotJson(cause) => Some(cause.as_ref()),
+            WalletFileError::Damaged { cause, .. } => Some(cause),
+            _ => None,
+        }
     }
 }
+
+/// Equal when they are the same problem; serde's error is compared by its text, as it
+/// has no `PartialEq` of its own.
+impl PartialEq for WalletFileError {
+    fn eq(&self, other: &Self) -> bool {
+        use WalletFileError::*;
+        match (self, other) {
+            (NotJson(a), NotJson(b)) => a.to_string() == b.to_string(),
+            (UnsupportedVersion(a), UnsupportedVersion(b)) => a == b,
+            (Damaged { field: f, cause: c }, Damaged { field: g, cause: d }) => f == g && c == d,
+            (NotAWalletFile, NotAWalletFile)
+            | (UnknownEncryption, UnknownEncryption)
+            | (WeakKeyDerivation, WeakKeyDerivation)
+            | (ShortPassphrase, ShortPassphrase) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for WalletFileError {}
 
 impl WalletFile {
     /// A version 1 record from its parts.
@@ -81,29 +127,20 @@ impl WalletFile {
     }
 
     /// Parses and checks a record (from storage or a backup file).
-    pub fn parse(text: &str) -> Result<WalletFile, FileError> {
-        let file: WalletFile = serde_json::from_str(text)
-            .map_err(|_| FileError("This is not a SimpleBlockchain wallet file.".into()))?;
+    pub fn parse(text: &str) -> Result<WalletFile, WalletFileError> {
+        let file: WalletFile =
+            serde_json::from_str(text).map_err(|e| WalletFileError::NotJson(Rc::new(e)))?;
         if file.format != FORMAT {
-            return Err(FileError(
-                "This is not a SimpleBlockchain wallet file.".into(),
-            ));
+            return Err(WalletFileError::NotAWalletFile);
         }
         if file.version != VERSION {
-            return Err(FileError(format!(
-                "This wallet file has version {}; this page reads version {VERSION}.",
-                file.version
-            )));
+            return Err(WalletFileError::UnsupportedVersion(file.version));
         }
         if file.kdf != "PBKDF2-SHA256" || file.cipher != "AES-256-GCM" {
-            return Err(FileError(
-                "This wallet file uses an encryption this page does not know.".into(),
-            ));
+            return Err(WalletFileError::UnknownEncryption);
         }
         if file.iterations < MIN_ITERATIONS {
-            return Err(FileError(
-                "This wallet file's key derivation is too weak.".into(),
-            ));
+            return Err(WalletFileError::WeakKeyDerivation);
         }
         file.salt()?;
         file.nonce()?;
@@ -117,17 +154,17 @@ impl WalletFile {
     }
 
     /// The salt bytes.
-    pub fn salt(&self) -> Result<[u8; SALT_BYTES], FileError> {
+    pub fn salt(&self) -> Result<[u8; SALT_BYTES], WalletFileError> {
         decode(&self.salt, "salt")
     }
 
     /// The nonce bytes.
-    pub fn nonce(&self) -> Result<[u8; NONCE_BYTES], FileError> {
+    pub fn nonce(&self) -> Result<[u8; NONCE_BYTES], WalletFileError> {
         decode(&self.nonce, "nonce")
     }
 
     /// The sealed key with its tag.
-    pub fn ciphertext(&self) -> Result<[u8; CIPHERTEXT_BYTES], FileError> {
+    pub fn ciphertext(&self) -> Result<[u8; CIPHERTEXT_BYTES], WalletFileError> {
         decode(&self.ciphertext, "ciphertext")
     }
 
@@ -144,19 +181,16 @@ pub fn to_hex(bytes: &[u8]) -> String {
     text
 }
 
-fn decode<const N: usize>(text: &str, what: &str) -> Result<[u8; N], FileError> {
+fn decode<const N: usize>(text: &str, field: &'static str) -> Result<[u8; N], WalletFileError> {
     let mut out = [0u8; N];
-    hex::decode_into(text, &mut out)
-        .map_err(|_| FileError(format!("This wallet file has a damaged {what}.")))?;
+    hex::decode_into(text, &mut out).map_err(|cause| WalletFileError::Damaged { field, cause })?;
     Ok(out)
 }
 
-/// Whether a passphrase is good enough for a new wallet; the reason if not.
-pub fn check_new_passphrase(passphrase: &str) -> Result<(), String> {
+/// Whether a passphrase is good enough for a new wallet's record.
+pub fn check_new_passphrase(passphrase: &str) -> Result<(), WalletFileError> {
     if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
-        return Err(format!(
-            "Use a passphrase of at least {MIN_PASSPHRASE_CHARS} characters."
-        ));
+        return Err(WalletFileError::ShortPassphrase);
     }
     Ok(())
 }
@@ -192,7 +226,7 @@ mod tests {
         assert!(
             WalletFile::parse(&file.to_json())
                 .unwrap_err()
-                .0
+                .to_string()
                 .contains("version 2")
         );
         let mut file = sample();

@@ -30,7 +30,7 @@ pub fn AccountCard(props: &AccountProps) -> Html {
             copied.set(true);
         })
     };
-    let (balance, pending, nonce) = match &props.account {
+    let (balance, spendable, nonce) = match &props.account {
         Some(a) => (
             a.balance.to_string(),
             a.pending_balance.to_string(),
@@ -65,7 +65,7 @@ pub fn AccountCard(props: &AccountProps) -> Html {
             </div>
             <dl class="figures">
                 <div><dt>{ "Balance" }</dt><dd><span data-testid="balance">{ balance }</span>{ " coins" }</dd></div>
-                <div><dt>{ "With pending" }</dt><dd><span data-testid="pending-balance">{ pending }</span>{ " coins" }</dd></div>
+                <div><dt>{ "With pending" }</dt><dd><span data-testid="pending-balance">{ spendable }</span>{ " coins" }</dd></div>
                 <div><dt>{ "Next nonce" }</dt><dd>{ nonce }</dd></div>
             </dl>
             if props.faucet_available {

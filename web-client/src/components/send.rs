@@ -1,16 +1,16 @@
 //! Sending coins: checked as typed, confirmed with the balance after, signed in the
-//! tab, then followed from pending to confirmed.
+//! tab, then followed from accepted (shown as "pending") to confirmed.
 
 use super::input_text;
 use crate::format::short;
-use crate::state::{SendStep, check_amount, check_receiver};
+use crate::state::{SendFormError, SendStep, check_amount, check_receiver};
 use simplechain_core::Address;
 use yew::prelude::*;
 
 #[derive(Debug, Properties, PartialEq)]
 pub struct SendProps {
     pub own: Address,
-    /// What the wallet can spend now (the pending balance).
+    /// What the wallet can spend now (the server's pending balance).
     pub spendable: u64,
     pub step: SendStep,
     /// Check (receiver, amount) as typed and ask for confirmation.
@@ -49,8 +49,10 @@ pub fn SendCard(props: &SendProps) -> Html {
         let state = state.clone();
         Callback::from(move |e: InputEvent| state.set(input_text(&e)))
     };
-    let hint = |problem: Option<&String>, id: &'static str| match problem {
-        Some(why) => html! { <p id={id} class="error-text" aria-live="polite">{ why.clone() }</p> },
+    let hint = |problem: Option<&SendFormError>, id: &'static str| match problem {
+        Some(why) => {
+            html! { <p id={id} class="error-text" aria-live="polite">{ why.to_string() }</p> }
+        }
         None => html! {},
     };
     let reset = props.onreset.reform(|_: MouseEvent| ());
@@ -89,7 +91,7 @@ pub fn SendCard(props: &SendProps) -> Html {
     let status = match &props.step {
         SendStep::Idle | SendStep::Confirming { .. } => None,
         SendStep::Submitting { .. } => Some(("wait", "sending…".to_string(), None)),
-        SendStep::Pending { txid, amount, .. } => Some((
+        SendStep::Accepted { txid, amount, .. } => Some((
             "wait",
             format!("pending: {amount} coins accepted by the server, waiting for a block"),
             Some(*txid),

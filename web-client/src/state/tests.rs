@@ -1,8 +1,17 @@
 //! The reducer, driven by the lines a server would send.
 
-use super::*;
-use simplechain_core::ChainId;
-use simplechain_core::protocol::Info;
+use super::{
+    Action, Awaiting, FaucetStep, HISTORY_PAGE, Link, RECENT_BLOCKS, SendStep, State, Validation,
+    Wallet, check_amount, check_receiver,
+};
+use crate::sentences::explain;
+use ed25519_dalek::SigningKey;
+use simplechain_core::protocol::{
+    AccountInfo, ChainJson, ErrorCode, History, Info, Request, Response, TxInfo, TxStatus,
+};
+use simplechain_core::transaction::address_of;
+use simplechain_core::{Address, Block, BlockHash, ChainId, TxId};
+use std::collections::VecDeque;
 
 fn key(seed: u8) -> SigningKey {
     SigningKey::from_bytes(&[seed; 32])
@@ -88,7 +97,7 @@ fn ready(balance: u64) -> State {
         .reply(Response::Account(account(address, balance, 0)))
         .reply(Response::History(history(address)));
     // INFO asked for the recent blocks.
-    assert_eq!(state.in_flight, VecDeque::from([Pending::RecentBlocks]));
+    assert_eq!(state.in_flight, VecDeque::from([Awaiting::RecentBlocks]));
     assert_eq!(
         state.sent_lines(),
         vec![format!("GET_BLOCKS:0:{RECENT_BLOCKS}")]
@@ -121,15 +130,15 @@ fn events_answer_nothing_and_refresh_everything() {
     assert_eq!(
         state.in_flight,
         VecDeque::from([
-            Pending::Validate,
-            Pending::Info,
-            Pending::Account(address),
-            Pending::History { address, offset: 0 },
+            Awaiting::Validate,
+            Awaiting::Info,
+            Awaiting::Account(address),
+            Awaiting::History { address, offset: 0 },
         ])
     );
     let state = state.with(Action::Line("VALID".into()));
     assert_eq!(state.validation, Validation::Valid);
-    assert_eq!(state.in_flight.front(), Some(&Pending::Info));
+    assert_eq!(state.in_flight.front(), Some(&Awaiting::Info));
 }
 
 #[test]
@@ -208,14 +217,14 @@ fn send_checks_confirms_signs_and_follows_to_confirmation() {
     let secret = crate::wallet_file::to_hex(&key(1).to_bytes());
     assert!(!line.contains(&secret));
 
-    // SUCCESS: pending, counted at once, followed.
+    // SUCCESS: accepted, counted at once, followed.
     let state = state.flushed().reply(Response::Success);
-    assert!(matches!(state.send, SendStep::Pending { .. }));
+    assert!(matches!(state.send, SendStep::Accepted { .. }));
     let counted = state.account.as_ref().unwrap();
     assert_eq!((counted.pending_balance, counted.pending_nonce), (70, 1));
     assert_eq!(
         state.in_flight.back(),
-        Some(&Pending::TrackTx(txid)),
+        Some(&Awaiting::TrackTx(txid)),
         "asks for its status"
     );
     let pending_info = TxInfo {
@@ -234,12 +243,12 @@ fn send_checks_confirms_signs_and_follows_to_confirmation() {
         .reply(Response::Account(refreshed))
         .reply(Response::History(history(tx.sender)))
         .reply(Response::Tx(pending_info.clone()));
-    assert!(matches!(state.send, SendStep::Pending { .. }));
+    assert!(matches!(state.send, SendStep::Accepted { .. }));
 
     // The next block: the tip event makes the wallet ask again, and it is confirmed.
     let hash = BlockHash::from_bytes([5; 32]);
     let state = state.with(Action::Line(format!("EVENT:TIP:4:{hash}")));
-    assert_eq!(state.in_flight.back(), Some(&Pending::TrackTx(txid)));
+    assert_eq!(state.in_flight.back(), Some(&Awaiting::TrackTx(txid)));
     let state = state
         .reply(Response::Info(info(4, Some(true))))
         .reply(Response::Account(account(tx.sender, 70, 1)))
@@ -293,7 +302,7 @@ fn faucet_and_validation_results() {
     );
     let done = state.clone().reply(Response::Success);
     assert_eq!(done.faucet, FaucetStep::Sent);
-    assert!(done.in_flight.contains(&Pending::Account(address)));
+    assert!(done.in_flight.contains(&Awaiting::Account(address)));
     let hash = BlockHash::from_bytes([1; 32]);
     let mined = done.with(Action::Line(format!("EVENT:TIP:4:{hash}")));
     assert_eq!(mined.faucet, FaucetStep::Idle, "the coins are in the block");
@@ -328,7 +337,7 @@ fn a_transfer_lost_with_the_connection_is_looked_up_again() {
     let SendStep::Submitting { txid, .. } = state.send else {
         panic!("{:?}", state.send);
     };
-    assert!(state.in_flight.contains(&Pending::TrackTx(txid)));
+    assert!(state.in_flight.contains(&Awaiting::TrackTx(txid)));
     let state = state
         .reply(Response::Info(info(3, None)))
         .reply(Response::Success)
@@ -442,7 +451,7 @@ fn unknown_lines_still_take_their_turn() {
     let state = State::new(None)
         .with(Action::Connected)
         .with(Action::Line("WHAT:is this".into()));
-    assert_eq!(state.in_flight, VecDeque::from([Pending::Subscribe]));
+    assert_eq!(state.in_flight, VecDeque::from([Awaiting::Subscribe]));
     assert!(state.error.is_some());
     let state = state.with(Action::Line("EVENT:NEWTHING:1".into()));
     assert_eq!(state.in_flight.len(), 1);
