@@ -2,9 +2,7 @@
 //! they produce on top of the chain ("pending state"). Admission checks a transaction
 //! against pending state, so a double spend or a nonce gap is refused at the door.
 
-use crate::wire_error::rule_error;
-use simplechain_core::ledger::{Ledger, UndoLog};
-use simplechain_core::protocol::{ErrorCode, ProtocolError};
+use simplechain_core::ledger::{Ledger, TxRuleError, UndoLog};
 use simplechain_core::{Address, Transaction, TxId, VerifiedTx};
 use std::collections::{HashMap, VecDeque};
 
@@ -26,6 +24,55 @@ impl Entry {
     /// Its txid.
     pub fn txid(&self) -> TxId {
         self.verified.txid()
+    }
+}
+
+/// Why the mempool refused a transaction. Its `Display` is the sentence the client
+/// reads; [`crate::wire_error::refusal`] gives it its wire code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The same transaction is pending already.
+    AlreadyPending,
+    /// The same transaction is in a block already.
+    AlreadyConfirmed,
+    /// The mempool holds `capacity` transactions.
+    Full { capacity: usize },
+    /// A ledger rule, checked against pending state.
+    Rule(TxRuleError),
+    /// More than the sender's confirmed balance minus its pending payments (PROTOCOL
+    /// §6: incoming coins are spendable only once confirmed).
+    Overspend { amount: u64, spendable: u64 },
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::AlreadyPending => f.write_str("the transaction is already pending"),
+            Refusal::AlreadyConfirmed => f.write_str("the transaction is already in a block"),
+            Refusal::Full { capacity } => write!(
+                f,
+                "the mempool holds {capacity} transactions; retry after the next block"
+            ),
+            Refusal::Rule(error) => match error {
+                TxRuleError::BadNonce { .. } | TxRuleError::InsufficientFunds { .. } => {
+                    write!(f, "{error} (counting pending transactions)")
+                }
+                _ => error.fmt(f),
+            },
+            Refusal::Overspend { amount, spendable } => write!(
+                f,
+                "amount {amount} exceeds the {spendable} the sender can spend (confirmed balance minus pending payments)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Refusal::Rule(error) => Some(error),
+            _ => None,
+        }
     }
 }
 
@@ -103,41 +150,27 @@ impl Mempool {
 
     /// Checks `tx` (signature already verified) against pending state and adds it.
     /// Returns its entry. On error nothing changes.
-    pub fn admit(
-        &mut self,
-        verified: VerifiedTx,
-        confirmed: &Ledger,
-    ) -> Result<&Entry, ProtocolError> {
+    pub fn admit(&mut self, verified: VerifiedTx, confirmed: &Ledger) -> Result<&Entry, Refusal> {
         let (tx, txid) = (*verified.tx(), verified.txid());
         if self.by_txid.contains_key(&txid) {
-            return Err(ProtocolError::new(
-                ErrorCode::Duplicate,
-                "the transaction is already pending",
-            ));
+            return Err(Refusal::AlreadyPending);
         }
         if self.entries.len() >= self.capacity {
-            return Err(ProtocolError::new(
-                ErrorCode::MempoolFull,
-                format!(
-                    "the mempool holds {} transactions; retry after the next block",
-                    self.capacity
-                ),
-            ));
+            return Err(Refusal::Full {
+                capacity: self.capacity,
+            });
         }
-        self.pending.check(&tx).map_err(rule_error)?;
+        self.pending.check(&tx).map_err(Refusal::Rule)?;
         let spendable = self.spendable(&tx.sender, confirmed);
         if tx.amount > spendable {
-            return Err(ProtocolError::new(
-                ErrorCode::InsufficientFunds,
-                format!(
-                    "amount {} exceeds the {spendable} the sender can spend (confirmed balance minus pending payments)",
-                    tx.amount
-                ),
-            ));
+            return Err(Refusal::Overspend {
+                amount: tx.amount,
+                spendable,
+            });
         }
         self.pending
             .apply(&tx, &mut UndoLog::default())
-            .map_err(rule_error)?;
+            .map_err(Refusal::Rule)?;
         *self.outgoing.entry(tx.sender).or_default() += tx.amount;
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -153,7 +186,7 @@ impl Mempool {
         seq: u64,
         verified: VerifiedTx,
         confirmed: &Ledger,
-    ) -> Result<(), ProtocolError> {
+    ) -> Result<(), Refusal> {
         self.next_seq = self.next_seq.max(seq);
         self.admit(verified, confirmed).map(|_| ())
     }
@@ -235,8 +268,10 @@ impl Mempool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire_error::refusal;
     use ed25519_dalek::SigningKey;
     use simplechain_core::ChainId;
+    use simplechain_core::protocol::ErrorCode;
     use simplechain_core::transaction::address_of;
 
     fn setup() -> (SigningKey, Ledger, ChainId) {
@@ -257,6 +292,7 @@ mod tests {
         pool.admit(t0.verified(&chain).unwrap(), &ledger).unwrap();
         assert_eq!(
             pool.admit(t0.verified(&chain).unwrap(), &ledger)
+                .map_err(refusal)
                 .unwrap_err()
                 .code,
             ErrorCode::Duplicate
@@ -264,6 +300,7 @@ mod tests {
         let gap = Transaction::sign(&key, &chain, to, 1, 2);
         assert_eq!(
             pool.admit(gap.verified(&chain).unwrap(), &ledger)
+                .map_err(refusal)
                 .unwrap_err()
                 .code,
             ErrorCode::BadNonce
@@ -271,6 +308,7 @@ mod tests {
         let over = Transaction::sign(&key, &chain, to, 41, 1);
         assert_eq!(
             pool.admit(over.verified(&chain).unwrap(), &ledger)
+                .map_err(refusal)
                 .unwrap_err()
                 .code,
             ErrorCode::InsufficientFunds
@@ -290,6 +328,7 @@ mod tests {
         assert_eq!(
             pool2
                 .admit(onward.verified(&chain).unwrap(), &ledger)
+                .map_err(refusal)
                 .unwrap_err()
                 .code,
             ErrorCode::InsufficientFunds
@@ -349,6 +388,7 @@ mod tests {
         let t1 = Transaction::sign(&key, &chain, to, 1, 1);
         assert_eq!(
             pool.admit(t1.verified(&chain).unwrap(), &ledger)
+                .map_err(refusal)
                 .unwrap_err()
                 .code,
             ErrorCode::MempoolFull

@@ -4,9 +4,10 @@
 //! command arrives, so this task only does the cheap state checks and the disk writes.
 
 use crate::inbox::Command;
+use crate::mempool::Refusal;
 use crate::shared::Shared;
 use crate::state::{ServerState, StateWriter};
-use crate::wire_error::{fork_error, not_saved};
+use crate::wire_error::{fork_error, not_saved, refusal};
 use ed25519_dalek::SigningKey;
 use simplechain_core::fork::{ForkChoice, choose};
 use simplechain_core::protocol::{ErrorCode, Event, ProtocolError};
@@ -270,13 +271,13 @@ impl Sequencer {
 /// Admission of one transaction: not already confirmed, then the mempool's rules.
 fn admit_one(state: &mut ServerState, tx: VerifiedTx) -> Result<u64, ProtocolError> {
     if state.is_confirmed(&tx.txid()) {
-        return Err(ProtocolError::new(
-            ErrorCode::Duplicate,
-            "the transaction is already in a block",
-        ));
+        return Err(refusal(Refusal::AlreadyConfirmed));
     }
     let ServerState { mempool, chain, .. } = state;
-    mempool.admit(tx, &chain.ledger).map(|e| e.seq)
+    mempool
+        .admit(tx, &chain.ledger)
+        .map(|e| e.seq)
+        .map_err(refusal)
 }
 
 /// A signed payment from the treasury, at its next pending nonce.

@@ -3,6 +3,7 @@
 //! is stopping. Errors that belong to one situation (an unknown txid, a disabled
 //! faucet) are written where that situation is, with their own words.
 
+use crate::mempool::Refusal;
 use simplechain_core::fork::ForkRejection;
 use simplechain_core::ledger::TxRuleError;
 use simplechain_core::protocol::{ErrorCode, ProtocolError};
@@ -19,22 +20,20 @@ pub fn fork_error(rejection: ForkRejection) -> ProtocolError {
     ProtocolError::new(code, rejection)
 }
 
-/// A transaction that breaks a ledger rule against pending state (`ADD_TRANSACTION`,
-/// `FAUCET`).
-pub fn rule_error(error: TxRuleError) -> ProtocolError {
-    let code = match error {
-        TxRuleError::ZeroAmount | TxRuleError::BalanceOverflow => ErrorCode::InvalidAmount,
-        TxRuleError::SelfTransfer => ErrorCode::BadRequest,
-        TxRuleError::BadNonce { .. } => ErrorCode::BadNonce,
-        TxRuleError::InsufficientFunds { .. } => ErrorCode::InsufficientFunds,
+/// A transaction the mempool refused (`ADD_TRANSACTION`, `FAUCET`).
+pub fn refusal(refusal: Refusal) -> ProtocolError {
+    let code = match refusal {
+        Refusal::AlreadyPending | Refusal::AlreadyConfirmed => ErrorCode::Duplicate,
+        Refusal::Full { .. } => ErrorCode::MempoolFull,
+        Refusal::Overspend { .. } => ErrorCode::InsufficientFunds,
+        Refusal::Rule(rule) => match rule {
+            TxRuleError::ZeroAmount | TxRuleError::BalanceOverflow => ErrorCode::InvalidAmount,
+            TxRuleError::SelfTransfer => ErrorCode::BadRequest,
+            TxRuleError::BadNonce { .. } => ErrorCode::BadNonce,
+            TxRuleError::InsufficientFunds { .. } => ErrorCode::InsufficientFunds,
+        },
     };
-    let pending = match error {
-        TxRuleError::BadNonce { .. } | TxRuleError::InsufficientFunds { .. } => {
-            " (counting pending transactions)"
-        }
-        _ => "",
-    };
-    ProtocolError::new(code, format!("{error}{pending}"))
+    ProtocolError::new(code, refusal)
 }
 
 /// A candidate chain that breaks a consensus rule (PROTOCOL §5).

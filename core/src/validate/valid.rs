@@ -1,0 +1,146 @@
+//! What a check produces: a block's [`Effects`] on the chain state, and the types that
+//! carry what was checked ([`ValidBlock`], [`ValidChain`]).
+
+use super::{ChainError, ChainState, Rule};
+use crate::block::Block;
+use crate::ids::{BlockHash, TxId};
+use crate::ledger::Ledger;
+use crate::transaction::SignatureError;
+use alloc::vec::Vec;
+use core::fmt;
+
+/// Where a block's signatures stand before its rules are checked.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Signatures<'a> {
+    /// Off the wire: verify each one here, strictly.
+    VerifyEach,
+    /// Verified beforehand (all cores): the index of the first failure, if any.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    Reported(Option<(usize, SignatureError)>),
+    /// Carried by the block's type ([`VerifiedTx`](crate::VerifiedTx)), with the txids in block order.
+    Carried(&'a [TxId]),
+    /// Not checked: a block from our own store, or the rules-only pass that finds where
+    /// a chain breaks before signatures are paid for.
+    NotChecked,
+}
+
+/// What a block that passed every rule changes: the accounts it touches (their new
+/// state), its txids and the new tip. Made by a `check_*` method of [`ChainState`],
+/// written by [`ChainState::apply`].
+#[derive(Debug, Clone)]
+pub struct Effects {
+    /// The tip the block was checked on top of.
+    pub(super) parent: BlockHash,
+    pub(super) hash: BlockHash,
+    pub(super) height: u64,
+    pub(super) timestamp: u64,
+    pub(super) txids: Vec<TxId>,
+    /// The new state of every account the block touches.
+    pub(super) touched: Ledger,
+}
+
+impl Effects {
+    /// The txids of the block's transactions, in block order.
+    pub fn txids(&self) -> &[TxId] {
+        &self.txids
+    }
+}
+
+/// A block that passed every rule of PROTOCOL §5 on top of its parent, with its txids
+/// (computed once, kept beside it). Only [`ChainState::apply`] and
+/// [`ChainState::start`] make one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidBlock {
+    pub(super) block: Block,
+    pub(super) txids: Vec<TxId>,
+}
+
+impl ValidBlock {
+    /// The block.
+    pub fn block(&self) -> &Block {
+        &self.block
+    }
+
+    /// Its hash (checked against its header).
+    pub fn hash(&self) -> BlockHash {
+        self.block.hash
+    }
+
+    /// Its height.
+    pub fn height(&self) -> u64 {
+        self.block.header.height
+    }
+
+    /// The txids of its transactions, in block order.
+    pub fn txids(&self) -> &[TxId] {
+        &self.txids
+    }
+
+    /// The block, without its txids.
+    pub fn into_block(self) -> Block {
+        self.block
+    }
+
+    /// Its transactions, each a [`VerifiedTx`](crate::VerifiedTx): a valid block's
+    /// signatures all verified on its chain.
+    pub fn verified_transactions(&self) -> impl Iterator<Item = crate::VerifiedTx> + '_ {
+        let txs = self.block.transactions.iter();
+        txs.zip(&self.txids)
+            .map(|(tx, txid)| crate::VerifiedTx::in_valid_block(*tx, *txid))
+    }
+}
+
+/// A whole chain whose every block passed every rule: its blocks as [`ValidBlock`]s
+/// and the state after the last one.
+#[derive(Debug, Clone)]
+pub struct ValidChain {
+    pub state: ChainState,
+    pub blocks: Vec<ValidBlock>,
+}
+
+impl ValidChain {
+    /// Replays a chain read back from the server's own store (only [`ValidBlock`]s are
+    /// written there): every rule but signatures is checked again, so a damaged store
+    /// is caught; [`crate::parallel::validate_owned`] checks signatures too.
+    pub fn from_store(blocks: Vec<Block>) -> Result<ValidChain, ChainError> {
+        ValidChain::replay(blocks, |_| Signatures::NotChecked)
+    }
+
+    /// Builds the chain block by block, with the signatures of the block at each
+    /// position as `signatures` says.
+    pub(crate) fn replay(
+        blocks: Vec<Block>,
+        signatures: impl Fn(usize) -> Signatures<'static>,
+    ) -> Result<ValidChain, ChainError> {
+        let mut iter = blocks.into_iter();
+        let genesis = iter.next().ok_or(ChainError {
+            height: 0,
+            rule: Rule::EmptyChain,
+        })?;
+        let (mut state, genesis) = ChainState::start(genesis, None)?;
+        let mut valid = Vec::with_capacity(iter.len() + 1);
+        valid.push(genesis);
+        for (position, block) in iter.enumerate() {
+            let txids = state.advance(&block, signatures(position + 1), None)?;
+            valid.push(ValidBlock { block, txids });
+        }
+        state.check_supply()?;
+        Ok(ValidChain {
+            state,
+            blocks: valid,
+        })
+    }
+}
+
+/// [`ChainState::apply`] was given effects checked on top of another tip, or for
+/// another block: a bug in the caller, and nothing was changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaleEffects;
+
+impl fmt::Display for StaleEffects {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the block was checked against another tip")
+    }
+}
+
+impl core::error::Error for StaleEffects {}
