@@ -14,6 +14,7 @@ run: deps wallet
 
 ## test: formatting, lints, the no_std wasm build, and every test (unit, socket, CLI, browser)
 test: deps wallet lint fuzz-smoke
+	scripts/check-doc-paths.sh
 	$(CARGO) build -p simplechain-core --target wasm32-unknown-unknown --no-default-features --features alloc
 	$(CARGO) build -p simplechain --bin simplechain
 	python3 tests/python/ed25519_ref.py
