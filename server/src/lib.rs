@@ -32,9 +32,11 @@
 //!                config, wire_error
 //! state        → mempool                      the chain and mempool in memory; the
 //!                                             one StateWriter
-//! mempool      → wire_error                   pending transactions
-//! clock, config, cost, inbox, keyfile, storage, wire_error → nothing in this crate
+//! wire_error   → mempool                      internal errors → wire codes
+//! clock, config, cost, inbox, keyfile, mempool, storage → nothing in this crate
 //! ```
+//!
+//! `server/tests/module_dag.rs` checks that there is no cycle.
 
 mod clock;
 mod cmd;

@@ -28,7 +28,7 @@ impl Entry {
 }
 
 /// Why the mempool refused a transaction. Its `Display` is the sentence the client
-/// reads; [`crate::wire_error::refusal`] gives it its wire code.
+/// reads; `wire_error.rs` gives it its wire code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
     /// The same transaction is pending already.

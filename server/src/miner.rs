@@ -3,9 +3,9 @@
 //! a shutdown is noticed quickly) and hands the block to the sequencer. It never holds
 //! the view lock while hashing, so ingestion never waits for it.
 
-use crate::Shared;
 use crate::clock::now_ms;
 use crate::inbox::Command;
+use crate::shared::Shared;
 use simplechain_core::template::{BlockTemplate, BuiltBlock};
 use simplechain_core::{Address, BLOCK_REWARD, BlockHash, MAX_BLOCK_TRANSACTIONS};
 use std::sync::Arc;
