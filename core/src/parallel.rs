@@ -24,23 +24,33 @@ pub fn first_bad_signature(
                 .map(move |(i, tx)| (position as u64, i, tx))
         })
         .collect();
-    if all.is_empty() {
-        return None;
+    // Chunks are in chain order, so the first failing chunk holds the first failure.
+    on_all_cores(&all, |part| {
+        part.iter()
+            .find_map(|(h, i, tx)| tx.verify(chain).err().map(|e| (*h, *i, e)))
+    })
+    .into_iter()
+    .find_map(|found| found)
+}
+
+/// Runs `work` on `items` split into one chunk per core (in order), and returns each
+/// chunk's result in order. A panicking chunk panics here.
+fn on_all_cores<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+    if items.is_empty() {
+        return Vec::new();
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = all.len().div_ceil(threads);
+    let chunk = items.len().div_ceil(threads);
+    let work = &work;
     std::thread::scope(|scope| {
-        let workers: Vec<_> = all
+        let workers: Vec<_> = items
             .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .find_map(|(h, i, tx)| tx.verify(chain).err().map(|e| (*h, *i, e)))
-                })
-            })
+            .map(|part| scope.spawn(move || work(part)))
             .collect();
-        // Chunks are in chain order, so the first failing chunk holds the first failure.
-        workers.into_iter().find_map(|w| w.join().ok().flatten())
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a verifying thread panicked"))
+            .collect()
     })
 }
 
@@ -85,21 +95,10 @@ pub fn verify_transactions(
     chain: &ChainId,
     txs: Vec<Transaction>,
 ) -> Vec<Result<VerifiedTx, SignatureError>> {
-    if txs.is_empty() {
-        return Vec::new();
-    }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = txs.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = txs
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || part.iter().map(|tx| tx.verified(chain)).collect::<Vec<_>>())
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("a verifying thread panicked"))
-            .collect()
+    on_all_cores(&txs, |part| {
+        part.iter().map(|tx| tx.verified(chain)).collect::<Vec<_>>()
     })
+    .into_iter()
+    .flatten()
+    .collect()
 }

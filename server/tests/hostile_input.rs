@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::{Conn, TestServer, add_line, addr, error_code, key, rich_key};
+use common::{Conn, TestServer, add_line, addr, chain_id, error_code, key, rich_key, sync_line};
 use ed25519_dalek::VerifyingKey;
 use simplechain_core::block::leading_zero_bits;
 use simplechain_core::protocol::ChainJson;
@@ -61,17 +61,6 @@ impl Table {
     fn err(&mut self, name: impl Into<String>, line: &str, code: &'static str) {
         self.line(name, line, Expect::Error(code));
     }
-}
-
-fn sync_line(blocks: &[Block]) -> String {
-    let chain = ChainJson {
-        blocks: blocks.to_vec(),
-    };
-    format!("SYNC_BLOCKCHAIN:{}", serde_json::to_string(&chain).unwrap())
-}
-
-fn chain_id(blocks: &[Block]) -> ChainId {
-    ChainId::from(blocks[0].hash)
 }
 
 fn outsider() -> Address {

@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{Conn, TestServer, addr, error_code, key, payload, rich_key, wait_confirmed};
+use common::{
+    Conn, TestServer, addr, chain_id, error_code, key, payload, rich_key, sync_line, wait_confirmed,
+};
 use ed25519_dalek::SigningKey;
 use simplechain_core::block::leading_zero_bits;
 use simplechain_core::merkle::merkle_root;
@@ -38,18 +40,6 @@ async fn get_chain(server: &TestServer) -> Vec<Block> {
 /// Offers `blocks` with `SYNC_BLOCKCHAIN`; returns the answer.
 async fn sync(server: &TestServer, blocks: &[Block]) -> String {
     heavy(server, &sync_line(blocks)).await
-}
-
-fn sync_line(blocks: &[Block]) -> String {
-    let chain = ChainJson {
-        blocks: blocks.to_vec(),
-    };
-    format!("SYNC_BLOCKCHAIN:{}", serde_json::to_string(&chain).unwrap())
-}
-
-/// The chain id of a chain.
-fn chain_id(blocks: &[Block]) -> ChainId {
-    ChainId::from(blocks[0].hash)
 }
 
 /// Mines one more block with `txs` on top of `blocks`.

@@ -309,13 +309,7 @@ async fn wallet_reconnects_and_resubscribes_after_a_server_restart() {
         &temp.path().join("relay.log"),
     );
     let wallet_url = relay.wait_for_line("Wallet:");
-    let driver = start_chromedriver(&temp.path().join("chromedriver.log"));
-    let client = open_browser(&driver, &temp.path().join("profile")).await;
-    client.goto(&wallet_url).await.unwrap();
-    wait_text(&client, "connection", "the first connection", |t| {
-        t == "connected"
-    })
-    .await;
+    let (_driver, client) = open_wallet(&wallet_url, temp.path(), "the first connection").await;
     type_into(&client, "passphrase", PASSPHRASE).await;
     click(&client, "create-wallet").await;
     wait_text(&client, "balance", "the new wallet", |t| t == "0").await;
@@ -359,22 +353,10 @@ async fn wallet_imports_a_key_and_restores_a_backup_file() {
         &temp.path().join("up.log"),
     );
     let wallet_url = up.wait_for_line("Wallet:");
-    let driver = start_chromedriver(&temp.path().join("chromedriver.log"));
-    let client = open_browser(&driver, &temp.path().join("profile")).await;
-    client.goto(&wallet_url).await.unwrap();
-    wait_text(&client, "connection", "the connection", |t| {
-        t == "connected"
-    })
-    .await;
+    let (_driver, client) = open_wallet(&wallet_url, temp.path(), "the connection").await;
 
     // Import the secret key under a new passphrase.
-    client
-        .find(fantoccini::Locator::Css("details summary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    open_import_section(&client).await;
     let input = |id: &'static str| {
         let client = client.clone();
         async move {
@@ -411,13 +393,7 @@ async fn wallet_imports_a_key_and_restores_a_backup_file() {
     click_button(&client, "Forget this wallet…").await;
     click_button(&client, "Forget it").await;
     wait_text(&client, "create-wallet", "the setup screen", |_| true).await;
-    client
-        .find(fantoccini::Locator::Css("details summary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    open_import_section(&client).await;
     input("import-backup")
         .await
         .send_keys(backup.to_str().unwrap())
@@ -429,4 +405,15 @@ async fn wallet_imports_a_key_and_restores_a_backup_file() {
     let restored = wait_text(&client, "address", "the restored wallet", |t| t.len() == 64).await;
     assert_eq!(restored, ADDRESS);
     client.close().await.unwrap();
+}
+
+/// Opens the setup screen's "import" section (a `<details>`).
+async fn open_import_section(client: &fantoccini::Client) {
+    client
+        .find(fantoccini::Locator::Css("details summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }

@@ -210,3 +210,16 @@ pub fn payload(line: &str, prefix: &str) -> serde_json::Value {
         .unwrap_or_else(|| panic!("expected {prefix}: got {line}"));
     serde_json::from_str(json).unwrap()
 }
+
+/// `SYNC_BLOCKCHAIN:` with these blocks.
+pub fn sync_line(blocks: &[simplechain_core::Block]) -> String {
+    let chain = simplechain_core::protocol::ChainJson {
+        blocks: blocks.to_vec(),
+    };
+    format!("SYNC_BLOCKCHAIN:{}", serde_json::to_string(&chain).unwrap())
+}
+
+/// The chain id of a chain.
+pub fn chain_id(blocks: &[simplechain_core::Block]) -> ChainId {
+    ChainId::from(blocks[0].hash)
+}

@@ -262,6 +262,16 @@ pub async fn present(client: &Client, testid: &str) -> bool {
 }
 
 /// The built wallet (`dist/`); fails with how to build it when it is missing.
+/// ChromeDriver and a fresh Chromium profile in `dir`, on the wallet at `url`, once
+/// the page says it is connected (`what` names that moment in a failure).
+pub async fn open_wallet(url: &str, dir: &Path, what: &str) -> (ChromeDriver, Client) {
+    let driver = start_chromedriver(&dir.join("chromedriver.log"));
+    let client = open_browser(&driver, &dir.join("profile")).await;
+    client.goto(url).await.unwrap();
+    wait_text(&client, "connection", what, |t| t == "connected").await;
+    (driver, client)
+}
+
 pub fn built_wallet() -> PathBuf {
     let dist = simplechain_tests::workspace_root().join("dist");
     assert!(
