@@ -60,12 +60,18 @@ impl BlockTemplate {
         &self.header
     }
 
-    /// The block, once `mined` (this header with a nonce) hashes to `hash`.
-    pub fn into_block(self, mined: BlockHeader, hash: BlockHash) -> BuiltBlock {
+    /// The block with the found `nonce`, whose header hashes to `hash` (the miner's
+    /// claim, checked with the other rules by [`ChainState::check_built`]). The Merkle
+    /// root stays the one computed in [`BlockTemplate::new`], from these very txids.
+    pub fn into_block(self, nonce: u64, hash: BlockHash) -> BuiltBlock {
+        let header = BlockHeader {
+            nonce,
+            ..self.header
+        };
         let txids = self.transactions.iter().map(VerifiedTx::txid).collect();
         let transactions = self.transactions.iter().map(|v| *v.tx()).collect();
         BuiltBlock {
-            block: Block::from_mined(mined, hash, transactions),
+            block: Block::from_mined(header, hash, transactions),
             txids,
         }
     }

@@ -87,7 +87,7 @@ async fn mine(
             .await
             .ok()?;
         if let Some((mined, hash)) = found {
-            return Some(job.into_block(mined, hash));
+            return Some(job.into_block(mined.nonce, hash));
         }
         start += SLICE;
         if shutdown.is_cancelled() || current_tip(shared) != header.prev_hash {
