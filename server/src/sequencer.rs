@@ -204,7 +204,7 @@ impl Sequencer {
     async fn adopt(&mut self, chain: ValidChain) -> Result<(), ProtocolError> {
         let (fork_height, new_state, removed_seqs, added) = {
             let state = self.state.read();
-            let theirs: Vec<_> = chain.blocks.iter().map(|b| b.hash()).collect();
+            let theirs: Vec<_> = chain.blocks().iter().map(|b| b.hash()).collect();
             let fork_height = match choose(&state.hashes(), &theirs, state.chain.difficulty) {
                 Ok(ForkChoice::Same) => return Ok(()),
                 Ok(ForkChoice::Adopt { fork_height, .. }) => fork_height,

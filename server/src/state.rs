@@ -96,7 +96,7 @@ impl ServerState {
     /// The state of a valid chain (read back from our store, or validated in full),
     /// with an empty mempool.
     pub fn new(chain: ValidChain, mempool_capacity: usize, faucet: bool) -> ServerState {
-        let ValidChain { state, blocks } = chain;
+        let (state, blocks) = chain.into_parts();
         let mempool = Mempool::new(&state.ledger, mempool_capacity);
         let mut this = ServerState {
             chain: state,

@@ -94,11 +94,26 @@ impl ValidBlock {
 /// and the state after the last one.
 #[derive(Debug, Clone)]
 pub struct ValidChain {
-    pub state: ChainState,
-    pub blocks: Vec<ValidBlock>,
+    state: ChainState,
+    blocks: Vec<ValidBlock>,
 }
 
 impl ValidChain {
+    /// The state after the last block.
+    pub fn state(&self) -> &ChainState {
+        &self.state
+    }
+
+    /// The blocks, genesis first.
+    pub fn blocks(&self) -> &[ValidBlock] {
+        &self.blocks
+    }
+
+    /// The state and the blocks.
+    pub fn into_parts(self) -> (ChainState, Vec<ValidBlock>) {
+        (self.state, self.blocks)
+    }
+
     /// Replays a chain read back from the server's own store (only [`ValidBlock`]s are
     /// written there): every rule but signatures is checked again, so a damaged store
     /// is caught; [`crate::parallel::validate_owned`] checks signatures too.
