@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks that the docs name only things that exist: every repository path in
 # backticks or in a relative markdown link in README.md, docs/*.md and
-# tests/python/README.md, and every function named right after a path.
+# tests/python/README.md, and every function named right after a path; and that
+# docs/PROTOCOL.md begins with the contract (../shared/PROTOCOL.md) verbatim.
 #
 #   `server/src/sequencer.rs`                      the path must exist
 #   `server/src/sequencer.rs:42`                   the `:line` is ignored
@@ -30,6 +31,14 @@ if [ "${1:-}" = "-v" ]; then
 fi
 if [ "$#" -eq 0 ]; then
     set -- README.md docs/*.md tests/python/README.md
+fi
+
+# docs/PROTOCOL.md starts with the contract, ../shared/PROTOCOL.md, word for word
+# (checked where shared/ is beside the repository, as in CI).
+if [ -f ../shared/PROTOCOL.md ] &&
+    ! python3 -c 'import sys; sys.exit(not open("docs/PROTOCOL.md").read().startswith(open("../shared/PROTOCOL.md").read()))'; then
+    echo "check-doc-paths: docs/PROTOCOL.md does not start with ../shared/PROTOCOL.md verbatim; copy the contract in and keep our notes below it" >&2
+    exit 1
 fi
 
 VERBOSE=$verbose exec python3 - "$@" <<'PY'
