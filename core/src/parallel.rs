@@ -86,7 +86,7 @@ pub fn validate_chain_parallel(
 /// that is to be adopted.
 pub fn validate_owned(blocks: Vec<Block>, now_ms: Option<u64>) -> Result<ValidChain, ChainError> {
     validate_chain_parallel(&blocks, now_ms)?;
-    ValidChain::replay(blocks, |_| Signatures::NotChecked)
+    ValidChain::replay(blocks)
 }
 
 /// Verifies each transaction on `chain`, strictly, on all cores; the results are in

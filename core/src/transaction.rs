@@ -154,16 +154,33 @@ impl Transaction {
         amount: u64,
         nonce: u64,
     ) -> Self {
+        *Transaction::sign_verified(key, chain, receiver, amount, nonce).tx()
+    }
+
+    /// [`Transaction::sign`], kept as a [`VerifiedTx`]: a signature just made with the
+    /// sender's own key over this very message verifies by construction, so it is not
+    /// checked again (what a faucet or a wallet signs for itself).
+    pub fn sign_verified(
+        key: &SigningKey,
+        chain: &ChainId,
+        receiver: Address,
+        amount: u64,
+        nonce: u64,
+    ) -> VerifiedTx {
         use ed25519_dalek::Signer;
         let sender = address_of(key);
         let message = TxMessage::new(chain, &sender, &receiver, amount, nonce);
         let signature = Signature::from_bytes(key.sign(message.as_bytes()).to_bytes());
-        Transaction {
+        let tx = Transaction {
             sender,
             receiver,
             amount,
             nonce,
             signature,
+        };
+        VerifiedTx {
+            tx,
+            txid: message.txid(),
         }
     }
 
@@ -215,6 +232,15 @@ mod tests {
 
     fn key(seed: u8) -> SigningKey {
         SigningKey::from_bytes(&[seed; 32])
+    }
+
+    #[test]
+    fn a_transaction_signed_for_oneself_is_what_verification_gives() {
+        let chain = ChainId::from_bytes([5; 32]);
+        let to = Address::from_bytes([6; 32]);
+        let own = Transaction::sign_verified(&key(1), &chain, to, 7, 3);
+        assert_eq!(own.tx().verified(&chain), Ok(own));
+        assert_eq!(own.txid(), own.tx().txid(&chain));
     }
 
     #[test]

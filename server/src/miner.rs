@@ -1,7 +1,7 @@
 //! The miner: as soon as transactions are pending, it takes up to 4096 of them (oldest
 //! first), finds a proof of work on a blocking thread in short slices (so a new tip or
 //! a shutdown is noticed quickly) and hands the block to the sequencer. It never holds
-//! the view lock while hashing, so ingestion never waits for it.
+//! the state lock while hashing, so ingestion never waits for it.
 
 use crate::clock::now_ms;
 use crate::inbox::Command;

@@ -299,9 +299,9 @@ fn faucet_tx(
     }
     let nonce = state.mempool.pending().account(&from).nonce;
     let chain_id = state.chain.chain_id;
-    Transaction::sign(key, &chain_id, to, amount, nonce)
-        .verified(&chain_id)
-        .map_err(|e| ProtocolError::new(ErrorCode::Internal, format!("the treasury key: {e}")))
+    Ok(Transaction::sign_verified(
+        key, &chain_id, to, amount, nonce,
+    ))
 }
 
 /// Whether a mined block still extends our tip with pending transactions only: its

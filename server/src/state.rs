@@ -138,7 +138,7 @@ impl ServerState {
         block: simplechain_core::Block,
         effects: simplechain_core::validate::Effects,
         json: Arc<str>,
-    ) -> Result<Arc<StoredBlock>, StaleEffects> {
+    ) -> Result<(), StaleEffects> {
         let valid = self.chain.apply(block, effects)?;
         let header = valid.block().header;
         self.mempool.remove_mined(
@@ -146,9 +146,8 @@ impl ServerState {
             (header.miner, header.reward),
             &self.chain.ledger,
         );
-        let stored = Arc::new(StoredBlock { valid, json });
-        self.index_block(stored.clone());
-        Ok(stored)
+        self.index_block(Arc::new(StoredBlock { valid, json }));
+        Ok(())
     }
 
     /// The blocks from `height` on (for a reorg: the ones being replaced).

@@ -66,10 +66,10 @@ impl Session {
         match rx.recv().await {
             Ok(event) => event,
             Err(broadcast::error::RecvError::Lagged(_)) => {
-                let view = self.shared.state();
+                let state = self.shared.state();
                 Event::Tip {
-                    height: view.chain.height,
-                    hash: view.chain.tip,
+                    height: state.chain.height,
+                    hash: state.chain.tip,
                 }
             }
             Err(broadcast::error::RecvError::Closed) => std::future::pending().await,

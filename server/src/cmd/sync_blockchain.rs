@@ -53,8 +53,8 @@ impl SyncBlockchain {
         let shared = &session.shared;
         let _turn = shared.heavy.acquire().await;
         let (ours, difficulty) = {
-            let view = shared.state();
-            (view.hashes(), view.chain.difficulty)
+            let state = shared.state();
+            (state.hashes(), state.chain.difficulty)
         };
         let checked =
             tokio::task::spawn_blocking(move || check_candidate(self.json(), &ours, difficulty))
