@@ -11,7 +11,7 @@
 //! - [`protocol`]: the request and response lines of §6 and §7, parsed and encoded;
 //! - [`parallel`] (with `std`): whole-chain validation with signatures checked on all
 //!   cores;
-//! - [`line`] (with `codec`): bytes to bounded request lines (§1), the one line reader
+//! - [`line`] (with `codec`): bytes to bounded lines (§1), the one line reader
 //!   of the server, the relay and the client.
 //!
 //! The crate is `no_std` with `alloc`; `std` (the default) adds [`parallel`], and

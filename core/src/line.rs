@@ -20,9 +20,11 @@ const SYNC_PREFIX: &[u8] = b"SYNC_BLOCKCHAIN:";
 pub enum Frame {
     /// A UTF-8 line without its terminator.
     Line(String),
-    /// A line that is not UTF-8; it is answered with `bad_request` and skipped.
+    /// A line that is not UTF-8 (the server answers it with `bad_request` and reads
+    /// on; the relay and the client give up on such a server).
     NotUtf8,
-    /// A line passed its limit; the connection must be closed after answering.
+    /// A line passed its limit; nothing more is decoded (the server answers
+    /// `too_long` and closes; the relay and the client give up).
     TooLong { limit: usize },
 }
 

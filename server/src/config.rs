@@ -64,7 +64,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_line_bytes: 1 << 20,
-            max_sync_bytes: 64 << 20,
+            max_sync_bytes: simplechain_core::protocol::MAX_SERVER_LINE,
             max_connections: 1024,
             idle_timeout: Duration::from_secs(300),
             mempool_capacity: 200_000,

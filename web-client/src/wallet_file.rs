@@ -85,26 +85,6 @@ impl std::error::Error for WalletFileError {
     }
 }
 
-/// Equal when they are the same problem; serde's error is compared by its text, as it
-/// has no `PartialEq` of its own.
-impl PartialEq for WalletFileError {
-    fn eq(&self, other: &Self) -> bool {
-        use WalletFileError::*;
-        match (self, other) {
-            (NotJson(a), NotJson(b)) => a.to_string() == b.to_string(),
-            (UnsupportedVersion(a), UnsupportedVersion(b)) => a == b,
-            (Damaged { field: f, cause: c }, Damaged { field: g, cause: d }) => f == g && c == d,
-            (NotAWalletFile, NotAWalletFile)
-            | (UnknownEncryption, UnknownEncryption)
-            | (WeakKeyDerivation, WeakKeyDerivation)
-            | (ShortPassphrase, ShortPassphrase) => true,
-            _ => false,
-        }
-    }
-}
-
-impl Eq for WalletFileError {}
-
 impl WalletFile {
     /// A version 1 record from its parts.
     pub fn new(
@@ -214,9 +194,9 @@ mod tests {
         let text = file.to_json();
         assert!(text.contains("\"version\":1"));
         assert!(text.contains("\"iterations\":600000"));
-        assert_eq!(WalletFile::parse(&text), Ok(file.clone()));
-        assert_eq!(file.salt(), Ok([1; SALT_BYTES]));
-        assert_eq!(file.nonce(), Ok([2; NONCE_BYTES]));
+        assert_eq!(WalletFile::parse(&text).unwrap(), file);
+        assert_eq!(file.salt().unwrap(), [1; SALT_BYTES]);
+        assert_eq!(file.nonce().unwrap(), [2; NONCE_BYTES]);
     }
 
     #[test]

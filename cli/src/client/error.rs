@@ -48,7 +48,11 @@ impl fmt::Display for ClientError {
                 write!(f, "the server at {address} closed the connection")
             }
             ClientError::LineTooLong { address, limit } => {
-                write!(f, "the server at {address} sent a line over {limit} bytes")
+                write!(
+                    f,
+                    "the server at {address} sent a line over {limit} bytes; fetch the chain \
+                     in pages instead (`simplechain blocks --from N`)"
+                )
             }
             ClientError::NotUtf8 { address } => {
                 write!(f, "the server at {address} sent a line that is not UTF-8")
@@ -62,7 +66,8 @@ impl fmt::Display for ClientError {
             ClientError::ResponseInsteadOfEvent(response) => {
                 write!(
                     f,
-                    "unexpected response while waiting for an event: {response:?}"
+                    "unexpected response while waiting for an event: {}",
+                    response.encode().chars().take(120).collect::<String>()
                 )
             }
             ClientError::BadBlocks(_) => f.write_str("the server sent blocks that do not decode"),

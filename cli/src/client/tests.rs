@@ -48,6 +48,9 @@ async fn an_endless_line_is_an_error_after_the_limit_not_a_growing_buffer() {
             limit: MAX_SERVER_LINE
         }
         .to_string(),
-        format!("the server at {address} sent a line over 67108864 bytes")
+        format!(
+            "the server at {address} sent a line over 67108864 bytes; fetch the chain in \
+             pages instead (`simplechain blocks --from N`)"
+        )
     );
 }

@@ -49,7 +49,7 @@ pub struct ChainArgs {
     #[arg(long, default_value_t = 1 << 20)]
     max_line_bytes: usize,
     /// Longest SYNC_BLOCKCHAIN line, in bytes.
-    #[arg(long, default_value_t = 64 << 20)]
+    #[arg(long, default_value_t = simplechain_core::protocol::MAX_SERVER_LINE)]
     max_sync_bytes: usize,
     /// Most connections at once; more get ERROR:busy.
     #[arg(long, default_value_t = 1024)]

@@ -11,8 +11,8 @@ pub use payloads::{AccountInfo, ChainJson, History, Info, TxInfo, TxStatus};
 pub use request::{DEFAULT_BLOCKS_LIMIT, DEFAULT_HISTORY_LIMIT, Request};
 pub use response::{Event, LineError, Response, ServerLine};
 
-/// The longest line a client accepts from the server, in bytes: the largest
-/// `SYNC_BLOCKCHAIN` the server takes by default, so that a whole chain
-/// (`BLOCKS:…`) fits. The relay and the CLI's client read with it, so a hostile server
+/// The longest line a client accepts from the server, in bytes, and the longest
+/// `SYNC_BLOCKCHAIN` the server takes by default (`--max-sync-bytes`): a chain that
+/// can be offered can be read back. The relay and the CLI's client read with it, so a hostile server
 /// costs them at most this much memory per connection.
 pub const MAX_SERVER_LINE: usize = 64 << 20;

@@ -8,7 +8,7 @@
 
 use super::{State, Validation};
 use simplechain_core::protocol::{
-    ChainJson, ErrorCode, Event, ProtocolError, Request, Response, ServerLine,
+    ChainJson, ErrorCode, Event, LineError, ProtocolError, Request, Response, ServerLine,
 };
 use simplechain_core::{Address, Block, TxId};
 
@@ -72,7 +72,7 @@ pub enum LinkError {
     Unrequested,
     /// A line that is neither an answer nor an event this page knows (the cause is
     /// the protocol parser's complaint).
-    Unreadable(Box<dyn std::error::Error>),
+    Unreadable(LineError),
     /// Blocks that are not the chain JSON of PROTOCOL §4.
     UnreadableBlocks(serde_json::Error),
     /// An answer of another kind than its request awaits.
@@ -92,7 +92,7 @@ impl std::error::Error for ServerRefusal {
 impl std::error::Error for LinkError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            LinkError::Unreadable(cause) => Some(cause.as_ref()),
+            LinkError::Unreadable(cause) => Some(cause),
             LinkError::UnreadableBlocks(cause) => Some(cause),
             LinkError::LiveUpdatesOff(cause) | LinkError::Refused(cause) => Some(cause),
             _ => None,
@@ -167,7 +167,7 @@ impl State {
             Err(_) if line.starts_with("EVENT:") => {}
             Err(cause) => {
                 self.in_flight.pop_front();
-                self.show(&LinkError::Unreadable(cause.into()));
+                self.show(&LinkError::Unreadable(cause));
             }
         }
     }
