@@ -106,6 +106,12 @@ impl Request {
             Parsed::Subscribe => Request::Subscribe(Subscribe),
             Parsed::Faucet(to) => Request::Faucet(Faucet { to }),
             Parsed::Ping => Request::Ping(Ping),
+            other => {
+                return Err(ProtocolError::new(
+                    simplechain_core::protocol::ErrorCode::UnknownCommand,
+                    format!("{} is not served yet", other.command()),
+                ));
+            }
         })
     }
 
