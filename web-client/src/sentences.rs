@@ -48,6 +48,10 @@ pub fn explain(code: ErrorCode) -> &'static str {
         ErrorCode::ReorgTooDeep => "That chain forks too far below the server's tip.",
         ErrorCode::FaucetDisabled => "This server gives no test coins (its faucet is off).",
         ErrorCode::Internal => "The server ran into a problem of its own. Try again later.",
+        ErrorCode::InvalidBlock => "The server refused the block: it breaks a rule of the chain.",
+        ErrorCode::UnknownParent => {
+            "The server does not know the block this one builds on. Fetch a new template."
+        }
     }
 }
 

@@ -158,6 +158,8 @@ impl State {
     pub(super) fn line(&mut self, line: &str) {
         match ServerLine::parse(line) {
             Ok(ServerLine::Event(Event::Tip { height, hash })) => self.tip(height, hash),
+            // Sent only after SUBSCRIBE:BLOCKS, which this wallet does not ask for yet.
+            Ok(ServerLine::Event(Event::Block { .. })) => {}
             Ok(ServerLine::Response(response)) => match self.in_flight.pop_front() {
                 Some(awaiting) => self.answer(awaiting, response),
                 None => self.show(&LinkError::Unrequested),
