@@ -425,3 +425,77 @@ async fn with_no_miner_the_server_never_mines() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_reorg_past_the_mempool_capacity_loses_nothing() {
+    // Finding 5 of the hardening review: 1,800 acknowledged payments in replaced
+    // blocks, a mempool capacity of 1,000. Nothing may be dropped for space.
+    let temp = tempfile::tempdir().unwrap();
+    let mut config = test_config(temp.path());
+    config.miner.disabled = true;
+    config.limits.mempool_capacity = 1000;
+    let mut server = TestServer::start_with(config).await;
+    server.keep(temp);
+    let mut c = server.connect().await;
+    let genesis = tip_block(&mut c).await;
+    let payouts: Vec<Transaction> = (0..1800)
+        .map(|n| server.tx(&rich_key(), addr(2 + (n % 5) as u8), 1, n))
+        .collect();
+    let mut tip = genesis.clone();
+    for chunk in payouts.chunks(600) {
+        tip = child(&tip, &server, chunk.to_vec(), 0);
+        assert_eq!(submitted(&mut c, &tip).await.status_str(), "tip");
+    }
+    // A chain of four empty blocks from genesis, offered by SYNC_BLOCKCHAIN.
+    let mut chain = vec![genesis.clone()];
+    for _ in 0..4 {
+        let next = child(chain.last().unwrap(), &server, vec![], 13);
+        chain.push(next);
+    }
+    let sync = serde_json::json!({ "blocks": chain });
+    assert_eq!(c.ask(&format!("SYNC_BLOCKCHAIN:{sync}")).await, "SUCCESS");
+    let info: serde_json::Value = payload(&c.ask("GET_INFO").await, "INFO");
+    assert_eq!(info["height"], 4);
+    assert_eq!(info["mempool"], 1800, "every payout is pending again");
+    for tx in payouts.iter().step_by(97) {
+        assert_eq!(
+            status_of(&mut c, &tx.txid(&server.chain_id)).await,
+            "pending"
+        );
+    }
+    // The replaced blocks stay in the tree as a side branch.
+    let tree: Tree = payload(&c.ask("GET_TREE:0").await, "TREE");
+    assert_eq!(tree.blocks.iter().filter(|b| !b.main).count(), 3);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_miner_hashrate_cap_roughly_holds() {
+    // A measurement, printed, not a timed assertion: at difficulty 12 a block takes
+    // 4096 hashes on average, so a cap of 8192 hashes/s gives about 2 blocks per second.
+    let temp = tempfile::tempdir().unwrap();
+    let mut config = test_config(temp.path());
+    config.new_chain.difficulty = Some(12);
+    config.miner.hashrate = Some(8192);
+    config.miner.threads = Some(1);
+    let mut server = TestServer::start_with(config).await;
+    server.keep(temp);
+    let mut c = server.connect().await;
+    let started = std::time::Instant::now();
+    const BLOCKS: u64 = 6;
+    for nonce in 0..BLOCKS {
+        let tx = server.tx(&rich_key(), addr(2), 1, nonce);
+        assert_eq!(c.ask(&add_line(&tx)).await, "SUCCESS");
+        common::wait_confirmed(&mut c, &tx.txid(&server.chain_id)).await;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let expected_hashes = (BLOCKS << 12) as f64;
+    println!(
+        "--miner-hashrate 8192 at difficulty 12: {BLOCKS} blocks in {secs:.2} s, about {:.0} \
+         hashes/s (expected hashes / time; one run, noisy by nature)",
+        expected_hashes / secs
+    );
+    let info: serde_json::Value = payload(&c.ask("GET_INFO").await, "INFO");
+    assert_eq!(info["height"], BLOCKS);
+    server.stop().await;
+}
