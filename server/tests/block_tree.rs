@@ -499,3 +499,54 @@ async fn the_miner_hashrate_cap_roughly_holds() {
     assert_eq!(info["height"], BLOCKS);
     server.stop().await;
 }
+
+/// The same transaction with another valid signature: a key owner can sign one message
+/// many ways (a different nonce), and the txid does not cover the signature.
+fn resigned(server: &TestServer, tx: &Transaction) -> Transaction {
+    use ed25519_dalek::hazmat::{ExpandedSecretKey, raw_sign};
+    let mut expanded = ExpandedSecretKey::from(&rich_key().to_bytes());
+    expanded.hash_prefix = [0x5a; 32];
+    let message = tx.message(&server.chain_id);
+    let signature =
+        raw_sign::<sha2::Sha512>(&expanded, message.as_bytes(), &rich_key().verifying_key());
+    let other = Transaction {
+        signature: simplechain_core::Signature::from_bytes(signature.to_bytes()),
+        ..*tx
+    };
+    assert_ne!(other.signature, tx.signature);
+    assert!(other.verify(&server.chain_id).is_ok());
+    other
+}
+
+#[tokio::test]
+async fn a_resigned_copy_of_our_blocks_never_splits_memory_from_disk() {
+    // Finding 17: a chain whose first blocks have our hashes but other signature bytes,
+    // plus one more block, is adopted; the blocks it shares with ours stay ours, in
+    // memory and on disk alike.
+    let server = start_without_miner().await;
+    let mut c = server.connect().await;
+    let genesis = tip_block(&mut c).await;
+    let tx = server.tx(&rich_key(), addr(2), 10, 0);
+    let ours = child(&genesis, &server, vec![tx], 0);
+    assert_eq!(submitted(&mut c, &ours).await.status_str(), "tip");
+    let mut theirs = ours.clone();
+    theirs.transactions[0] = resigned(&server, &tx);
+    assert_eq!(theirs.compute_hash(), ours.hash, "the same block hash");
+    let next = child(&theirs, &server, vec![], 0);
+    let chain = serde_json::json!({ "blocks": [genesis, theirs, next] });
+    assert_eq!(c.ask(&format!("SYNC_BLOCKCHAIN:{chain}")).await, "SUCCESS");
+    assert_eq!(get_block(&mut c, &next.hash).await.block, next);
+    let served = get_block(&mut c, &ours.hash).await.block;
+    assert_eq!(served.transactions[0].signature, tx.signature);
+    let dir = server.dir.clone();
+    let temp = server.stop().await;
+    let mut config = test_config(&dir);
+    config.miner.disabled = true;
+    let server = TestServer::start_with(config).await;
+    let mut c = server.connect().await;
+    let stored = get_block(&mut c, &ours.hash).await.block;
+    assert_eq!(stored, served, "what was served is what is stored");
+    assert_eq!(c.ask("VALIDATE_BLOCKCHAIN").await, "VALID");
+    server.stop().await;
+    drop(temp);
+}
