@@ -6,8 +6,18 @@ use crate::cost::{Cost, CostBucket};
 use crate::shared::Shared;
 use simplechain_core::protocol::{ErrorCode, Event, ProtocolError};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-use tokio::sync::broadcast;
+use tokio::sync::{SemaphorePermit, broadcast};
+
+/// Counts one heavy request waiting for its turn, until dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 /// The state of one connection that requests can see and change.
 #[derive(Debug)]
@@ -48,6 +58,44 @@ impl Session {
                 ),
             )
         })
+    }
+
+    /// Charges work already done (the measured time of a heavy job, beyond its
+    /// estimate): the connection's next heavy request waits until it is paid back.
+    pub fn charge_done(&mut self, cost: Cost) {
+        self.budget.charge(cost, Instant::now());
+    }
+
+    /// Gives back a charge for a request that did not run.
+    pub fn refund(&mut self, cost: Cost) {
+        self.budget.refund(cost);
+    }
+
+    /// Waits for the server's one heavy-job turn, or refuses with `busy` when
+    /// `max_heavy_queued` heavy requests are already waiting (a bound on the heavy
+    /// work queued in the whole server, whatever the number of connections).
+    pub async fn heavy_turn<'a>(
+        shared: &'a Shared,
+        command: &str,
+    ) -> Result<SemaphorePermit<'a>, ProtocolError> {
+        if let Ok(turn) = shared.heavy.try_acquire() {
+            return Ok(turn);
+        }
+        let waiting = shared.heavy_waiting.fetch_add(1, Ordering::AcqRel);
+        let _waiting = Waiting(&shared.heavy_waiting);
+        if waiting >= shared.limits.max_heavy_queued {
+            return Err(ProtocolError::new(
+                ErrorCode::Busy,
+                format!(
+                    "{waiting} heavy requests are already waiting; retry {command} in a few seconds"
+                ),
+            ));
+        }
+        shared
+            .heavy
+            .acquire()
+            .await
+            .map_err(|_| crate::wire_error::shutting_down())
     }
 
     /// Starts the feed of tip events; a second `SUBSCRIBE` keeps the first feed.

@@ -12,7 +12,12 @@
 //! ```
 //!
 //! Decoding and full validation run on a blocking thread, one heavy job at a time in
-//! the whole server; the switch itself is the sequencer's (`Command::Adopt`), which
+//! the whole server (at most `max_heavy_queued` waiting, more are `busy`), priced by
+//! the payload's size and then by the time they took. While it arrives, waits and
+//! runs, the line holds its bytes of the server-wide budget for large lines
+//! (`server/src/large_lines.rs`); once read, the connection keeps the line alone
+//! (its decoder's grown buffer is given back), and the decoded chain is made only on
+//! its turn; the switch itself is the sequencer's (`Command::Adopt`), which
 //! checks the fork choice again against the chain as it is then.
 
 use super::session::Session;
@@ -25,6 +30,7 @@ use simplechain_core::fork::{ForkChoice, choose};
 use simplechain_core::parallel::{validate_chain_parallel, validate_owned};
 use simplechain_core::protocol::{ChainJson, ErrorCode, ProtocolError, Response};
 use simplechain_core::validate::ValidChain;
+use std::time::Instant;
 
 /// `SYNC_BLOCKCHAIN:<chain json>`: the request line, kept whole.
 #[derive(Debug)]
@@ -49,9 +55,18 @@ impl SyncBlockchain {
 
     /// Charges the payload's size, checks the candidate, and has the sequencer adopt it.
     pub async fn apply(self, session: &mut Session) -> Result<Response, ProtocolError> {
-        session.charge("SYNC_BLOCKCHAIN", Cost::chain_bytes(self.json().len()))?;
+        let estimate = Cost::chain_bytes(self.json().len());
+        session.charge("SYNC_BLOCKCHAIN", estimate)?;
+        let shared = session.shared.clone();
+        let turn = match Session::heavy_turn(&shared, "SYNC_BLOCKCHAIN").await {
+            Ok(turn) => turn,
+            Err(busy) => {
+                session.refund(estimate);
+                return Err(busy);
+            }
+        };
+        let started = Instant::now();
         let shared = &session.shared;
-        let _turn = shared.heavy.acquire().await;
         let (ours, difficulty) = {
             let state = shared.state();
             (state.hashes(), state.chain.difficulty)
@@ -59,9 +74,15 @@ impl SyncBlockchain {
         let checked =
             tokio::task::spawn_blocking(move || check_candidate(self.json(), &ours, difficulty))
                 .await
-                .map_err(|e| internal(format!("sync failed: {e}")))?;
-        if let Some(chain) = checked? {
-            shared.ask(|reply| Command::Adopt { chain, reply }).await?;
+                .map_err(|e| internal(format!("sync failed: {e}")));
+        drop(turn);
+        let used = Cost::heavy_time(started.elapsed());
+        session.charge_done(Cost((used.0 - estimate.0).max(0.0)));
+        if let Some(chain) = checked?? {
+            session
+                .shared
+                .ask(|reply| Command::Adopt { chain, reply })
+                .await?;
         }
         Ok(Response::Success)
     }

@@ -45,9 +45,11 @@ pub fn test_config(dir: &Path) -> ServerConfig {
     config.new_chain.genesis_address = Some(address_of(&rich_key()));
     config.new_chain.supply = Some(1_000_000);
     config.faucet = Some(FaucetConfig {
-        amount: 1000,
-        cooldown: Duration::ZERO,
+        per_minute: 0.0,
+        ..FaucetConfig::new(1000, Duration::ZERO)
     });
+    // Every test client comes from 127.0.0.1; the per-address cap is tested on its own.
+    config.limits.max_connections_per_address = usize::MAX;
     // Most tests send many heavy requests on one connection on purpose; the per-connection
     // budget itself is tested with its defaults in server_abuse.rs.
     config.limits.heavy_budget = 1e12;
