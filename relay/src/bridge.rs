@@ -12,31 +12,31 @@
 //! Memory per bridge is bounded: one browser message (the size limit) being read, the
 //! outbox (`outbox.rs`: 16 MiB, or one large line), the WebSocket's write buffer
 //! ([`MAX_WRITE_BUFFER`]; a large line is written in [`FRAGMENT`]-sized frames, never
-//! copied whole), and the server line being decoded. Large lines also hold a share of
-//! the relay-wide budget ([`Budget`]). Every write to the browser has a deadline: a
+//! copied whole), and the server line being read (up to [`LARGE_LINE`]; a larger one
+//! first reserves its share of the relay-wide [`Budget`], so however many servers
+//! answers are large at once, the relay holds at most the budget of them). Every write to the browser has a deadline: a
 //! browser that takes nothing for that long is closed, whatever else it sends.
 
 use crate::outbox::{Line, Outbox, OutboxReader, outbox};
 use crate::reply_order::ReplyOrder;
+use bytes::{Bytes, BytesMut};
 use futures::stream::{SplitSink, SplitStream};
 use futures::{FutureExt, SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
-use simplechain_core::line::{Frame, LineCodec};
-use simplechain_core::protocol::{ErrorCode, Response};
+use simplechain_core::protocol::{ErrorCode, MAX_SERVER_LINE, Response};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncWriteExt, BufWriter};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::frame::{Frame as WsFrame, Utf8Bytes};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
 /// The browser's WebSocket, over the upgraded HTTP connection (with its write deadline).
@@ -53,12 +53,31 @@ pub const FRAGMENT: usize = 64 << 10;
 pub const MAX_WRITE_BUFFER: usize = 4 * FRAGMENT;
 /// Server lines longer than this draw on the relay-wide budget for large lines.
 pub const LARGE_LINE: usize = 1 << 20;
+/// How much is read from the server at a time.
+const READ_CHUNK: usize = 64 << 10;
 /// How long closing may take before the sockets are just dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// The relay-wide budget of bytes that large server lines may hold at once; a large
-/// line that does not fit is answered `ERROR:busy` in its place.
-pub type Budget = Arc<Semaphore>;
+/// The relay-wide budget of bytes that large server lines may hold at once, from the
+/// moment they pass [`LARGE_LINE`] until the browser has taken them.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    bytes: Arc<Semaphore>,
+    /// What a line reserves when it passes [`LARGE_LINE`]: a maximal line, or the
+    /// whole budget if that is smaller.
+    reserve: u32,
+}
+
+impl Budget {
+    /// A budget of `bytes` in all.
+    pub fn new(bytes: usize) -> Budget {
+        let bytes = bytes.clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
+        Budget {
+            bytes: Arc::new(Semaphore::new(bytes)),
+            reserve: (MAX_SERVER_LINE + READ_CHUNK).min(bytes) as u32,
+        }
+    }
+}
 
 /// Why a bridged connection ended.
 #[derive(Debug)]
@@ -140,38 +159,15 @@ impl ToBrowser {
         }
     }
 
-    /// Queues a line from the server, and the relay's answers that waited for it.
-    async fn server_line(&self, line: String) {
+    /// Queues a line from the server (with what it holds of the relay-wide budget),
+    /// and the relay's answers that waited for it.
+    async fn server_line(&self, line: Bytes, held: Option<OwnedSemaphorePermit>) {
         let mut order = self.order.lock().await;
-        let is_event = line.starts_with("EVENT:");
-        let line = self.hold(line);
-        let _ = self.outbox.push_wait(line).await;
+        let is_event = line.starts_with(b"EVENT:");
+        let _ = self.outbox.push_wait(Line::new(line, held)).await;
         if !is_event {
             for _ in 0..order.response() {
                 let _ = self.outbox.push_wait(refusal()).await;
-            }
-        }
-    }
-
-    /// A large line takes its share of the relay-wide budget, or becomes `busy`.
-    fn hold(&self, line: String) -> Line {
-        if line.len() <= LARGE_LINE {
-            return line.into();
-        }
-        let bytes = u32::try_from(line.len()).unwrap_or(u32::MAX);
-        match self.budget.clone().try_acquire_many_owned(bytes) {
-            Ok(held) => Line::new(line, Some(held)),
-            Err(_) => {
-                tracing::warn!(
-                    bytes = line.len(),
-                    "a large answer refused: the relay's budget for large lines is spent"
-                );
-                Response::error(
-                    ErrorCode::Busy,
-                    "the relay is holding too many large answers; try again shortly",
-                )
-                .encode()
-                .into()
             }
         }
     }
@@ -197,8 +193,7 @@ pub async fn bridge(
     shutdown: CancellationToken,
 ) {
     let _ = tcp.set_nodelay(true);
-    let (tcp_read, tcp_write) = tcp.into_split();
-    let mut from_server = FramedRead::new(tcp_read, LineCodec::server_lines());
+    let (mut from_server, tcp_write) = tcp.into_split();
     let mut to_server = BufWriter::new(tcp_write);
     let (mut ws_write, mut ws_read) = ws.split();
     let (outbox, mut queued) = outbox(OUTBOX_LINES, OUTBOX_BYTES);
@@ -314,29 +309,89 @@ fn browser_error(error: WsError) -> End {
 }
 
 /// Server → outbox: each line (response or event) is queued for the browser, waiting
-/// for room. A line over [`MAX_SERVER_LINE`](simplechain_core::protocol::MAX_SERVER_LINE)
-/// or not in UTF-8 means the server is broken: the bridge ends.
-async fn read_server(server: &mut FramedRead<OwnedReadHalf, LineCodec>, shared: &ToBrowser) -> End {
-    while let Some(frame) = server.next().await {
-        match frame {
-            Ok(Frame::Line(line)) => {
-                let large = line.len() > LARGE_LINE;
-                shared.server_line(line).await;
-                if large {
-                    // The decoder's buffer grew to the line's size: give it back.
-                    *server.read_buffer_mut() = bytes::BytesMut::from(&server.read_buffer()[..]);
-                }
+/// for room. A line over [`MAX_SERVER_LINE`] or not in UTF-8 means the server is broken:
+/// the bridge ends.
+///
+/// Lines are cut from the read buffer without a copy (the line keeps the buffer it was
+/// read into; what follows it moves to a new one). A line that grows past
+/// [`LARGE_LINE`] first reserves a maximal line's bytes of the relay-wide budget,
+/// waiting for it if it must (the server then waits for the relay: backpressure, not
+/// memory); once the line is complete the reservation shrinks to what its buffer
+/// holds, and it is given back when the browser has taken the line.
+async fn read_server(server: &mut OwnedReadHalf, shared: &ToBrowser) -> End {
+    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    // Where the search for `\n` goes on from.
+    let mut scanned = 0;
+    let mut held: Option<OwnedSemaphorePermit> = None;
+    loop {
+        while let Some(at) = buf[scanned..].iter().position(|&b| b == b'\n') {
+            let end = scanned + at;
+            scanned = 0;
+            let capacity = buf.capacity();
+            let mut line = buf.split_to(end + 1);
+            line.truncate(end);
+            if line.last() == Some(&b'\r') {
+                line.truncate(end - 1);
             }
-            Ok(Frame::TooLong { limit }) => {
-                return End::ServerFailed(format!("the server sent a line over {limit} bytes"));
+            if line.len() > MAX_SERVER_LINE {
+                return End::ServerFailed(format!(
+                    "the server sent a line over {MAX_SERVER_LINE} bytes"
+                ));
             }
-            Ok(Frame::NotUtf8) => {
+            if std::str::from_utf8(&line).is_err() {
                 return End::ServerFailed("the server sent a line that is not UTF-8".into());
             }
+            let mut line_held = held.take();
+            if line_held.is_some() {
+                // The line keeps its buffer: what follows moves to a new one, and the
+                // reservation shrinks to that buffer's size.
+                buf = BytesMut::from(&buf[..]);
+                if let Some(permit) = line_held.as_mut() {
+                    let keep = capacity.min(permit.num_permits());
+                    if let Some(extra) = permit.split(permit.num_permits() - keep) {
+                        drop(extra);
+                    }
+                }
+            }
+            shared.server_line(line.freeze(), line_held).await;
+        }
+        scanned = buf.len();
+        if buf.len() > MAX_SERVER_LINE {
+            return End::ServerFailed(format!(
+                "the server sent a line over {MAX_SERVER_LINE} bytes"
+            ));
+        }
+        if held.is_none() && buf.len() > LARGE_LINE {
+            let budget = &shared.budget;
+            match budget
+                .bytes
+                .clone()
+                .acquire_many_owned(budget.reserve)
+                .await
+            {
+                Ok(permit) => held = Some(permit),
+                Err(_) => return End::Shutdown,
+            }
+        }
+        buf.reserve(READ_CHUNK);
+        // At most a chunk at a time, so a line cannot pass LARGE_LINE unnoticed.
+        match (&mut *server)
+            .take(READ_CHUNK as u64)
+            .read_buf(&mut buf)
+            .await
+        {
+            Ok(0) => {
+                if !buf.is_empty() {
+                    // A last line without `\n`: still a line.
+                    buf.extend_from_slice(b"\n");
+                    continue;
+                }
+                return End::ServerClosed;
+            }
+            Ok(_) => {}
             Err(e) => return End::ServerFailed(e.to_string()),
         }
     }
-    End::ServerClosed
 }
 
 /// Writes one line as one text message: in one frame, or in [`FRAGMENT`]-sized frames
@@ -347,14 +402,14 @@ async fn send_line(
     mut line: Line,
     deadline: Duration,
 ) -> Result<(), WsError> {
-    let text = std::mem::take(&mut line.text);
+    let bytes = std::mem::take(&mut line.text);
     let timed_out = || WsError::Io(std::io::ErrorKind::TimedOut.into());
-    if text.len() <= FRAGMENT {
-        return tokio::time::timeout(deadline, ws.feed(Message::Text(text.into())))
+    if bytes.len() <= FRAGMENT {
+        let text = Utf8Bytes::try_from(bytes).map_err(|e| WsError::Utf8(e.to_string()))?;
+        return tokio::time::timeout(deadline, ws.feed(Message::Text(text)))
             .await
             .map_err(|_| timed_out())?;
     }
-    let bytes = bytes::Bytes::from(text);
     let mut start = 0;
     while start < bytes.len() {
         let end = (start + FRAGMENT).min(bytes.len());

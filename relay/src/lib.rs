@@ -150,9 +150,7 @@ pub async fn run(
     let relay = Arc::new(Relay {
         connections: Arc::new(Semaphore::new(config.max_connections)),
         websockets_per_address: PerAddress::new(config.max_connections_per_address),
-        large_lines: Arc::new(Semaphore::new(
-            config.max_large_line_bytes.min(Semaphore::MAX_PERMITS),
-        )),
+        large_lines: bridge::Budget::new(config.max_large_line_bytes),
         origins,
         connect,
         config,

@@ -35,8 +35,14 @@ impl Origins {
             allowed.push(format!("http://{listen}"));
         }
         allowed.extend(allow_list.iter().cloned());
+        let mut normalized: Vec<String> = Vec::new();
+        for origin in allowed.iter().filter_map(|o| normalize(o)) {
+            if !normalized.contains(&origin) {
+                normalized.push(origin);
+            }
+        }
         Origins {
-            allowed: allowed.iter().filter_map(|o| normalize(o)).collect(),
+            allowed: normalized,
         }
     }
 

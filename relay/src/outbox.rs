@@ -8,6 +8,7 @@
 //! so one browser holds at most one large line, never two copies of it. A browser
 //! that stops reading is closed by the write deadline (`bridge.rs`).
 
+use bytes::Bytes;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{Notify, OwnedSemaphorePermit, mpsc};
@@ -15,8 +16,8 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, mpsc};
 /// One line for the browser; its bytes count against its outbox until it is dropped.
 #[derive(Debug)]
 pub struct Line {
-    /// The text, without `\n`.
-    pub text: String,
+    /// The text (checked UTF-8), without `\n`.
+    pub text: Bytes,
     /// Its share of the relay-wide budget for large lines, if it is one.
     pub held: Option<OwnedSemaphorePermit>,
     /// The outbox it counts against, and how much.
@@ -25,7 +26,7 @@ pub struct Line {
 
 impl Line {
     /// A line that holds `held` of the relay-wide budget.
-    pub fn new(text: String, held: Option<OwnedSemaphorePermit>) -> Line {
+    pub fn new(text: Bytes, held: Option<OwnedSemaphorePermit>) -> Line {
         Line {
             text,
             held,
@@ -36,7 +37,7 @@ impl Line {
 
 impl From<String> for Line {
     fn from(text: String) -> Line {
-        Line::new(text, None)
+        Line::new(text.into(), None)
     }
 }
 

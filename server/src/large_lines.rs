@@ -126,6 +126,8 @@ impl<R: AsyncRead + Unpin> AsyncRead for Metered<R> {
         ready!(Pin::new(&mut self.inner).poll_read(cx, buf))?;
         let this = &mut *self;
         if let Err(spent) = this.count(&buf.filled()[before..]) {
+            // An error reads nothing: the bytes just read are dropped.
+            buf.set_filled(before);
             this.spent = true;
             return Poll::Ready(Err(io::Error::other(spent)));
         }

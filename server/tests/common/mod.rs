@@ -135,7 +135,10 @@ pub fn add_line(tx: &Transaction) -> String {
 
 impl Conn {
     pub async fn connect(addr: SocketAddr) -> Conn {
-        let stream = TcpStream::connect(addr).await.unwrap();
+        Conn::from_stream(TcpStream::connect(addr).await.unwrap())
+    }
+
+    pub fn from_stream(stream: TcpStream) -> Conn {
         let (r, w) = stream.into_split();
         Conn {
             reader: BufReader::new(r),
@@ -145,6 +148,11 @@ impl Conn {
 
     pub async fn send_raw(&mut self, bytes: &[u8]) {
         self.writer.write_all(bytes).await.unwrap();
+    }
+
+    /// Sends bytes; an error (the server already closed) is returned, not a panic.
+    pub async fn try_send_raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.writer.write_all(bytes).await
     }
 
     pub async fn send(&mut self, line: &str) {
