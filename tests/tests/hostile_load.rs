@@ -69,7 +69,10 @@ async fn websocket_from(from: IpAddr, relay: SocketAddr) -> Option<Ws> {
 async fn ask(server: SocketAddr, line: &str) -> String {
     let tcp = TcpStream::connect(server).await.unwrap();
     let (read, mut write) = tcp.into_split();
-    write.write_all(format!("{line}\n").as_bytes()).await.unwrap();
+    write
+        .write_all(format!("{line}\n").as_bytes())
+        .await
+        .unwrap();
     let mut answer = String::new();
     BufReader::new(read).read_line(&mut answer).await.unwrap();
     answer.trim_end().to_string()
@@ -82,7 +85,8 @@ async fn grow_chain(server: SocketAddr, data_dir: &std::path::Path, count: u64) 
         simplechain_server::keyfile::read(&data_dir.join(simplechain_server::TREASURY_FILE))
             .unwrap();
     let info = ask(server, "GET_INFO").await;
-    let info: serde_json::Value = serde_json::from_str(info.strip_prefix("INFO:").unwrap()).unwrap();
+    let info: serde_json::Value =
+        serde_json::from_str(info.strip_prefix("INFO:").unwrap()).unwrap();
     let chain_id: ChainId = info["chain_id"].as_str().unwrap().parse().unwrap();
     let tcp = TcpStream::connect(server).await.unwrap();
     let (read, mut write) = tcp.into_split();
@@ -115,7 +119,13 @@ async fn grow_chain(server: SocketAddr, data_dir: &std::path::Path, count: u64) 
 }
 
 /// What each kind of attacker does, until `until`; returns how often it was closed.
-async fn attack(kind: u64, from: IpAddr, server: SocketAddr, relay: SocketAddr, until: Instant) -> u64 {
+async fn attack(
+    kind: u64,
+    from: IpAddr,
+    server: SocketAddr,
+    relay: SocketAddr,
+    until: Instant,
+) -> u64 {
     let mut closed = 0;
     while Instant::now() < until {
         let left = until.saturating_duration_since(Instant::now());
@@ -133,8 +143,14 @@ async fn attack_once(kind: u64, from: IpAddr, server: SocketAddr, relay: SocketA
     match kind {
         // 3: GET_BLOCKCHAIN pipelined, never read; a PING each 500 ms keeps it "busy".
         0 => {
-            let Ok(mut tcp) = connect_from(from, server).await else { return };
-            if tcp.write_all(b"GET_BLOCKCHAIN\nGET_BLOCKCHAIN\nGET_BLOCKCHAIN\n").await.is_err() {
+            let Ok(mut tcp) = connect_from(from, server).await else {
+                return;
+            };
+            if tcp
+                .write_all(b"GET_BLOCKCHAIN\nGET_BLOCKCHAIN\nGET_BLOCKCHAIN\n")
+                .await
+                .is_err()
+            {
                 return;
             }
             while tcp.write_all(b"PING\n").await.is_ok() {
@@ -143,7 +159,9 @@ async fn attack_once(kind: u64, from: IpAddr, server: SocketAddr, relay: SocketA
         }
         // 1: Pings over the WebSocket, never reading.
         1 => {
-            let Some(mut ws) = websocket_from(from, relay).await else { return };
+            let Some(mut ws) = websocket_from(from, relay).await else {
+                return;
+            };
             // About 20,000 a second (paced, so that this test's own CPU does not decide
             // the latencies it measures).
             for i in 0u64.. {
@@ -157,13 +175,16 @@ async fn attack_once(kind: u64, from: IpAddr, server: SocketAddr, relay: SocketA
         }
         // 2: GET_BLOCKCHAIN through the relay, never read; a PING each 500 ms.
         2 => {
-            let Some(mut ws) = websocket_from(from, relay).await else { return };
+            let Some(mut ws) = websocket_from(from, relay).await else {
+                return;
+            };
             if ws.send(Message::text("GET_BLOCKCHAIN")).await.is_err() {
                 return;
             }
             loop {
                 tokio::time::sleep(Duration::from_millis(500)).await;
-                let sent = tokio::time::timeout(Duration::from_secs(2), ws.send(Message::text("PING")));
+                let sent =
+                    tokio::time::timeout(Duration::from_secs(2), ws.send(Message::text("PING")));
                 if !matches!(sent.await, Ok(Ok(()))) {
                     return;
                 }
@@ -171,7 +192,9 @@ async fn attack_once(kind: u64, from: IpAddr, server: SocketAddr, relay: SocketA
         }
         // 11: messages the relay refuses itself, never reading the refusals.
         3 => {
-            let Some(mut ws) = websocket_from(from, relay).await else { return };
+            let Some(mut ws) = websocket_from(from, relay).await else {
+                return;
+            };
             let body = format!("{}\nx", "y".repeat(16 << 10));
             for i in 0u64.. {
                 if ws.send(Message::text(body.clone())).await.is_err() {
@@ -184,7 +207,9 @@ async fn attack_once(kind: u64, from: IpAddr, server: SocketAddr, relay: SocketA
         }
         // 8: a 5 MB file asked for and never read.
         4 => {
-            let Ok(mut tcp) = connect_from(from, relay).await else { return };
+            let Ok(mut tcp) = connect_from(from, relay).await else {
+                return;
+            };
             let get = b"GET /big.wasm HTTP/1.1\r\nHost: x\r\n\r\n";
             if tcp.write_all(get).await.is_err() {
                 return;
@@ -194,13 +219,17 @@ async fn attack_once(kind: u64, from: IpAddr, server: SocketAddr, relay: SocketA
         }
         // 8: silent HTTP connections.
         5 => {
-            let Ok(mut tcp) = connect_from(from, relay).await else { return };
+            let Ok(mut tcp) = connect_from(from, relay).await else {
+                return;
+            };
             let mut buf = Vec::new();
             let _ = tcp.read_to_end(&mut buf).await;
         }
         // 16: SYNC_BLOCKCHAIN bombs (8 MB of genesis copies), one after another.
         6 => {
-            let Ok(tcp) = connect_from(from, server).await else { return };
+            let Ok(tcp) = connect_from(from, server).await else {
+                return;
+            };
             let (read, mut write) = tcp.into_split();
             let mut answers = BufReader::new(read).lines();
             let genesis = {
@@ -218,7 +247,9 @@ async fn attack_once(kind: u64, from: IpAddr, server: SocketAddr, relay: SocketA
         }
         // 10: VALIDATE_BLOCKCHAIN, again and again.
         7 => {
-            let Ok(tcp) = connect_from(from, server).await else { return };
+            let Ok(tcp) = connect_from(from, server).await else {
+                return;
+            };
             let (read, mut write) = tcp.into_split();
             let mut answers = BufReader::new(read).lines();
             while write.write_all(b"VALIDATE_BLOCKCHAIN\n").await.is_ok() {
@@ -229,11 +260,19 @@ async fn attack_once(kind: u64, from: IpAddr, server: SocketAddr, relay: SocketA
         }
         // 13: transactions with a bad signature.
         8 => {
-            let Ok(tcp) = connect_from(from, server).await else { return };
+            let Ok(tcp) = connect_from(from, server).await else {
+                return;
+            };
             let (read, mut write) = tcp.into_split();
             let mut answers = BufReader::new(read).lines();
             let key = ed25519_key(9);
-            let tx = Transaction::sign(&key, &ChainId::from_bytes([1; 32]), Address::from_bytes([2; 32]), 5, 0);
+            let tx = Transaction::sign(
+                &key,
+                &ChainId::from_bytes([1; 32]),
+                Address::from_bytes([2; 32]),
+                5,
+                0,
+            );
             let line = format!("{}\n", Request::AddTransaction(tx).encode());
             while write.write_all(line.as_bytes()).await.is_ok() {
                 if !matches!(answers.next_line().await, Ok(Some(_))) {
@@ -243,7 +282,9 @@ async fn attack_once(kind: u64, from: IpAddr, server: SocketAddr, relay: SocketA
         }
         // 7, 10: the faucet for ever-new addresses, and whole pages of blocks.
         _ => {
-            let Ok(tcp) = connect_from(from, server).await else { return };
+            let Ok(tcp) = connect_from(from, server).await else {
+                return;
+            };
             let (read, mut write) = tcp.into_split();
             let mut answers = BufReader::new(read).lines();
             for i in 0u64.. {
@@ -373,7 +414,9 @@ async fn hostile_connections_do_not_take_the_server_down() {
     );
     println!(
         "machine load average while it ran: {}",
-        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     );
     assert!(peak < rss_bound, "peak RSS {peak} MiB");
     assert!(p99 < p99_bound, "PING p99 {p99:?}");

@@ -60,21 +60,37 @@ impl Session {
         })
     }
 
-    /// Charges work already done (the measured time of a heavy job, beyond its
-    /// estimate): the connection's next heavy request waits until it is paid back.
-    pub fn charge_done(&mut self, cost: Cost) {
-        self.budget.charge(cost, Instant::now());
-    }
-
-    /// Gives back a charge for a request that did not run.
-    pub fn refund(&mut self, cost: Cost) {
-        self.budget.refund(cost);
+    /// A heavy request's work: charges `estimate`, waits for the server's one heavy
+    /// turn (giving the charge back when refused `busy`), runs `job` on a blocking
+    /// thread, then charges the time it really took beyond the estimate, so that the
+    /// connection's next heavy request waits until it is paid back.
+    pub async fn run_heavy<T: Send + 'static>(
+        &mut self,
+        command: &str,
+        estimate: Cost,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ProtocolError> {
+        self.charge(command, estimate)?;
+        let shared = self.shared.clone();
+        let turn = match Self::heavy_turn(&shared, command).await {
+            Ok(turn) => turn,
+            Err(busy) => {
+                self.budget.refund(estimate);
+                return Err(busy);
+            }
+        };
+        let started = Instant::now();
+        let done = tokio::task::spawn_blocking(job).await;
+        drop(turn);
+        let beyond = Cost::heavy_time(started.elapsed()).0 - estimate.0;
+        self.budget.charge(Cost(beyond.max(0.0)), Instant::now());
+        done.map_err(|e| crate::wire_error::internal(format!("{command} failed: {e}")))
     }
 
     /// Waits for the server's one heavy-job turn, or refuses with `busy` when
     /// `max_heavy_queued` heavy requests are already waiting (a bound on the heavy
     /// work queued in the whole server, whatever the number of connections).
-    pub async fn heavy_turn<'a>(
+    async fn heavy_turn<'a>(
         shared: &'a Shared,
         command: &str,
     ) -> Result<SemaphorePermit<'a>, ProtocolError> {

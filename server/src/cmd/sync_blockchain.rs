@@ -24,13 +24,12 @@ use super::session::Session;
 use crate::clock::now_ms;
 use crate::cost::Cost;
 use crate::inbox::Command;
-use crate::wire_error::{fork_error, internal, invalid_chain};
+use crate::wire_error::{fork_error, invalid_chain};
 use simplechain_core::BlockHash;
 use simplechain_core::fork::{ForkChoice, choose};
 use simplechain_core::parallel::{validate_chain_parallel, validate_owned};
 use simplechain_core::protocol::{ChainJson, ErrorCode, ProtocolError, Response};
 use simplechain_core::validate::ValidChain;
-use std::time::Instant;
 
 /// `SYNC_BLOCKCHAIN:<chain json>`: the request line, kept whole.
 #[derive(Debug)]
@@ -56,29 +55,18 @@ impl SyncBlockchain {
     /// Charges the payload's size, checks the candidate, and has the sequencer adopt it.
     pub async fn apply(self, session: &mut Session) -> Result<Response, ProtocolError> {
         let estimate = Cost::chain_bytes(self.json().len());
-        session.charge("SYNC_BLOCKCHAIN", estimate)?;
         let shared = session.shared.clone();
-        let turn = match Session::heavy_turn(&shared, "SYNC_BLOCKCHAIN").await {
-            Ok(turn) => turn,
-            Err(busy) => {
-                session.refund(estimate);
-                return Err(busy);
-            }
-        };
-        let started = Instant::now();
-        let shared = &session.shared;
-        let (ours, difficulty) = {
-            let state = shared.state();
-            (state.hashes(), state.chain.difficulty)
-        };
-        let checked =
-            tokio::task::spawn_blocking(move || check_candidate(self.json(), &ours, difficulty))
-                .await
-                .map_err(|e| internal(format!("sync failed: {e}")));
-        drop(turn);
-        let used = Cost::heavy_time(started.elapsed());
-        session.charge_done(Cost((used.0 - estimate.0).max(0.0)));
-        if let Some(chain) = checked?? {
+        let checked = session
+            .run_heavy("SYNC_BLOCKCHAIN", estimate, move || {
+                // Our chain as it is on our turn.
+                let (ours, difficulty) = {
+                    let state = shared.state();
+                    (state.hashes(), state.chain.difficulty)
+                };
+                check_candidate(self.json(), &ours, difficulty)
+            })
+            .await?;
+        if let Some(chain) = checked? {
             session
                 .shared
                 .ask(|reply| Command::Adopt { chain, reply })

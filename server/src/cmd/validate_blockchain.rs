@@ -18,7 +18,6 @@ use crate::storage::StorageError;
 use crate::wire_error::internal;
 use simplechain_core::parallel::validate_chain_parallel;
 use simplechain_core::protocol::{ProtocolError, Response};
-use std::time::Instant;
 
 /// `VALIDATE_BLOCKCHAIN`, which has no fields.
 #[derive(Debug)]
@@ -28,34 +27,24 @@ impl ValidateBlockchain {
     /// Charges, waits for the heavy-job turn, then validates what the disk holds.
     pub async fn apply(self, session: &mut Session) -> Result<Response, ProtocolError> {
         let transactions = session.shared.state().size().0;
-        let estimate = Cost::validate(transactions);
-        session.charge("VALIDATE_BLOCKCHAIN", estimate)?;
-        let shared = session.shared.clone();
-        let turn = match Session::heavy_turn(&shared, "VALIDATE_BLOCKCHAIN").await {
-            Ok(turn) => turn,
-            Err(busy) => {
-                session.refund(estimate);
-                return Err(busy);
-            }
-        };
         let storage = session.shared.storage.clone();
-        let started = Instant::now();
-        let checked = tokio::task::spawn_blocking(move || {
-            let blocks = storage.read_blocks()?;
-            Ok::<_, StorageError>(validate_chain_parallel(&blocks, Some(now_ms())))
-        })
-        .await;
-        drop(turn);
-        let used = Cost::heavy_time(started.elapsed());
-        session.charge_done(Cost((used.0 - estimate.0).max(0.0)));
+        let checked = session
+            .run_heavy(
+                "VALIDATE_BLOCKCHAIN",
+                Cost::validate(transactions),
+                move || {
+                    let blocks = storage.read_blocks()?;
+                    Ok::<_, StorageError>(validate_chain_parallel(&blocks, Some(now_ms())))
+                },
+            )
+            .await?;
         match checked {
-            Ok(Ok(Ok(_))) => Ok(Response::Valid),
-            Ok(Ok(Err(e))) => Ok(Response::Invalid {
+            Ok(Ok(_)) => Ok(Response::Valid),
+            Ok(Err(e)) => Ok(Response::Invalid {
                 height: e.height,
                 reason: e.rule.to_string(),
             }),
-            Ok(Err(e)) => Err(internal(e)),
-            Err(e) => Err(internal(format!("validation failed: {e}"))),
+            Err(e) => Err(internal(e)),
         }
     }
 }
