@@ -438,7 +438,9 @@ async fn the_connection_cap_refuses_with_503_and_frees_slots() {
 #[tokio::test]
 async fn a_browser_that_stops_reading_is_closed_not_buffered() {
     let mut server = FakeServer::start().await;
-    let relay = TestRelay::to(&server).await;
+    let mut config = RelayConfig::new(server.addr.to_string(), "/nonexistent");
+    config.write_timeout = Duration::from_secs(2);
+    let relay = TestRelay::start(config).await;
     let browser = relay.browser().await;
     let conn = server.accept().await;
     let mut write = conn.write;

@@ -13,7 +13,10 @@
 //! - requests waiting for their turn: at most `max_pipeline` of them and one maximal
 //!   `SYNC_BLOCKCHAIN` of bytes (then the reader stops reading);
 //! - a line over `max_line_bytes` (a `SYNC_BLOCKCHAIN`) takes its bytes from the
-//!   server-wide budget while it arrives, waits and runs (`large_lines.rs`);
+//!   server-wide budget while it arrives, waits and runs (`large_lines.rs`), and is
+//!   charged to the connection's cost budget as soon as it is read: the reader waits
+//!   for the budget before reading on (reading large lines costs CPU even when they
+//!   are refused);
 //! - answers are written as they are made, a whole chain straight from the stored
 //!   blocks' JSON, and every write must make progress within `write_timeout`: a
 //!   client that stops reading is closed, however busy its reader side keeps it;
@@ -25,6 +28,7 @@
 //!   PROTOCOL §7 says a bad request never closes the connection.
 
 use crate::cmd::{Answer, Request, Session};
+use crate::cost::{Cost, CostBucket};
 use crate::large_lines::{Metered, is_budget_spent};
 use crate::shared::Shared;
 use crate::state::{StoredBlock, blocks_json};
@@ -32,8 +36,8 @@ use futures::{FutureExt, StreamExt};
 use simplechain_core::line::{Frame, LineCodec};
 use simplechain_core::protocol::{ErrorCode, ProtocolError, Response};
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -87,12 +91,14 @@ pub async fn serve(
         limits.max_line_bytes,
         limits.max_sync_bytes,
     );
+    let session = Session::new(shared.clone());
     let reader = tokio::spawn(read_requests(
         FramedRead::new(
             metered,
             LineCodec::new(limits.max_line_bytes, limits.max_sync_bytes),
         ),
         items,
+        session.budget(),
         shared.clone(),
         stop_reading.clone(),
     ));
@@ -100,7 +106,7 @@ pub async fn serve(
         out: BufWriter::new(write),
         deadline: shared.limits.write_timeout,
     };
-    let result = write_answers(writer, queue, Session::new(shared)).await;
+    let result = write_answers(writer, queue, session).await;
     stop_reading.cancel();
     let _ = reader.await;
     match result {
@@ -117,6 +123,7 @@ fn closing_line(code: ErrorCode, message: String) -> Item {
 async fn read_requests(
     mut lines: Lines,
     items: mpsc::Sender<Item>,
+    cost_budget: Arc<Mutex<CostBucket>>,
     shared: Arc<Shared>,
     stop: CancellationToken,
 ) {
@@ -167,6 +174,19 @@ async fn read_requests(
                     // follows it, so a waiting line is held once, not three times.
                     let rest = bytes::BytesMut::from(&lines.read_buffer()[..]);
                     *lines.read_buffer_mut() = rest;
+                    // Its bytes are charged now; read on once the budget holds them.
+                    let cost = Cost::chain_bytes(line.len());
+                    loop {
+                        let taken = cost_budget
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .take(cost, Instant::now());
+                        let Err(wait) = taken else { break };
+                        tokio::select! {
+                            _ = stop.cancelled() => return,
+                            () = tokio::time::sleep(wait) => {}
+                        }
+                    }
                 }
                 let cost = line.len().clamp(1, budget_bytes) as u32;
                 let queued = tokio::select! {

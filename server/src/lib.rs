@@ -21,7 +21,8 @@
 //!                storage, config, clock, cost
 //! open         → state, storage, keyfile,     a data dir read back or created
 //!                config, clock
-//! connection   → cmd, shared, large_lines     frames in, answers out, in order
+//! connection   → cmd, shared, large_lines,    frames in, answers out, in order
+//!                cost
 //! cmd/         → shared, inbox, state, cost,  one file per request; mod.rs
 //!                storage, clock, wire_error   dispatches, session.rs is the
 //!                                             connection's budget and subscription

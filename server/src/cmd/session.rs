@@ -5,8 +5,8 @@
 use crate::cost::{Cost, CostBucket};
 use crate::shared::Shared;
 use simplechain_core::protocol::{ErrorCode, Event, ProtocolError};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tokio::sync::{SemaphorePermit, broadcast};
 
@@ -25,7 +25,8 @@ pub struct Session {
     /// The server's state.
     pub shared: Arc<Shared>,
     /// Cost units left for heavy requests on this connection.
-    budget: CostBucket,
+    /// Shared with the connection's reader, which charges large lines as they are read.
+    budget: Arc<Mutex<CostBucket>>,
     /// Tip changes, once the client sent `SUBSCRIBE`.
     events: Option<broadcast::Receiver<Event>>,
 }
@@ -41,15 +42,28 @@ impl Session {
         );
         Session {
             shared,
-            budget,
+            budget: Arc::new(Mutex::new(budget)),
             events: None,
         }
+    }
+
+    fn bucket(&self) -> std::sync::MutexGuard<'_, CostBucket> {
+        self.budget.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The connection's budget, for its reader: a large request line (a
+    /// `SYNC_BLOCKCHAIN`) is charged its bytes as soon as it is read, and the reader
+    /// waits until the budget holds them before reading on, so that a client sending
+    /// large lines faster than its budget allows is slowed down at the socket (reading
+    /// them costs the server CPU even when they are refused).
+    pub fn budget(&self) -> Arc<Mutex<CostBucket>> {
+        self.budget.clone()
     }
 
     /// Charges a heavy request to this connection's budget, or refuses it with
     /// `rate_limited`, naming the `command` to retry and when.
     pub fn charge(&mut self, command: &str, cost: Cost) -> Result<(), ProtocolError> {
-        self.budget.take(cost, Instant::now()).map_err(|wait| {
+        self.bucket().take(cost, Instant::now()).map_err(|wait| {
             ProtocolError::new(
                 ErrorCode::RateLimited,
                 format!(
@@ -75,7 +89,7 @@ impl Session {
         let turn = match Self::heavy_turn(&shared, command).await {
             Ok(turn) => turn,
             Err(busy) => {
-                self.budget.refund(estimate);
+                self.bucket().refund(estimate);
                 return Err(busy);
             }
         };
@@ -83,7 +97,7 @@ impl Session {
         let done = tokio::task::spawn_blocking(job).await;
         drop(turn);
         let beyond = Cost::heavy_time(started.elapsed()).0 - estimate.0;
-        self.budget.charge(Cost(beyond.max(0.0)), Instant::now());
+        self.bucket().charge(Cost(beyond.max(0.0)), Instant::now());
         done.map_err(|e| crate::wire_error::internal(format!("{command} failed: {e}")))
     }
 

@@ -13,7 +13,7 @@
 //!
 //! Decoding and full validation run on a blocking thread, one heavy job at a time in
 //! the whole server (at most `max_heavy_queued` waiting, more are `busy`), priced by
-//! the payload's size and then by the time they took. While it arrives, waits and
+//! the payload's size (when it is read) and then by the time they took. While it arrives, waits and
 //! runs, the line holds its bytes of the server-wide budget for large lines
 //! (`server/src/large_lines.rs`); once read, the connection keeps the line alone
 //! (its decoder's grown buffer is given back), and the decoded chain is made only on
@@ -52,12 +52,13 @@ impl SyncBlockchain {
         &self.line[self.json_start..]
     }
 
-    /// Charges the payload's size, checks the candidate, and has the sequencer adopt it.
+    /// Checks the candidate (charging the time it takes), and has the sequencer adopt it.
     pub async fn apply(self, session: &mut Session) -> Result<Response, ProtocolError> {
-        let estimate = Cost::chain_bytes(self.json().len());
+        // The line's bytes were charged as it was read (`connection.rs`); here only
+        // the time the check takes.
         let shared = session.shared.clone();
         let checked = session
-            .run_heavy("SYNC_BLOCKCHAIN", estimate, move || {
+            .run_heavy("SYNC_BLOCKCHAIN", Cost(0.0), move || {
                 // Our chain as it is on our turn.
                 let (ours, difficulty) = {
                     let state = shared.state();
