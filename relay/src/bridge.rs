@@ -55,6 +55,10 @@ pub const MAX_WRITE_BUFFER: usize = 4 * FRAGMENT;
 pub const LARGE_LINE: usize = 1 << 20;
 /// How much is read from the server at a time.
 const READ_CHUNK: usize = 64 << 10;
+/// Messages with a newline a browser may send before each further one pauses its
+/// reading for [`REFUSAL_PENALTY`].
+const FREE_REFUSALS: u32 = 16;
+const REFUSAL_PENALTY: Duration = Duration::from_millis(100);
 /// How long closing may take before the sockets are just dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -254,6 +258,7 @@ async fn browser_message(
     message: Option<Result<Message, WsError>>,
     server: &mut BufWriter<OwnedWriteHalf>,
     shared: &ToBrowser,
+    refused: &mut u32,
 ) -> Result<(), End> {
     let text = match message {
         None => return Err(End::BrowserClosed),
@@ -264,6 +269,12 @@ async fn browser_message(
         Some(Err(e)) => return Err(browser_error(e)),
     };
     if text.contains('\n') {
+        // The relay's own refusals are cheap to send but not to read (a message may
+        // be 1 MiB): past a few, each one pauses this browser's reading.
+        *refused += 1;
+        if *refused > FREE_REFUSALS {
+            tokio::time::sleep(REFUSAL_PENALTY).await;
+        }
         return shared.refuse().await;
     }
     shared.forward().await?;
@@ -282,12 +293,13 @@ async fn read_browser(
     server: &mut BufWriter<OwnedWriteHalf>,
     shared: &ToBrowser,
 ) -> End {
+    let mut refused = 0;
     loop {
-        if let Err(end) = browser_message(ws.next().await, server, shared).await {
+        if let Err(end) = browser_message(ws.next().await, server, shared, &mut refused).await {
             return end;
         }
         while let Some(message) = ws.next().now_or_never() {
-            if let Err(end) = browser_message(message, server, shared).await {
+            if let Err(end) = browser_message(message, server, shared, &mut refused).await {
                 return end;
             }
         }

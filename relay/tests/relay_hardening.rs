@@ -234,8 +234,9 @@ async fn refused_messages_wait_for_the_browser_instead_of_queueing() {
     let before = rss_mib();
     let browser = relay.browser().await;
     let (mut write, mut read) = browser.split();
-    const MESSAGES: usize = 3000;
-    let body = format!("{}\nx", "y".repeat(16 << 10));
+    // Past 16, each refusal pauses the browser's reading for 100 ms.
+    const MESSAGES: usize = 60;
+    let body = format!("{}\nx", "y".repeat(512 << 10));
     let sender = tokio::spawn(async move {
         for _ in 0..MESSAGES {
             if write.send(Message::text(body.clone())).await.is_err() {
@@ -260,8 +261,8 @@ async fn refused_messages_wait_for_the_browser_instead_of_queueing() {
     }
     assert!(sender.await.unwrap());
     println!(
-        "{MESSAGES} refused messages of 16 KiB ({} MB), read late: all answered; relay process RSS {before} -> {peak} MiB",
-        MESSAGES * (16 << 10) >> 20
+        "{MESSAGES} refused messages of 512 KiB ({} MB), read late: all answered; relay process RSS {before} -> {peak} MiB",
+        MESSAGES * (512 << 10) >> 20
     );
     assert!(peak < before + 64, "RSS {before} -> {peak} MiB");
     relay.stop().await;

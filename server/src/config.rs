@@ -91,6 +91,9 @@ pub struct Limits {
     /// Bytes that request lines over `max_line_bytes` (`SYNC_BLOCKCHAIN`) may hold in
     /// the whole server at once, while they arrive, wait and run.
     pub max_large_bytes: usize,
+    /// Bytes of such lines all connections together may read per second (reading
+    /// them costs CPU however they are answered); past it, readers wait.
+    pub max_large_bytes_per_sec: usize,
 }
 
 impl Default for Limits {
@@ -109,6 +112,7 @@ impl Default for Limits {
             max_connections_per_address: 64,
             trusted_addresses: Vec::new(),
             max_large_bytes: 256 << 20,
+            max_large_bytes_per_sec: 32 << 20,
         }
     }
 }

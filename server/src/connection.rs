@@ -88,6 +88,7 @@ pub async fn serve(
     let metered = Metered::new(
         read,
         shared.large_bytes.clone(),
+        shared.large_rate.clone(),
         limits.max_line_bytes,
         limits.max_sync_bytes,
     );

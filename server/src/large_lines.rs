@@ -7,15 +7,22 @@
 //! limit it must take each further MiB from the budget, and a connection that cannot
 //! is answered `busy` and closed. So however many connections send large lines at
 //! once, the server holds at most the budget in large lines (plus 1 MiB per
-//! connection), instead of 64 MiB per connection.
+//! connection), instead of 64 MiB per connection. And since reading them costs CPU
+//! however they are answered, all connections together read large lines at most at
+//! `max_large_bytes_per_sec` (a reader past it waits before reading on).
 
 use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::task::{Context, Poll, ready};
+use std::time::Instant;
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Sleep;
+
+use crate::cost::{Cost, CostBucket};
 
 /// The budget is taken in steps of this many bytes.
 const STEP: usize = 1 << 20;
@@ -48,11 +55,22 @@ pub struct Metered<R> {
     /// What each line read to its end holds, oldest first (`None` for small lines).
     done: VecDeque<Option<OwnedSemaphorePermit>>,
     spent: bool,
+    /// The server-wide rate of large-line bytes, in MiB: reading them costs CPU
+    /// however they are answered, so all connections together read them at most so
+    /// fast. Past it, this reader waits (`stalled`) before reading on.
+    rate: Arc<Mutex<CostBucket>>,
+    stalled: Option<Pin<Box<Sleep>>>,
 }
 
 impl<R> Metered<R> {
     /// Wraps `inner`: lines longer than `free` bytes (up to `max`) draw on `budget`.
-    pub fn new(inner: R, budget: Arc<Semaphore>, free: usize, max: usize) -> Self {
+    pub fn new(
+        inner: R,
+        budget: Arc<Semaphore>,
+        rate: Arc<Mutex<CostBucket>>,
+        free: usize,
+        max: usize,
+    ) -> Self {
         Metered {
             inner,
             budget,
@@ -62,6 +80,8 @@ impl<R> Metered<R> {
             held: None,
             done: VecDeque::new(),
             spent: false,
+            rate,
+            stalled: None,
         }
     }
 
@@ -98,6 +118,12 @@ impl<R> Metered<R> {
                     Some(held) => held.merge(permit),
                     None => self.held = Some(permit),
                 }
+                let mib = Cost((more / STEP as u32) as f64);
+                let mut rate = self.rate.lock().unwrap_or_else(|e| e.into_inner());
+                if let Err(wait) = rate.take(mib, Instant::now()) {
+                    rate.charge(mib, Instant::now());
+                    self.stalled = Some(Box::pin(tokio::time::sleep(wait)));
+                }
             }
             if !newline {
                 return Ok(());
@@ -121,6 +147,10 @@ impl<R: AsyncRead + Unpin> AsyncRead for Metered<R> {
     ) -> Poll<io::Result<()>> {
         if self.spent {
             return Poll::Ready(Err(io::Error::other(BudgetSpent)));
+        }
+        if let Some(stalled) = self.stalled.as_mut() {
+            ready!(stalled.as_mut().poll(cx));
+            self.stalled = None;
         }
         let before = buf.filled().len();
         ready!(Pin::new(&mut self.inner).poll_read(cx, buf))?;
@@ -147,6 +177,10 @@ mod tests {
     use super::*;
     use tokio::io::AsyncReadExt;
 
+    fn unlimited() -> Arc<Mutex<CostBucket>> {
+        Arc::new(Mutex::new(CostBucket::new(1e12, 1e12, Instant::now())))
+    }
+
     #[tokio::test]
     async fn long_lines_hold_the_budget_until_released() {
         let budget = Arc::new(Semaphore::new(4 * STEP));
@@ -154,7 +188,7 @@ mod tests {
         input.extend_from_slice(b"PING\n");
         input.extend(std::iter::repeat_n(b'x', 2 * STEP + 5));
         input.extend_from_slice(b"\nPING\n");
-        let mut r = Metered::new(&input[..], budget.clone(), STEP, 64 * STEP);
+        let mut r = Metered::new(&input[..], budget.clone(), unlimited(), STEP, 64 * STEP);
         let mut sink = Vec::new();
         r.read_to_end(&mut sink).await.unwrap();
         assert!(r.take_line().is_none());
@@ -170,7 +204,7 @@ mod tests {
     async fn a_line_past_the_budget_fails_the_read() {
         let budget = Arc::new(Semaphore::new(2 * STEP));
         let input = vec![b'x'; 3 * STEP];
-        let mut r = Metered::new(&input[..], budget, STEP, 64 * STEP);
+        let mut r = Metered::new(&input[..], budget, unlimited(), STEP, 64 * STEP);
         let mut sink = Vec::new();
         let error = r.read_to_end(&mut sink).await.unwrap_err();
         assert!(is_budget_spent(&error));

@@ -34,8 +34,8 @@
 //! state        → mempool                      the chain and mempool in memory; the
 //!                                             one StateWriter
 //! wire_error   → mempool                      internal errors → wire codes
-//! clock, config, cost, inbox, keyfile, large_lines, mempool, storage → nothing in
-//!                this crate
+//! large_lines  → cost                        the budget for large request lines
+//! clock, config, cost, inbox, keyfile, mempool, storage → nothing in this crate
 //! ```
 //!
 //! `server/tests/module_dag.rs` checks that there is no cycle.
@@ -116,6 +116,11 @@ impl Server {
             large_bytes: Arc::new(Semaphore::new(
                 config.limits.max_large_bytes.min(Semaphore::MAX_PERMITS),
             )),
+            large_rate: Arc::new(Mutex::new(cost::CostBucket::new(
+                (config.limits.max_large_bytes_per_sec as f64 / (1 << 20) as f64).max(1.0) * 2.0,
+                (config.limits.max_large_bytes_per_sec as f64 / (1 << 20) as f64).max(1.0),
+                std::time::Instant::now(),
+            ))),
             per_address: Mutex::new(HashMap::new()),
             limits: config.limits.clone(),
         });

@@ -45,6 +45,8 @@ pub struct Shared {
     /// The server-wide budget for the bytes of large request lines
     /// (`large_lines.rs`).
     pub(crate) large_bytes: Arc<Semaphore>,
+    /// The server-wide rate of large-line bytes read, in MiB (`large_lines.rs`).
+    pub(crate) large_rate: Arc<Mutex<CostBucket>>,
     /// Open connections per client address (trusted addresses are not counted).
     pub(crate) per_address: Mutex<HashMap<IpAddr, usize>>,
 }
