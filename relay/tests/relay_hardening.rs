@@ -153,7 +153,7 @@ async fn pings_from_a_browser_that_never_reads_do_not_grow_the_relay() {
                 Err(_) => {}
             }
         }
-        if sent % 1000 == 0 {
+        if sent.is_multiple_of(1000) {
             peak = peak.max(rss_mib());
         }
     }
@@ -262,7 +262,7 @@ async fn refused_messages_wait_for_the_browser_instead_of_queueing() {
     assert!(sender.await.unwrap());
     println!(
         "{MESSAGES} refused messages of 512 KiB ({} MB), read late: all answered; relay process RSS {before} -> {peak} MiB",
-        MESSAGES * (512 << 10) >> 20
+        (MESSAGES * (512 << 10)) >> 20
     );
     assert!(peak < before + 64, "RSS {before} -> {peak} MiB");
     relay.stop().await;
