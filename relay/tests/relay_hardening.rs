@@ -1,21 +1,25 @@
 //! Issue 11 on the relay: each attack of the review, in a bounded loop on loopback
 //! against a relay in this process (memory read from this process's
-//! `/proc/self/status`), and the fix asserted. Run one at a time, so that the figures
-//! are each test's own: `cargo test -p simplechain-relay --test relay_hardening --
-//! --test-threads=1 --nocapture`.
+//! `/proc/self/status`), and the fix asserted. They run one at a time, so that the
+//! figures are each test's own: `cargo test -p simplechain-relay --test
+//! relay_hardening -- --nocapture`.
 
 use futures::{SinkExt, StreamExt};
-use simplechain_relay::{RelayConfig, RelayError};
+use simplechain_relay::RelayConfig;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use tokio_util::sync::CancellationToken;
 
-type Browser = WebSocketStream<MaybeTlsStream<TcpStream>>;
+mod common;
+
+use common::TestRelay;
+
+/// The tests here measure this process's memory, so they run one at a time (also
+/// under a plain `cargo test`, which runs tests in parallel).
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// This process's resident memory, in MiB.
 fn rss_mib() -> u64 {
@@ -78,42 +82,6 @@ async fn answering_server(answer: fn(&str) -> String) -> SocketAddr {
     addr
 }
 
-struct TestRelay {
-    addr: SocketAddr,
-    shutdown: CancellationToken,
-    task: tokio::task::JoinHandle<Result<(), RelayError>>,
-}
-
-impl TestRelay {
-    async fn start(config: RelayConfig) -> TestRelay {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let shutdown = CancellationToken::new();
-        let task = tokio::spawn(simplechain_relay::run(listener, config, shutdown.clone()));
-        TestRelay {
-            addr,
-            shutdown,
-            task,
-        }
-    }
-
-    async fn browser(&self) -> Browser {
-        let mut request = format!("ws://{}/ws", self.addr)
-            .into_client_request()
-            .unwrap();
-        let origin = format!("http://{}", self.addr);
-        request
-            .headers_mut()
-            .insert("origin", origin.parse().unwrap());
-        tokio_tungstenite::connect_async(request).await.unwrap().0
-    }
-
-    async fn stop(self) {
-        self.shutdown.cancel();
-        let _ = tokio::time::timeout(Duration::from_secs(20), self.task).await;
-    }
-}
-
 fn quick_config(server: SocketAddr) -> RelayConfig {
     let mut config = RelayConfig::new(server.to_string(), "/nonexistent");
     config.write_timeout = Duration::from_secs(2);
@@ -127,6 +95,7 @@ fn quick_config(server: SocketAddr) -> RelayConfig {
 /// waits, newer ones replace it) and the write deadline closes the socket.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pings_from_a_browser_that_never_reads_do_not_grow_the_relay() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let server = answering_server(|_| "PONG".into()).await;
     let relay = TestRelay::start(quick_config(server)).await;
     let before = rss_mib();
@@ -172,6 +141,7 @@ async fn pings_from_a_browser_that_never_reads_do_not_grow_the_relay() {
 /// for a 58.6 MiB chain, took the relay from 6 to 1,179 MiB and were held forever.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browsers_that_stop_reading_large_answers_are_closed_and_held_once() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let server = large_answer_server(20 << 20).await;
     let mut config = quick_config(server);
     config.max_large_line_bytes = 200 << 20;
@@ -229,6 +199,7 @@ async fn browsers_that_stop_reading_large_answers_are_closed_and_held_once() {
 /// the browser was closed as "slow"). A browser that reads late gets every answer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_messages_wait_for_the_browser_instead_of_queueing() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let server = answering_server(|_| "PONG".into()).await;
     let relay = TestRelay::start(quick_config(server)).await;
     let before = rss_mib();
@@ -273,6 +244,7 @@ async fn refused_messages_wait_for_the_browser_instead_of_queueing() {
 /// the relay's own listen address and the configured origins pass.
 #[tokio::test]
 async fn a_rebound_host_does_not_make_its_origin_allowed() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let server = answering_server(|_| "PONG".into()).await;
     let relay = TestRelay::start(quick_config(server)).await;
     let port = relay.addr.port();
@@ -309,6 +281,7 @@ async fn a_rebound_host_does_not_make_its_origin_allowed() {
 /// (429 past it).
 #[tokio::test]
 async fn one_browser_address_cannot_take_every_websocket() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let server = answering_server(|_| "PONG".into()).await;
     let mut config = quick_config(server);
     config.max_connections_per_address = 3;
@@ -332,6 +305,7 @@ async fn one_browser_address_cannot_take_every_websocket() {
 /// file descriptors, idle ones lived past 330 s).
 #[tokio::test]
 async fn silent_http_connections_are_capped_and_timed_out() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let server = answering_server(|_| "PONG".into()).await;
     let mut config = quick_config(server);
     config.max_http_per_address = 5;
@@ -370,6 +344,7 @@ async fn silent_http_connections_are_capped_and_timed_out() {
 /// 1.44 GB), and each is closed by the write deadline.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unread_downloads_hold_no_copy_of_the_file() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let server = answering_server(|_| "PONG".into()).await;
     let root = tempfile::tempdir().unwrap();
     std::fs::write(root.path().join("big.wasm"), vec![1u8; 5 << 20]).unwrap();
@@ -404,6 +379,7 @@ async fn unread_downloads_hold_no_copy_of_the_file() {
 /// connections only to the relay itself) and cannot be framed.
 #[tokio::test]
 async fn pages_carry_a_strict_csp_and_cannot_be_framed() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let server = answering_server(|_| "PONG".into()).await;
     let root = tempfile::tempdir().unwrap();
     std::fs::write(
