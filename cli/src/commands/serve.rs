@@ -76,6 +76,13 @@ pub struct ChainArgs {
     /// Bytes that SYNC_BLOCKCHAIN lines may hold in the whole server at once.
     #[arg(long, default_value_t = 256 << 20)]
     max_large_bytes: usize,
+    /// Cost units of heavy requests (validation, whole-chain transfers, sync) one
+    /// connection may spend at once.
+    #[arg(long, default_value_t = 60.0)]
+    heavy_budget: f64,
+    /// Cost units a connection gets back per second.
+    #[arg(long, default_value_t = 2.0)]
+    heavy_refill_per_sec: f64,
     /// Most pending transactions before ERROR:mempool_full.
     #[arg(long, default_value_t = 200_000)]
     mempool_capacity: usize,
@@ -114,6 +121,8 @@ impl ChainArgs {
                 trusted_addresses: self.trusted_address.clone(),
                 write_timeout: Duration::from_secs(self.write_timeout_secs),
                 max_large_bytes: self.max_large_bytes,
+                heavy_budget: self.heavy_budget,
+                heavy_refill_per_sec: self.heavy_refill_per_sec,
                 ..Limits::default()
             },
         })
