@@ -7,8 +7,8 @@ mod request;
 mod response;
 
 pub use error::{ErrorCode, ProtocolError};
-pub use payloads::{AccountInfo, ChainJson, History, Info, TxInfo, TxStatus};
-pub use request::{DEFAULT_BLOCKS_LIMIT, DEFAULT_HISTORY_LIMIT, Request};
+pub use payloads::{AccountInfo, ChainJson, History, Info, Mempool, TxInfo, TxStatus};
+pub use request::{DEFAULT_BLOCKS_LIMIT, DEFAULT_HISTORY_LIMIT, DEFAULT_MEMPOOL_LIMIT, Request};
 pub use response::{Event, LineError, Response, ServerLine};
 
 /// The longest line a client accepts from the server, in bytes, and the longest

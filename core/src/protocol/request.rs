@@ -16,6 +16,8 @@ use core::str::FromStr;
 pub const DEFAULT_BLOCKS_LIMIT: u64 = 500;
 /// `GET_HISTORY` returns at most this many items (default and maximum).
 pub const DEFAULT_HISTORY_LIMIT: u64 = 100;
+/// `GET_MEMPOOL` (extension) returns at most this many items (default and maximum).
+pub const DEFAULT_MEMPOOL_LIMIT: u64 = 100;
 
 /// A parsed request. `SyncBlockchain` borrows its JSON payload from the line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +53,8 @@ pub enum Request<'a> {
     Faucet(Address),
     /// `PING`
     Ping,
+    /// Extension: `GET_MEMPOOL[:<offset>:<limit>]`; `limit` is clamped to 1..=100.
+    GetMempool { offset: u64, limit: u64 },
 }
 
 fn bad(message: impl core::fmt::Display) -> ProtocolError {
@@ -150,6 +154,17 @@ impl<'a> Request<'a> {
                     limit: limit("limit", fields.get(2).copied(), DEFAULT_HISTORY_LIMIT)?,
                 })
             }
+            "GET_MEMPOOL" => {
+                arity(&[0, 2], "[<offset>:<limit>]")?;
+                Ok(Request::GetMempool {
+                    offset: fields
+                        .first()
+                        .map(|o| number("offset", o))
+                        .transpose()?
+                        .unwrap_or(0),
+                    limit: limit("limit", fields.get(1).copied(), DEFAULT_MEMPOOL_LIMIT)?,
+                })
+            }
             "FAUCET" => {
                 arity(&[1], "<address>")?;
                 Ok(Request::Faucet(field("address", fields[0])?))
@@ -189,6 +204,7 @@ impl<'a> Request<'a> {
             Request::Subscribe => "SUBSCRIBE".into(),
             Request::Faucet(a) => format!("FAUCET:{a}"),
             Request::Ping => "PING".into(),
+            Request::GetMempool { offset, limit } => format!("GET_MEMPOOL:{offset}:{limit}"),
         }
     }
 
@@ -207,6 +223,7 @@ impl<'a> Request<'a> {
             Request::Subscribe => "SUBSCRIBE",
             Request::Faucet(_) => "FAUCET",
             Request::Ping => "PING",
+            Request::GetMempool { .. } => "GET_MEMPOOL",
         }
     }
 }

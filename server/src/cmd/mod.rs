@@ -18,6 +18,7 @@ mod get_blockchain;
 mod get_blocks;
 mod get_history;
 mod get_info;
+mod get_mempool;
 mod get_transaction;
 mod ping;
 mod session;
@@ -35,6 +36,7 @@ use get_blockchain::GetBlockchain;
 use get_blocks::GetBlocks;
 use get_history::GetHistory;
 use get_info::GetInfo;
+use get_mempool::GetMempool;
 use get_transaction::GetTransaction;
 use ping::Ping;
 use simplechain_core::protocol::{self, ProtocolError, Response};
@@ -64,6 +66,7 @@ pub enum Request {
     Subscribe(Subscribe),
     Faucet(Faucet),
     Ping(Ping),
+    GetMempool(GetMempool),
 }
 
 impl Request {
@@ -106,6 +109,7 @@ impl Request {
             Parsed::Subscribe => Request::Subscribe(Subscribe),
             Parsed::Faucet(to) => Request::Faucet(Faucet { to }),
             Parsed::Ping => Request::Ping(Ping),
+            Parsed::GetMempool { offset, limit } => Request::GetMempool(GetMempool { offset, limit }),
         })
     }
 
@@ -133,6 +137,7 @@ impl Request {
             Request::Subscribe(subscribe) => subscribe.apply(session),
             Request::Faucet(faucet) => faucet.apply(&session.shared).await,
             Request::Ping(ping) => ping.apply(),
+            Request::GetMempool(get) => get.apply(&session.shared),
         };
         answer.unwrap_or_else(Response::Error)
     }
