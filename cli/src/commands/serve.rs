@@ -183,6 +183,19 @@ fn relay_config(web: &WebArgs, upstream: String) -> simplechain_relay::RelayConf
     }
 }
 
+/// How to run this CLI from where `up` was started, as the hint prints it: the
+/// repository's `./simplechain` wrapper when it is here (as under `make run`), else
+/// this binary's full path, so that the hint works when pasted as printed.
+fn cli_command() -> String {
+    let wrapper = std::path::Path::new("simplechain");
+    if wrapper.is_file() && std::path::Path::new("Cargo.toml").is_file() {
+        return "./simplechain".into();
+    }
+    std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "simplechain".into())
+}
+
 pub async fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
     let config = args.chain.config(true)?;
     if !args.web.web_root.join("index.html").exists() {
@@ -197,7 +210,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
     let server_address = server_listener.local_addr()?;
     println!("Server: {server_address}");
     println!("Wallet: http://{}/", relay_listener.local_addr()?);
-    println!("CLI:    simplechain --server {server_address} info");
+    println!("CLI:    {} --server {server_address} info", cli_command());
     let shutdown = shutdown_on_signal();
     let relay = relay_config(&args.web, server_address.to_string());
     let (served, relayed) = tokio::join!(
