@@ -1,6 +1,7 @@
 //! The wallet's transactions, newest first, a page at a time.
 
-use crate::format::{coins, short};
+use super::{Names, address_link, tx_link};
+use crate::format::coins;
 use crate::state::HISTORY_PAGE;
 use simplechain_core::protocol::{History, TxStatus};
 use simplechain_core::{Address, TxId};
@@ -13,6 +14,8 @@ pub struct HistoryProps {
     pub offset: u64,
     pub onpage: Callback<u64>,
     pub onshowtx: Callback<TxId>,
+    pub onshowaddress: Callback<Address>,
+    pub names: Names,
 }
 
 #[component]
@@ -31,17 +34,15 @@ pub fn HistoryCard(props: &HistoryProps) -> Html {
         let (sign, other) = if outgoing { ("−", tx.receiver) } else { ("+", tx.sender) };
         let status = match (item.status, item.height) {
             (TxStatus::Confirmed, Some(h)) => format!("block {h}"),
-            _ => "pending".to_string(),
+            _ if outgoing => "pending (outgoing)".to_string(),
+            _ => "pending (incoming)".to_string(),
         };
-        let txid = item.txid;
-        let onshowtx = props.onshowtx.clone();
         html! {
-            <tr>
+            <tr data-testid="history-row">
                 <td class={if outgoing { "out" } else { "in" }}>{ format!("{sign}{}", coins(tx.amount)) }</td>
-                <td><code class="mono" title={other.to_string()}>{ short(&other.to_string()) }</code></td>
+                <td>{ address_link(other, &props.names, &props.onshowaddress) }</td>
                 <td>{ status }</td>
-                <td><button class="btn link mono" onclick={move |_| onshowtx.emit(txid)}
-                    aria-label={format!("Transaction {txid}")}>{ short(&txid.to_string()) }</button></td>
+                <td>{ tx_link(item.txid, &props.onshowtx) }</td>
             </tr>
         }
     });
