@@ -105,6 +105,12 @@ hex_newtype!(
     32
 );
 hex_newtype!(
+    /// A node of a Merkle tree of txids: a leaf (a txid's bytes) or SHA-256(left ‖ right).
+    /// The path of a Merkle proof is made of these (PROTOCOL §9 `GET_PROOF`).
+    MerkleNode,
+    32
+);
+hex_newtype!(
     /// The Merkle root of a block's txids (PROTOCOL §4).
     MerkleRoot,
     32

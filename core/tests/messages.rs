@@ -1,12 +1,13 @@
 //! Round trips of every request and response line (PROTOCOL §6, §7).
 
 use ed25519_dalek::SigningKey;
+use simplechain_core::ids::MerkleNode;
 use simplechain_core::protocol::{
-    AccountInfo, ErrorCode, Event, History, Info, ProtocolError, Request, Response, ServerLine,
-    TxInfo, TxStatus,
+    AccountInfo, BlockStatus, ErrorCode, Event, History, Info, Proof, ProtocolError, Request,
+    Response, ServerLine, Submitted, Template, Tree, TreeEntry, TxInfo, TxStatus,
 };
 use simplechain_core::transaction::address_of;
-use simplechain_core::{Address, BlockHash, ChainId, Transaction, TxId};
+use simplechain_core::{Address, BlockHash, ChainId, MerkleRoot, Transaction, TxId};
 
 fn tx() -> Transaction {
     Transaction::sign(
@@ -39,6 +40,13 @@ fn every_request_round_trips() {
         Request::Subscribe,
         Request::Faucet(a),
         Request::Ping,
+        Request::GetTemplate(a),
+        Request::SubmitBlock(r#"{"height":1}"#),
+        Request::GetTree { from: None },
+        Request::GetTree { from: Some(12) },
+        Request::GetBlock(BlockHash::from_bytes([8; 32])),
+        Request::GetProof(TxId::from_bytes([9; 32])),
+        Request::SubscribeBlocks,
     ];
     for r in requests {
         let line = r.encode();
@@ -105,6 +113,16 @@ fn refusals_have_the_right_code() {
         ("GET_ACCOUNT:zz", ErrorCode::BadRequest),
         ("ADD_TRANSACTION:1:2:3:4:5:6", ErrorCode::BadRequest),
         ("SYNC_BLOCKCHAIN:", ErrorCode::BadRequest),
+        ("SUBMIT_BLOCK", ErrorCode::BadRequest),
+        ("SUBMIT_BLOCK:", ErrorCode::BadRequest),
+        ("GET_TEMPLATE", ErrorCode::BadRequest),
+        ("GET_TEMPLATE:xyz", ErrorCode::BadRequest),
+        ("GET_TREE:1:2", ErrorCode::BadRequest),
+        ("GET_TREE:-1", ErrorCode::BadRequest),
+        ("GET_BLOCK:00", ErrorCode::BadRequest),
+        ("GET_PROOF", ErrorCode::BadRequest),
+        ("SUBSCRIBE:TIPS", ErrorCode::BadRequest),
+        ("SUBSCRIBE:BLOCKS:1", ErrorCode::BadRequest),
     ];
     for (line, code) in cases {
         assert_eq!(Request::parse(line).unwrap_err().code, code, "{line:?}");
@@ -160,6 +178,43 @@ fn every_response_round_trips() {
             items: vec![info],
         }),
         Response::Blocks("{\"blocks\":[]}".into()),
+        Response::Template(Template {
+            height: 5,
+            prev_hash: BlockHash::from_bytes([1; 32]),
+            timestamp: 1_763_900_012_345,
+            difficulty: 16,
+            miner: t.sender,
+            reward: 50,
+            tx_root: MerkleRoot::EMPTY,
+            transactions: vec![t],
+        }),
+        Response::Submitted(Submitted {
+            hash: BlockHash::from_bytes([3; 32]),
+            height: 5,
+            status: BlockStatus::Side,
+            replaced: 0,
+        }),
+        Response::Tree(Tree {
+            tip: BlockHash::from_bytes([3; 32]),
+            blocks: vec![TreeEntry {
+                hash: BlockHash::from_bytes([3; 32]),
+                prev_hash: BlockHash::from_bytes([1; 32]),
+                height: 5,
+                timestamp: 7,
+                miner: t.sender,
+                transactions: 2,
+                main: true,
+            }],
+        }),
+        Response::Block("{\"height\":1,\"main\":false}".into()),
+        Response::Proof(Proof {
+            txid: TxId::from_bytes([6; 32]),
+            height: 4,
+            block_hash: BlockHash::from_bytes([2; 32]),
+            tx_root: MerkleRoot::from_bytes([5; 32]),
+            index: 1,
+            path: vec![MerkleNode::from_bytes([4; 32])],
+        }),
     ];
     for r in responses {
         let line = r.encode();
@@ -170,14 +225,25 @@ fn every_response_round_trips() {
             "{line}"
         );
     }
-    let event = Event::Tip {
-        height: 3,
-        hash: BlockHash::from_bytes([7; 32]),
-    };
-    assert_eq!(
-        ServerLine::parse(&event.encode()).unwrap(),
-        ServerLine::Event(event)
-    );
+    let events = [
+        Event::Tip {
+            height: 3,
+            hash: BlockHash::from_bytes([7; 32]),
+        },
+        Event::Block {
+            height: 3,
+            hash: BlockHash::from_bytes([7; 32]),
+            prev_hash: BlockHash::from_bytes([6; 32]),
+            main: false,
+        },
+    ];
+    for event in events {
+        assert_eq!(
+            ServerLine::parse(&event.encode()).unwrap(),
+            ServerLine::Event(event)
+        );
+    }
+    assert!(ServerLine::parse("EVENT:BLOCK:1:00:00:maybe").is_err());
 }
 
 #[test]

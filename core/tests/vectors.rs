@@ -4,7 +4,7 @@
 
 use ed25519_dalek::SigningKey;
 use simplechain_core::block::{Block, BlockHeader};
-use simplechain_core::merkle::merkle_root;
+use simplechain_core::merkle::{MerkleProof, merkle_root};
 use simplechain_core::transaction::address_of;
 use simplechain_core::{Address, BlockHash, ChainId, MerkleRoot, Transaction, TxId, sha256};
 
@@ -82,6 +82,46 @@ fn merkle_vectors() {
         ]
     );
     assert_eq!(merkle_root(&[]), MerkleRoot::EMPTY);
+}
+
+#[test]
+fn merkle_proof_vectors() {
+    // The 5-leaf tree above: each index's path, leaf level first (docs/PROTOCOL.md).
+    let txids = leaves(5);
+    let root = merkle_root(&txids);
+    let expected: [[&str; 3]; 5] = [
+        [
+            "709b55bd3da0f5a838125bd0ee20c5bfdd7caba173912d4281cae816b79a201b",
+            "163209155d28a606a287c4307bde0ef29790b1e3ca64c350db1f1371f675b8e6",
+            "903d4e6791edf93be7d5bd97b2c32b58b9031ea556db06e3ed470a515b3e3100",
+        ],
+        [
+            "95cd603fe577fa9548ec0c9b50b067566fe07c8af6acba45f6196f3a15d511f6",
+            "163209155d28a606a287c4307bde0ef29790b1e3ca64c350db1f1371f675b8e6",
+            "903d4e6791edf93be7d5bd97b2c32b58b9031ea556db06e3ed470a515b3e3100",
+        ],
+        [
+            "1f3cb18e896256d7d6bb8c11a6ec71f005c75de05e39beae5d93bbd1e2c8b7a9",
+            "9db4d4c69f3d7236f4de569987d746845d8d85250703351226c5a3cdaf1f66ea",
+            "903d4e6791edf93be7d5bd97b2c32b58b9031ea556db06e3ed470a515b3e3100",
+        ],
+        [
+            "27ca64c092a959c7edc525ed45e845b1de6a7590d173fd2fad9133c8a779a1e3",
+            "9db4d4c69f3d7236f4de569987d746845d8d85250703351226c5a3cdaf1f66ea",
+            "903d4e6791edf93be7d5bd97b2c32b58b9031ea556db06e3ed470a515b3e3100",
+        ],
+        [
+            "41b637cfd9eb3e2f60f734f9ca44e5c1559c6f481d49d6ed6891f3e9a086ac78",
+            "58d38b66050691641038c0c04b79e0c67bb34a96a8b37a7c5b502e828ef8592e",
+            "9db19fd4038d720fb19dec0f50cd6afbafe918851ddbb718773abff9783faeb0",
+        ],
+    ];
+    for (i, path) in expected.iter().enumerate() {
+        let proof = MerkleProof::build(&txids, i).unwrap();
+        let got: Vec<String> = proof.path.iter().map(|n| n.to_string()).collect();
+        assert_eq!(got, path, "index {i}");
+        assert!(proof.verify(&txids[i], &root));
+    }
 }
 
 #[test]

@@ -30,7 +30,8 @@ async fn mempool_lists_the_pending_transactions_a_page_at_a_time() {
         let mut lines: Vec<String> = txs.iter().map(add_line).collect();
         lines.push("GET_MEMPOOL".into());
         lines.push("GET_MEMPOOL:1:1".into());
-        c.send_raw(format!("{}\n", lines.join("\n")).as_bytes()).await;
+        c.send_raw(format!("{}\n", lines.join("\n")).as_bytes())
+            .await;
         for _ in &txs {
             assert_eq!(c.read_line().await.unwrap(), "SUCCESS");
         }

@@ -170,7 +170,9 @@ async fn wallet_in_headless_chromium() {
 
     // Signing in the tab, timed by the page itself (in the developer corner).
     client
-        .find(fantoccini::Locator::Css("[data-testid='developer-corner'] summary"))
+        .find(fantoccini::Locator::Css(
+            "[data-testid='developer-corner'] summary",
+        ))
         .await
         .unwrap()
         .click()

@@ -50,7 +50,12 @@ async fn a_passphrase_typo_is_refused_and_a_new_wallet_asks_for_its_backup_first
 
     // One typo in the second field: refused, nothing created.
     type_into(&client, "passphrase", PASSPHRASE).await;
-    type_into(&client, "passphrase-confirm", "correct horse battery stapel").await;
+    type_into(
+        &client,
+        "passphrase-confirm",
+        "correct horse battery stapel",
+    )
+    .await;
     click(&client, "create-wallet").await;
     wait_text(&client, "error", "the mismatch", |t| t.contains("differ")).await;
     assert!(!present(&client, "address").await);
@@ -114,7 +119,10 @@ async fn the_explorer_finds_any_block_transaction_or_address() {
         t.starts_with("blocks 0–2 of 13")
     })
     .await;
-    assert!(!present(&client, "blocks-older").await, "genesis is the end");
+    assert!(
+        !present(&client, "blocks-older").await,
+        "genesis is the end"
+    );
     click(&client, "blocks-newer").await;
     wait_text(&client, "blocks-range", "the newest page again", |t| {
         t.starts_with("blocks 3–12")
@@ -264,11 +272,17 @@ async fn the_mempool_view_and_the_receivers_notice_while_a_payment_is_pending() 
     })
     .await;
     assert!(notice.contains("pending"), "{notice}");
-    wait_text(&client, "mempool-count", "the payment in the mempool", |t| {
+    wait_text(
+        &client,
+        "mempool-count",
+        "the payment in the mempool",
+        |t| t == "1",
+    )
+    .await;
+    wait_text(&client, "chain-pending", "the chain card's count", |t| {
         t == "1"
     })
     .await;
-    wait_text(&client, "chain-pending", "the chain card's count", |t| t == "1").await;
     wait_text(&client, "incoming-pending", "the incoming payment", |t| {
         shown_number(t) == 250
     })
@@ -317,7 +331,10 @@ async fn an_idle_subscribed_tab_stays_connected_past_the_idle_timeout() {
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_secs(8)).await;
-    let seen = client.execute("return window.__links", vec![]).await.unwrap();
+    let seen = client
+        .execute("return window.__links", vec![])
+        .await
+        .unwrap();
     assert_eq!(
         text(&client, "connection").await.as_deref(),
         Some("connected")

@@ -68,7 +68,10 @@ fn make_run_installs_no_test_tool() {
     let plan = String::from_utf8_lossy(&plan.stdout);
     assert!(plan.contains("install-deps.sh run"), "{plan}");
     assert!(!plan.contains("install-deps.sh test"), "{plan}");
-    assert!(plan.contains("step 1/3") && plan.contains("step 3/3"), "{plan}");
+    assert!(
+        plan.contains("step 1/3") && plan.contains("step 3/3"),
+        "{plan}"
+    );
 }
 
 #[test]
@@ -104,7 +107,10 @@ fn the_printed_cli_hint_works_and_logs_are_plain_text() {
     // The log went to a file: no ANSI escape anywhere.
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(!text.is_empty(), "the server logged something");
-    assert!(!text.contains('\u{1b}'), "colour codes in a log file:\n{text}");
+    assert!(
+        !text.contains('\u{1b}'),
+        "colour codes in a log file:\n{text}"
+    );
 
     // The repository's wrapper runs the CLI as the hint at the repository root says.
     let wrapper = workspace_root().join("simplechain");

@@ -75,7 +75,12 @@ pub fn unlock(dispatch: Callback<Action>, passphrase: String) {
 }
 
 /// Imports a secret key given as 64 hex characters, under a new passphrase.
-pub fn import_key(dispatch: Callback<Action>, secret_hex: String, passphrase: String, again: String) {
+pub fn import_key(
+    dispatch: Callback<Action>,
+    secret_hex: String,
+    passphrase: String,
+    again: String,
+) {
     let mut seed = [0u8; 32];
     if let Err(why) = hex::decode_into(secret_hex.trim(), &mut seed) {
         return dispatch.emit(Action::VaultFailed(VaultError::BadSecretKey(why)));

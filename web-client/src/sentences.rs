@@ -5,10 +5,10 @@
 //! causes' own texts (core's, serde's, the browser's) are never shown as they are.
 //! Sentences end with a period and name no code: they are for people.
 
+use crate::format::coins;
 use crate::state::{Awaiting, ExplorerError, LinkError, SendError, SendFormError, ServerRefusal};
 use crate::storage::StorageError;
 use crate::vault::{CryptoStep, VaultError};
-use crate::format::coins;
 use crate::wallet_file::{MAX_ITERATIONS, MIN_PASSPHRASE_CHARS, VERSION, WalletFileError};
 use simplechain_core::protocol::ErrorCode;
 use std::fmt::{self, Display, Formatter};
@@ -49,6 +49,10 @@ pub fn explain(code: ErrorCode) -> &'static str {
         ErrorCode::ReorgTooDeep => "That chain forks too far below the server's tip.",
         ErrorCode::FaucetDisabled => "This server gives no test coins (its faucet is off).",
         ErrorCode::Internal => "The server ran into a problem of its own. Try again later.",
+        ErrorCode::InvalidBlock => "The server refused the block: it breaks a rule of the chain.",
+        ErrorCode::UnknownParent => {
+            "The server does not know the block this one builds on. Fetch a new template."
+        }
     }
 }
 

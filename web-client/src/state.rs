@@ -37,10 +37,10 @@ mod send_form;
 pub use account::{FaucetStep, HISTORY_PAGE};
 pub use chain::Validation;
 pub use explorer::{ADDRESS_PAGE, Detail, Explorer, ExplorerError, RECENT_BLOCKS, SearchKey};
-pub use labels::MAX_LABEL_CHARS;
-pub use mempool::{MAX_TICK_MS, MEMPOOL_PAGE, OwnPending, tick_ms};
 pub use keys::{Secret, Wallet};
+pub use labels::MAX_LABEL_CHARS;
 pub use link::{Awaiting, Link, LinkError, ServerRefusal};
+pub use mempool::{MAX_TICK_MS, MEMPOOL_PAGE, OwnPending, tick_ms};
 pub use send::{SendError, SendStep};
 pub use send_form::{SendFormError, check_amount, check_receiver};
 

@@ -241,7 +241,10 @@ mod tests {
             WalletFileError::ExcessiveKeyDerivation(u32::MAX)
         ));
         let sentence = refused.to_string();
-        assert!(sentence.contains("at most 10\u{202f}000\u{202f}000"), "{sentence}");
+        assert!(
+            sentence.contains("at most 10\u{202f}000\u{202f}000"),
+            "{sentence}"
+        );
         assert!(sentence.contains("freeze"), "{sentence}");
         file.iterations = MAX_ITERATIONS;
         assert!(WalletFile::parse(&file.to_json()).is_ok());

@@ -193,7 +193,9 @@ pub async fn watch(ctx: &Ctx) -> anyhow::Result<ExitCode> {
             e = client.next_event() => e?,
             _ = tokio::time::sleep(Duration::from_secs(60)) => { client.ping().await?; continue; }
         };
-        let Event::Tip { height, .. } = event;
+        let Event::Tip { height, .. } = event else {
+            continue;
+        };
         let from = if height > last { last + 1 } else { height };
         let blocks = events.blocks(from, height + 1 - from).await?;
         for b in &blocks.blocks {

@@ -26,11 +26,15 @@ pub enum ErrorCode {
     ReorgTooDeep,
     FaucetDisabled,
     Internal,
+    /// §9: a submitted block breaks a rule of §5.
+    InvalidBlock,
+    /// §9: a submitted block's parent is not in the tree.
+    UnknownParent,
 }
 
 impl ErrorCode {
     /// Every code, in the order of PROTOCOL §7.
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::BadRequest,
         ErrorCode::UnknownCommand,
         ErrorCode::TooLong,
@@ -50,6 +54,8 @@ impl ErrorCode {
         ErrorCode::ReorgTooDeep,
         ErrorCode::FaucetDisabled,
         ErrorCode::Internal,
+        ErrorCode::InvalidBlock,
+        ErrorCode::UnknownParent,
     ];
 
     /// The code as written on the wire.
@@ -74,6 +80,8 @@ impl ErrorCode {
             ErrorCode::ReorgTooDeep => "reorg_too_deep",
             ErrorCode::FaucetDisabled => "faucet_disabled",
             ErrorCode::Internal => "internal",
+            ErrorCode::InvalidBlock => "invalid_block",
+            ErrorCode::UnknownParent => "unknown_parent",
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The line protocol of PROTOCOL §6 and §7 as types, with pure parsing and encoding.
+//! The line protocol of PROTOCOL §6, §7 and §9 as types, with pure parsing and encoding.
 //! No I/O: framing (finding the lines) belongs to whoever owns the socket.
 
 mod error;
@@ -7,8 +7,13 @@ mod request;
 mod response;
 
 pub use error::{ErrorCode, ProtocolError};
-pub use payloads::{AccountInfo, ChainJson, History, Info, Mempool, TxInfo, TxStatus};
-pub use request::{DEFAULT_BLOCKS_LIMIT, DEFAULT_HISTORY_LIMIT, DEFAULT_MEMPOOL_LIMIT, Request};
+pub use payloads::{
+    AccountInfo, BlockInfo, BlockStatus, ChainJson, History, Info, Mempool, Proof, Submitted,
+    Template, Tree, TreeEntry, TxInfo, TxStatus,
+};
+pub use request::{
+    DEFAULT_BLOCKS_LIMIT, DEFAULT_HISTORY_LIMIT, DEFAULT_MEMPOOL_LIMIT, MAX_TREE_ENTRIES, Request,
+};
 pub use response::{Event, LineError, Response, ServerLine};
 
 /// The longest line a client accepts from the server, in bytes, and the longest

@@ -1,7 +1,10 @@
-//! The JSON bodies of `INFO:`, `ACCOUNT:`, `TX:`, `HISTORY:` and of chains (§6).
+//! The JSON bodies of `INFO:`, `ACCOUNT:`, `TX:`, `HISTORY:` and of chains (§6), and
+//! of `TEMPLATE:`, `SUBMITTED:`, `TREE:`, `BLOCK:` and `PROOF:` (§9).
 
 use crate::block::Block;
-use crate::ids::{Address, BlockHash, ChainId, TxId};
+use crate::block::BlockHeader;
+use crate::ids::{Address, BlockHash, ChainId, MerkleNode, MerkleRoot, TxId};
+use crate::merkle::MerkleProof;
 use crate::transaction::Transaction;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
@@ -77,4 +80,122 @@ pub struct Mempool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainJson {
     pub blocks: Vec<Block>,
+}
+
+/// `GET_TEMPLATE`: the next block without `nonce` and `hash`; the miner searches a
+/// nonce for [`Template::header`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Template {
+    pub height: u64,
+    pub prev_hash: BlockHash,
+    pub timestamp: u64,
+    pub difficulty: u64,
+    pub miner: Address,
+    pub reward: u64,
+    pub tx_root: MerkleRoot,
+    pub transactions: Vec<Transaction>,
+}
+
+impl Template {
+    /// The header to mine, with `nonce`.
+    pub fn header(&self, nonce: u64) -> BlockHeader {
+        BlockHeader {
+            height: self.height,
+            prev_hash: self.prev_hash,
+            timestamp: self.timestamp,
+            difficulty: self.difficulty,
+            miner: self.miner,
+            reward: self.reward,
+            tx_root: self.tx_root,
+            nonce,
+        }
+    }
+
+    /// The block once `header` (this template's, perhaps with a later timestamp) was
+    /// mined to `hash`.
+    pub fn into_block(self, header: BlockHeader, hash: BlockHash) -> Block {
+        Block {
+            header,
+            hash,
+            transactions: self.transactions,
+        }
+    }
+}
+
+/// Where a submitted block went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlockStatus {
+    /// It is the main chain's tip now.
+    Tip,
+    /// Valid, kept on a side branch with no more work than the main chain.
+    Side,
+    /// Already in the tree; nothing changed.
+    Known,
+}
+
+/// `SUBMIT_BLOCK`: what became of the block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submitted {
+    pub hash: BlockHash,
+    pub height: u64,
+    pub status: BlockStatus,
+    /// Main-chain blocks swapped out for the block's branch (0 when it extends the tip).
+    pub replaced: u64,
+}
+
+/// One block of `GET_TREE`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TreeEntry {
+    pub hash: BlockHash,
+    pub prev_hash: BlockHash,
+    pub height: u64,
+    pub timestamp: u64,
+    pub miner: Address,
+    /// How many transactions the block carries.
+    pub transactions: u64,
+    /// On the main chain, or on a side branch.
+    pub main: bool,
+}
+
+/// `GET_TREE`: the blocks of the tree from a height on, lowest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tree {
+    pub tip: BlockHash,
+    pub blocks: Vec<TreeEntry>,
+}
+
+/// `GET_BLOCK`: any block of the tree, and whether it is on the main chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockInfo {
+    #[serde(flatten)]
+    pub block: Block,
+    pub main: bool,
+}
+
+/// `GET_PROOF`: a Merkle inclusion proof for a confirmed transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proof {
+    pub txid: TxId,
+    pub height: u64,
+    pub block_hash: BlockHash,
+    pub tx_root: MerkleRoot,
+    pub index: u64,
+    /// Sibling hashes from the leaf level up.
+    pub path: Vec<MerkleNode>,
+}
+
+impl Proof {
+    /// The proof as [`MerkleProof`], to verify or fold.
+    pub fn merkle(&self) -> MerkleProof {
+        MerkleProof {
+            index: self.index,
+            path: self.path.clone(),
+        }
+    }
+
+    /// Whether folding the path from the txid gives `tx_root`.
+    pub fn verify(&self) -> bool {
+        self.merkle().verify(&self.txid, &self.tx_root)
+    }
 }

@@ -4,7 +4,7 @@
 //! Commands are case-sensitive: `ping` is an unknown command, not `PING`.
 
 use super::error::{ErrorCode, ProtocolError};
-use crate::ids::{Address, Signature, TxId};
+use crate::ids::{Address, BlockHash, Signature, TxId};
 use crate::number::parse_u64;
 use crate::transaction::Transaction;
 use alloc::format;
@@ -18,8 +18,11 @@ pub const DEFAULT_BLOCKS_LIMIT: u64 = 500;
 pub const DEFAULT_HISTORY_LIMIT: u64 = 100;
 /// `GET_MEMPOOL` (extension) returns at most this many items (default and maximum).
 pub const DEFAULT_MEMPOOL_LIMIT: u64 = 100;
+/// `GET_TREE` returns at most this many blocks (§9).
+pub const MAX_TREE_ENTRIES: usize = 1000;
 
-/// A parsed request. `SyncBlockchain` borrows its JSON payload from the line.
+/// A parsed request. `SyncBlockchain` and `SubmitBlock` borrow their JSON payload from
+/// the line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request<'a> {
     /// `ADD_TRANSACTION:<sender>:<receiver>:<amount>:<nonce>:<signature>`
@@ -55,6 +58,18 @@ pub enum Request<'a> {
     Ping,
     /// Extension: `GET_MEMPOOL[:<offset>:<limit>]`; `limit` is clamped to 1..=100.
     GetMempool { offset: u64, limit: u64 },
+    /// `GET_TEMPLATE:<miner_address>` (§9)
+    GetTemplate(Address),
+    /// `SUBMIT_BLOCK:<block json>` (§9)
+    SubmitBlock(&'a str),
+    /// `GET_TREE[:<from_height>]` (§9); `None`: tip height − 100.
+    GetTree { from: Option<u64> },
+    /// `GET_BLOCK:<hash>` (§9)
+    GetBlock(BlockHash),
+    /// `GET_PROOF:<txid>` (§9)
+    GetProof(TxId),
+    /// `SUBSCRIBE:BLOCKS` (§9)
+    SubscribeBlocks,
 }
 
 fn bad(message: impl core::fmt::Display) -> ProtocolError {
@@ -97,6 +112,12 @@ impl<'a> Request<'a> {
                 )),
             };
         }
+        if command == "SUBMIT_BLOCK" {
+            return match rest {
+                Some(json) if !json.is_empty() => Ok(Request::SubmitBlock(json)),
+                _ => Err(bad("SUBMIT_BLOCK needs a block: SUBMIT_BLOCK:<block json>")),
+            };
+        }
         let fields: Vec<&str> = rest.map(|r| r.split(':').collect()).unwrap_or_default();
         let arity = |expected: &[usize], usage: &str| {
             if expected.contains(&fields.len()) {
@@ -125,7 +146,34 @@ impl<'a> Request<'a> {
             "GET_BLOCKCHAIN" => arity(&[0], "no fields").map(|()| Request::GetBlockchain),
             "VALIDATE_BLOCKCHAIN" => arity(&[0], "no fields").map(|()| Request::ValidateBlockchain),
             "GET_INFO" => arity(&[0], "no fields").map(|()| Request::GetInfo),
-            "SUBSCRIBE" => arity(&[0], "no fields").map(|()| Request::Subscribe),
+            "SUBSCRIBE" => match fields.as_slice() {
+                [] => Ok(Request::Subscribe),
+                ["BLOCKS"] => Ok(Request::SubscribeBlocks),
+                _ => Err(bad(
+                    "SUBSCRIBE takes no fields, or BLOCKS (SUBSCRIBE:BLOCKS)",
+                )),
+            },
+            "GET_TEMPLATE" => {
+                arity(&[1], "<miner_address>")?;
+                Ok(Request::GetTemplate(field("miner_address", fields[0])?))
+            }
+            "GET_TREE" => {
+                arity(&[0, 1], "[<from_height>]")?;
+                Ok(Request::GetTree {
+                    from: fields
+                        .first()
+                        .map(|h| number("from_height", h))
+                        .transpose()?,
+                })
+            }
+            "GET_BLOCK" => {
+                arity(&[1], "<hash>")?;
+                Ok(Request::GetBlock(field("hash", fields[0])?))
+            }
+            "GET_PROOF" => {
+                arity(&[1], "<txid>")?;
+                Ok(Request::GetProof(field("txid", fields[0])?))
+            }
             "PING" => arity(&[0], "no fields").map(|()| Request::Ping),
             "GET_BLOCKS" => {
                 arity(&[1, 2], "<from_height>[:<limit>]")?;
@@ -205,6 +253,13 @@ impl<'a> Request<'a> {
             Request::Faucet(a) => format!("FAUCET:{a}"),
             Request::Ping => "PING".into(),
             Request::GetMempool { offset, limit } => format!("GET_MEMPOOL:{offset}:{limit}"),
+            Request::GetTemplate(a) => format!("GET_TEMPLATE:{a}"),
+            Request::SubmitBlock(json) => format!("SUBMIT_BLOCK:{json}"),
+            Request::GetTree { from: None } => "GET_TREE".into(),
+            Request::GetTree { from: Some(h) } => format!("GET_TREE:{h}"),
+            Request::GetBlock(h) => format!("GET_BLOCK:{h}"),
+            Request::GetProof(t) => format!("GET_PROOF:{t}"),
+            Request::SubscribeBlocks => "SUBSCRIBE:BLOCKS".into(),
         }
     }
 
@@ -224,6 +279,12 @@ impl<'a> Request<'a> {
             Request::Faucet(_) => "FAUCET",
             Request::Ping => "PING",
             Request::GetMempool { .. } => "GET_MEMPOOL",
+            Request::GetTemplate(_) => "GET_TEMPLATE",
+            Request::SubmitBlock(_) => "SUBMIT_BLOCK",
+            Request::GetTree { .. } => "GET_TREE",
+            Request::GetBlock(_) => "GET_BLOCK",
+            Request::GetProof(_) => "GET_PROOF",
+            Request::SubscribeBlocks => "SUBSCRIBE",
         }
     }
 }

@@ -2,7 +2,9 @@
 //! clients.
 
 use super::error::{ErrorCode, ProtocolError};
-use super::payloads::{AccountInfo, History, Info, Mempool, TxInfo};
+use super::payloads::{
+    AccountInfo, History, Info, Mempool, Proof, Submitted, Template, Tree, TxInfo,
+};
 use crate::ids::BlockHash;
 use crate::number::parse_u64;
 use alloc::format;
@@ -34,6 +36,17 @@ pub enum Response {
     /// `{"blocks":[…]}` for `GET_BLOCKCHAIN` and `GET_BLOCKS`, kept as text: decode it
     /// with [`super::ChainJson`] when needed.
     Blocks(String),
+    /// `TEMPLATE:<json>` (§9)
+    Template(Template),
+    /// `SUBMITTED:<json>` (§9)
+    Submitted(Submitted),
+    /// `TREE:<json>` (§9)
+    Tree(Tree),
+    /// `BLOCK:<json>` (§9), kept as text (the server sends its stored encoding): decode
+    /// it with [`super::BlockInfo`].
+    Block(String),
+    /// `PROOF:<json>` (§9)
+    Proof(Proof),
 }
 
 /// An event line, sent after `SUBSCRIBE`.
@@ -41,6 +54,14 @@ pub enum Response {
 pub enum Event {
     /// `EVENT:TIP:<height>:<hash>`: the tip changed.
     Tip { height: u64, hash: BlockHash },
+    /// `EVENT:BLOCK:<height>:<hash>:<prev_hash>:<main|side>` (§9, after
+    /// `SUBSCRIBE:BLOCKS`): a block entered the tree.
+    Block {
+        height: u64,
+        hash: BlockHash,
+        prev_hash: BlockHash,
+        main: bool,
+    },
 }
 
 /// Anything the server writes.
@@ -77,6 +98,11 @@ impl Response {
             Response::History(v) => format!("HISTORY:{}", json(v)),
             Response::Mempool(v) => format!("MEMPOOL:{}", json(v)),
             Response::Blocks(raw) => raw.clone(),
+            Response::Template(v) => format!("TEMPLATE:{}", json(v)),
+            Response::Submitted(v) => format!("SUBMITTED:{}", json(v)),
+            Response::Tree(v) => format!("TREE:{}", json(v)),
+            Response::Block(raw) => format!("BLOCK:{raw}"),
+            Response::Proof(v) => format!("PROOF:{}", json(v)),
         }
     }
 }
@@ -91,6 +117,15 @@ impl Event {
     pub fn encode(&self) -> String {
         match self {
             Event::Tip { height, hash } => format!("EVENT:TIP:{height}:{hash}"),
+            Event::Block {
+                height,
+                hash,
+                prev_hash,
+                main,
+            } => {
+                let branch = if *main { "main" } else { "side" };
+                format!("EVENT:BLOCK:{height}:{hash}:{prev_hash}:{branch}")
+            }
         }
     }
 }
@@ -142,13 +177,31 @@ impl ServerLine {
             "TX" => Response::Tx(serde_json::from_str(rest).map_err(json_err)?),
             "HISTORY" => Response::History(serde_json::from_str(rest).map_err(json_err)?),
             "MEMPOOL" => Response::Mempool(serde_json::from_str(rest).map_err(json_err)?),
+            "TEMPLATE" => Response::Template(serde_json::from_str(rest).map_err(json_err)?),
+            "SUBMITTED" => Response::Submitted(serde_json::from_str(rest).map_err(json_err)?),
+            "TREE" => Response::Tree(serde_json::from_str(rest).map_err(json_err)?),
+            "BLOCK" if rest.starts_with('{') => Response::Block(rest.into()),
+            "PROOF" => Response::Proof(serde_json::from_str(rest).map_err(json_err)?),
             "EVENT" => {
-                let mut parts = rest.split(':');
-                return match (parts.next(), parts.next(), parts.next(), parts.next()) {
-                    (Some("TIP"), Some(h), Some(hash), None) => Ok(ServerLine::Event(Event::Tip {
-                        height: parse_u64(h).map_err(|_| err("EVENT:TIP with a bad height"))?,
-                        hash: hash.parse().map_err(|_| err("EVENT:TIP with a bad hash"))?,
+                let parts: alloc::vec::Vec<&str> = rest.split(':').collect();
+                let height = |h: &str| parse_u64(h).map_err(|_| err("an event with a bad height"));
+                let hash = |h: &str| {
+                    h.parse::<BlockHash>()
+                        .map_err(|_| err("an event with a bad hash"))
+                };
+                return match parts.as_slice() {
+                    ["TIP", h, tip] => Ok(ServerLine::Event(Event::Tip {
+                        height: height(h)?,
+                        hash: hash(tip)?,
                     })),
+                    ["BLOCK", h, block, prev, branch @ ("main" | "side")] => {
+                        Ok(ServerLine::Event(Event::Block {
+                            height: height(h)?,
+                            hash: hash(block)?,
+                            prev_hash: hash(prev)?,
+                            main: *branch == "main",
+                        }))
+                    }
                     _ => Err(err("unknown event")),
                 };
             }

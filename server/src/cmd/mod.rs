@@ -109,7 +109,15 @@ impl Request {
             Parsed::Subscribe => Request::Subscribe(Subscribe),
             Parsed::Faucet(to) => Request::Faucet(Faucet { to }),
             Parsed::Ping => Request::Ping(Ping),
-            Parsed::GetMempool { offset, limit } => Request::GetMempool(GetMempool { offset, limit }),
+            Parsed::GetMempool { offset, limit } => {
+                Request::GetMempool(GetMempool { offset, limit })
+            }
+            other => {
+                return Err(ProtocolError::new(
+                    simplechain_core::protocol::ErrorCode::UnknownCommand,
+                    format!("{} is not served yet", other.command()),
+                ));
+            }
         })
     }
 

@@ -281,19 +281,30 @@ pub async fn create_wallet(client: &Client, passphrase: &str) -> String {
     wait_text(client, "backup-prompt", "the backup prompt", |_| true).await;
     click_button(client, "Skip for now…").await;
     click(client, "backup-skip").await;
-    wait_text(client, "address", "the new wallet's address", |t| t.len() == 64).await
+    wait_text(client, "address", "the new wallet's address", |t| {
+        t.len() == 64
+    })
+    .await
 }
 
 /// A number as the page shows it (thin spaces between groups of three digits).
 pub fn shown_number(text: &str) -> u64 {
-    let digits: String = text.chars().filter(|c| !c.is_whitespace() && *c != '\u{202f}').collect();
+    let digits: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{202f}')
+        .collect();
     digits
         .parse()
         .unwrap_or_else(|_| panic!("not a number: {text:?}"))
 }
 
 /// Starts `simplechain up` on free ports with these flags after the usual ones.
-pub fn start_up_with(dist: &Path, data_dir: &Path, log: &Path, extra: &[&str]) -> simplechain_tests::Running {
+pub fn start_up_with(
+    dist: &Path,
+    data_dir: &Path,
+    log: &Path,
+    extra: &[&str],
+) -> simplechain_tests::Running {
     let mut args = vec![
         "up",
         "--listen",

@@ -23,9 +23,14 @@ pub enum FaucetStep {
     Requesting,
     Sent,
     /// Paid recently: the faucet pays again at `until_ms` (the tab's clock).
-    Cooling { until_ms: u64 },
+    Cooling {
+        until_ms: u64,
+    },
     /// The sentence saying why, shown until `until_ms`.
-    Failed { message: String, until_ms: u64 },
+    Failed {
+        message: String,
+        until_ms: u64,
+    },
 }
 
 /// The seconds in the server's "try again in N s".
@@ -127,8 +132,7 @@ impl State {
 
     /// A tick: a refusal whose time is up goes away.
     pub(super) fn faucet_expired(&mut self) {
-        if let FaucetStep::Cooling { until_ms } | FaucetStep::Failed { until_ms, .. } =
-            self.faucet
+        if let FaucetStep::Cooling { until_ms } | FaucetStep::Failed { until_ms, .. } = self.faucet
             && self.now_ms >= until_ms
         {
             self.faucet = FaucetStep::Idle;

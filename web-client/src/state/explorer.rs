@@ -102,7 +102,7 @@ impl State {
             let block = Rc::new(block.clone());
             return self.open(Detail::Block(block));
         }
-        self.queue_line(format!("GET_BLOCK:{hash}"), Awaiting::SearchBlock(bytes));
+        self.request(Request::GetBlock(hash), Awaiting::SearchBlock(bytes));
     }
 
     /// The answer to `GET_BLOCK`: `BLOCK:<block json + "main">`.

@@ -173,6 +173,8 @@ impl State {
     pub(super) fn line(&mut self, line: &str) {
         match ServerLine::parse(line) {
             Ok(ServerLine::Event(Event::Tip { height, hash })) => self.tip(height, hash),
+            // Sent only after SUBSCRIBE:BLOCKS, which this wallet does not ask for yet.
+            Ok(ServerLine::Event(Event::Block { .. })) => {}
             Ok(ServerLine::Response(response)) => match self.in_flight.pop_front() {
                 Some(awaiting) => self.answer(awaiting, response),
                 None => self.show(&LinkError::Unrequested),
@@ -180,14 +182,6 @@ impl State {
             // An event this wallet does not know is ignored; any other line still
             // answers the oldest request.
             Err(_) if line.starts_with("EVENT:") => {}
-            // `BLOCK:` (PROTOCOL §9), read here while core does not parse it.
-            Err(_) if line.starts_with("BLOCK:")
-                && matches!(self.in_flight.front(), Some(Awaiting::SearchBlock(_))) =>
-            {
-                if let Some(Awaiting::SearchBlock(bytes)) = self.in_flight.pop_front() {
-                    self.got_block_by_hash(bytes, &line["BLOCK:".len()..]);
-                }
-            }
             Err(cause) => {
                 self.in_flight.pop_front();
                 self.show(&LinkError::Unreadable(cause));
@@ -219,6 +213,9 @@ impl State {
                 self.got_explorer_history(address, offset, history)
             }
             (Awaiting::SearchTx(_), Response::Tx(info)) => self.got_tx(info),
+            (Awaiting::SearchBlock(bytes), Response::Block(raw)) => {
+                self.got_block_by_hash(bytes, &raw)
+            }
             (Awaiting::Mempool, Response::Mempool(mempool)) => self.got_mempool(mempool),
             (Awaiting::RecentBlocks, Response::Blocks(raw)) => self.got_recent_blocks(&raw),
             (Awaiting::Genesis, Response::Blocks(raw)) => {

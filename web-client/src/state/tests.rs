@@ -8,8 +8,7 @@ use super::{
 use crate::sentences::explain;
 use ed25519_dalek::SigningKey;
 use simplechain_core::protocol::{
-    AccountInfo, ChainJson, ErrorCode, History, Info, Mempool, Request, Response, TxInfo,
-    TxStatus,
+    AccountInfo, ChainJson, ErrorCode, History, Info, Mempool, Request, Response, TxInfo, TxStatus,
 };
 use simplechain_core::transaction::address_of;
 use simplechain_core::{Address, Block, BlockHash, ChainId, TxId};
@@ -445,7 +444,10 @@ fn explorer_shows_recent_blocks_newest_first_and_details() {
     assert_eq!(state.sent_lines().last().unwrap(), "GET_BLOCKS:40:1");
     let state = state.reply(Response::Blocks("{\"blocks\":[]}".into()));
     assert!(state.explorer.message.is_some());
-    assert_eq!(state.explorer.detail, None, "the message replaces the stale block");
+    assert_eq!(
+        state.explorer.detail, None,
+        "the message replaces the stale block"
+    );
     let txid = TxId::from_bytes([3; 32]);
     let state = state
         .with(Action::ShowTx(txid))
@@ -592,7 +594,10 @@ fn search_tries_a_txid_then_a_block_hash_then_an_address() {
         .reply(Response::error(ErrorCode::UnknownCommand, "GET_BLOCK"));
     assert_eq!(
         state.sent_lines(),
-        vec![format!("GET_ACCOUNT:{hex}"), format!("GET_HISTORY:{hex}:0:10")]
+        vec![
+            format!("GET_ACCOUNT:{hex}"),
+            format!("GET_HISTORY:{hex}:0:10")
+        ]
     );
     let address: Address = hex.parse().unwrap();
     let state = state
@@ -667,9 +672,11 @@ fn a_new_wallet_asks_for_its_backup_first() {
     assert!(state.wallet.unlocked().is_some());
     assert!(!state.with(Action::BackupDone).backup_prompt);
     // Unlocking an existing wallet does not.
-    assert!(!State::new(None, Default::default())
-        .with(Action::Unlocked(key(1)))
-        .backup_prompt);
+    assert!(
+        !State::new(None, Default::default())
+            .with(Action::Unlocked(key(1)))
+            .backup_prompt
+    );
 }
 
 #[test]
