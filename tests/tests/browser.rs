@@ -358,15 +358,9 @@ async fn wallet_reconnects_and_resubscribes_after_a_server_restart() {
 async fn wallet_imports_a_key_and_restores_a_backup_file() {
     const SECRET: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
     const ADDRESS: &str = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
-    let dist = built_wallet();
     let temp = tempfile::tempdir().unwrap();
-    let up = start_up(
-        &dist,
-        &temp.path().join("chain"),
-        &temp.path().join("up.log"),
-    );
-    let wallet_url = up.wait_for_line("Wallet:");
-    let (_driver, client) = open_wallet(&wallet_url, temp.path(), "the connection").await;
+    let tab = up_and_tab(temp.path(), &[], |_| {}).await;
+    let client = tab.client.clone();
 
     // Import the secret key under a new passphrase.
     open_import_section(&client).await;

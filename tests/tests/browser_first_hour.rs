@@ -9,6 +9,7 @@ mod browser_support;
 use browser_support::*;
 use fantoccini::{Client, Locator};
 use simplechain_tests::cli;
+use std::path::Path;
 use std::time::Duration;
 
 const PASSPHRASE: &str = "correct horse battery staple";
@@ -27,6 +28,18 @@ async fn attribute(client: &Client, css: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("{css} has no {name}"))
 }
 
+/// A key for the CLI in `dir`, and `blocks` blocks of one faucet payment each to it
+/// (the faucet without a cooldown); returns its address.
+fn faucet_blocks(server: &str, key: &Path, blocks: usize) -> String {
+    let (ok, _, err) = cli(server, key, &["keygen"]);
+    assert!(ok, "{err}");
+    for _ in 0..blocks {
+        let (ok, out, err) = cli(server, key, &["faucet", "--wait"]);
+        assert!(ok, "{out}{err}");
+    }
+    cli(server, key, &["address"]).1.trim().to_string()
+}
+
 async fn search(client: &Client, key: &str) {
     type_into(client, "explore-input", key).await;
     click(client, "explore-go").await;
@@ -34,15 +47,9 @@ async fn search(client: &Client, key: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_passphrase_typo_is_refused_and_a_new_wallet_asks_for_its_backup_first() {
-    let dist = built_wallet();
     let temp = tempfile::tempdir().unwrap();
-    let up = start_up(
-        &dist,
-        &temp.path().join("chain"),
-        &temp.path().join("up.log"),
-    );
-    let url = up.wait_for_line("Wallet:");
-    let (_driver, client) = open_wallet(&url, temp.path(), "the connection").await;
+    let tab = up_and_tab(temp.path(), &[], |_| {}).await;
+    let client = tab.client.clone();
     assert!(
         page_text(&client).await.contains("private window"),
         "the page says how to try a second wallet"
@@ -87,26 +94,14 @@ async fn a_passphrase_typo_is_refused_and_a_new_wallet_asks_for_its_backup_first
 /// the list paged back to genesis and forward again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_explorer_finds_any_block_transaction_or_address() {
-    let dist = built_wallet();
     let temp = tempfile::tempdir().unwrap();
-    let up = start_up_with(
-        &dist,
-        &temp.path().join("chain"),
-        &temp.path().join("up.log"),
-        &["--difficulty", "8", "--faucet-cooldown-secs", "0"],
-    );
-    let server = up.wait_for_line("Server:");
-    let url = up.wait_for_line("Wallet:");
     let key = temp.path().join("cli.key");
-    let (ok, _, err) = cli(&server, &key, &["keygen"]);
-    assert!(ok, "{err}");
-    let (_, address, _) = cli(&server, &key, &["address"]);
-    let address = address.trim().to_string();
-    for _ in 0..12 {
-        let (ok, out, err) = cli(&server, &key, &["faucet", "--wait"]);
-        assert!(ok, "{out}{err}");
-    }
-    let (_driver, client) = open_wallet(&url, temp.path(), "the connection").await;
+    let mut address = String::new();
+    let tab = up_and_tab(temp.path(), &["--faucet-cooldown-secs", "0"], |server| {
+        address = faucet_blocks(server, &key, 12);
+    })
+    .await;
+    let client = tab.client.clone();
     wait_text(&client, "height", "the tip", |t| t == "12").await;
 
     // The newest page, then older pages back to genesis, then the newest again.
@@ -205,22 +200,13 @@ async fn the_explorer_finds_any_block_transaction_or_address() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs GET_BLOCK (PROTOCOL §9), which main does not serve yet"]
 async fn the_explorer_finds_a_block_hash_off_the_page() {
-    let dist = built_wallet();
     let temp = tempfile::tempdir().unwrap();
-    let up = start_up_with(
-        &dist,
-        &temp.path().join("chain"),
-        &temp.path().join("up.log"),
-        &["--difficulty", "8", "--faucet-cooldown-secs", "0"],
-    );
-    let server = up.wait_for_line("Server:");
-    let url = up.wait_for_line("Wallet:");
     let key = temp.path().join("cli.key");
-    assert!(cli(&server, &key, &["keygen"]).0);
-    for _ in 0..11 {
-        assert!(cli(&server, &key, &["faucet", "--wait"]).0);
-    }
-    let (_driver, client) = open_wallet(&url, temp.path(), "the connection").await;
+    let tab = up_and_tab(temp.path(), &["--faucet-cooldown-secs", "0"], |server| {
+        faucet_blocks(server, &key, 11);
+    })
+    .await;
+    let client = tab.client.clone();
     search(&client, "1").await;
     wait_text(&client, "detail-title", "block 1", |t| t == "Block 1").await;
     let hash1 = text(&client, "block-hash").await.unwrap();
@@ -240,28 +226,17 @@ async fn the_explorer_finds_a_block_hash_off_the_page() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the server's --no-miner (PROTOCOL §9 work on main)"]
 async fn the_mempool_view_and_the_receivers_notice_while_a_payment_is_pending() {
-    let dist = built_wallet();
     let temp = tempfile::tempdir().unwrap();
     let key = temp.path().join("cli.key");
     // The CLI's key holds the genesis supply, so it can pay without any block mined.
-    let (ok, _, err) = cli("127.0.0.1:1", &key, &["keygen"]);
-    assert!(ok, "{err}");
-    let (_, sender, _) = cli("127.0.0.1:1", &key, &["address"]);
-    let up = start_up_with(
-        &dist,
-        &temp.path().join("chain"),
-        &temp.path().join("up.log"),
-        &[
-            "--difficulty",
-            "8",
-            "--genesis-address",
-            sender.trim(),
-            "--no-miner",
-        ],
-    );
-    let server = up.wait_for_line("Server:");
-    let url = up.wait_for_line("Wallet:");
-    let (_driver, client) = open_wallet(&url, temp.path(), "the connection").await;
+    let sender = faucet_blocks("127.0.0.1:1", &key, 0);
+    let tab = up_and_tab(
+        temp.path(),
+        &["--genesis-address", &sender, "--no-miner"],
+        |_| {},
+    )
+    .await;
+    let (server, client) = (tab.server.clone(), tab.client.clone());
     let receiver = create_wallet(&client, PASSPHRASE).await;
     wait_text(&client, "mempool-count", "an empty mempool", |t| t == "0").await;
 
@@ -308,16 +283,9 @@ async fn the_mempool_view_and_the_receivers_notice_while_a_payment_is_pending() 
 /// left alone pings under it and never shows "reconnecting".
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_subscribed_tab_stays_connected_past_the_idle_timeout() {
-    let dist = built_wallet();
     let temp = tempfile::tempdir().unwrap();
-    let up = start_up_with(
-        &dist,
-        &temp.path().join("chain"),
-        &temp.path().join("up.log"),
-        &["--difficulty", "8", "--idle-timeout-secs", "2"],
-    );
-    let url = up.wait_for_line("Wallet:");
-    let (_driver, client) = open_wallet(&url, temp.path(), "the connection").await;
+    let tab = up_and_tab(temp.path(), &["--idle-timeout-secs", "2"], |_| {}).await;
+    let client = tab.client.clone();
     client
         .execute(
             r#"

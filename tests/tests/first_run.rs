@@ -6,7 +6,9 @@
 //! record how they were called, on a PATH with nothing else of the kind, so the test
 //! installs nothing and sees every install the script would make.
 
-use simplechain_tests::{Running, workspace_root};
+mod browser_support;
+
+use simplechain_tests::workspace_root;
 use std::path::Path;
 use std::process::Command;
 
@@ -80,20 +82,7 @@ fn the_printed_cli_hint_works_and_logs_are_plain_text() {
     let log = temp.path().join("up.log");
     let data = temp.path().join("chain");
     // Started elsewhere than the repository: the hint names this binary's full path.
-    let up = Running::start(
-        &[
-            "up",
-            "--listen",
-            "127.0.0.1:0",
-            "--server-listen",
-            "127.0.0.1:0",
-            "--data-dir",
-            data.to_str().unwrap(),
-            "--difficulty",
-            "4",
-        ],
-        &log,
-    );
+    let up = browser_support::start_up_with(temp.path(), &data, &log, &["--difficulty", "4"]);
     let hint = up.wait_for_line("CLI:");
     let words: Vec<&str> = hint.split_whitespace().collect();
     let output = Command::new(words[0])

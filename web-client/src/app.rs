@@ -76,6 +76,7 @@ pub fn App() -> Html {
                         onshowtx={onshowtx.clone()} />
                     <HistoryCard own={*address} history={state.history.clone()} offset={state.history_offset}
                         onpage={dispatch.reform(Action::HistoryPage)} onshowtx={onshowtx.clone()}
+                        onshowblock={dispatch.reform(Action::ShowBlock)}
                         onshowaddress={onshowaddress.clone()} names={names.clone()} />
                     <BackupCard
                         onexport={{ let d = dispatch.clone(); Callback::from(move |()| key_tasks::export_backup(d.clone())) }}

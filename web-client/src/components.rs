@@ -29,7 +29,8 @@ pub use send::SendCard;
 pub use setup::SetupCard;
 pub use unlock::UnlockCard;
 
-use crate::format::short;
+use crate::format::{coins, short};
+use simplechain_core::protocol::{TxInfo, TxStatus};
 use simplechain_core::{Address, TxId};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -66,4 +67,47 @@ fn tx_link(txid: TxId, onshow: &Callback<TxId>) -> Html {
 /// The text of the input an event came from.
 fn input_text(event: &InputEvent) -> String {
     event.target_unchecked_into::<HtmlInputElement>().value()
+}
+
+/// A height as a link to its block.
+fn block_link(height: u64, onshow: &Callback<u64>, testid: Option<&'static str>) -> Html {
+    let onshow = onshow.clone();
+    html! {
+        <button class="btn link" data-testid={testid} aria-label={format!("Block {height}")}
+            onclick={move |_| onshow.emit(height)}>{ format!("block {height}") }</button>
+    }
+}
+
+/// The links a row of history leads to.
+#[derive(Debug, Clone, PartialEq)]
+struct RowLinks {
+    names: Names,
+    onshowaddress: Callback<Address>,
+    onshowtx: Callback<TxId>,
+    onshowblock: Callback<u64>,
+}
+
+/// One transaction of `own`'s history: the amount signed by direction, the other
+/// party, the status (its block, or pending and which way) and the txid.
+fn history_row(item: &TxInfo, own: Address, links: &RowLinks) -> Html {
+    let tx = &item.transaction;
+    let outgoing = tx.sender == own;
+    let (sign, other) = if outgoing {
+        ("−", tx.receiver)
+    } else {
+        ("+", tx.sender)
+    };
+    let status = match (item.status, item.height) {
+        (TxStatus::Confirmed, Some(h)) => block_link(h, &links.onshowblock, None),
+        _ if outgoing => html! { "pending (outgoing)" },
+        _ => html! { "pending (incoming)" },
+    };
+    html! {
+        <tr data-testid="history-row">
+            <td class={if outgoing { "out" } else { "in" }}>{ format!("{sign}{}", coins(tx.amount)) }</td>
+            <td>{ address_link(other, &links.names, &links.onshowaddress) }</td>
+            <td>{ status }</td>
+            <td>{ tx_link(item.txid, &links.onshowtx) }</td>
+        </tr>
+    }
 }

@@ -320,6 +320,39 @@ pub fn start_up_with(
     simplechain_tests::Running::start(&args, log)
 }
 
+/// `simplechain up` serving the built wallet, with its chain and log in `dir`.
+pub struct UpAndTab {
+    pub up: simplechain_tests::Running,
+    /// The server's TCP address, for the CLI.
+    pub server: String,
+    pub driver: ChromeDriver,
+    pub client: Client,
+}
+
+/// Starts `simplechain up` in `dir` (difficulty 8, then `extra`), runs `before` with
+/// the server's address (to make blocks with the CLI, say), then opens the wallet in a
+/// fresh headless Chromium once it is connected.
+pub async fn up_and_tab(dir: &Path, extra: &[&str], before: impl FnOnce(&str)) -> UpAndTab {
+    let mut flags = vec!["--difficulty", "8"];
+    flags.extend_from_slice(extra);
+    let up = start_up_with(
+        &built_wallet(),
+        &dir.join("chain"),
+        &dir.join("up.log"),
+        &flags,
+    );
+    let server = up.wait_for_line("Server:");
+    let url = up.wait_for_line("Wallet:");
+    before(&server);
+    let (driver, client) = open_wallet(&url, dir, "the connection").await;
+    UpAndTab {
+        up,
+        server,
+        driver,
+        client,
+    }
+}
+
 pub fn built_wallet() -> PathBuf {
     let dist = simplechain_tests::workspace_root().join("dist");
     assert!(

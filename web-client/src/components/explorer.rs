@@ -2,10 +2,10 @@
 //! a page at a time back to genesis, and a block, a transaction or an address opened
 //! in view, where every hash that names something is a link to it.
 
-use super::{Names, address_link, input_text, tx_link};
+use super::{Names, RowLinks, address_link, block_link, history_row, input_text, tx_link};
 use crate::format::{coins, short, timestamp};
 use crate::state::{ADDRESS_PAGE, Detail, Explorer, MAX_LABEL_CHARS, RECENT_BLOCKS};
-use simplechain_core::protocol::{TxInfo, TxStatus};
+use simplechain_core::protocol::TxStatus;
 use simplechain_core::{Address, ChainId, TxId};
 use yew::prelude::*;
 
@@ -26,15 +26,6 @@ pub struct ExplorerProps {
     pub onblockspage: Callback<Option<u64>>,
     pub onlabel: Callback<(Address, String)>,
     pub onclose: Callback<()>,
-}
-
-/// A height as a link to its block.
-fn block_link(height: u64, onshow: &Callback<u64>, testid: Option<&'static str>) -> Html {
-    let onshow = onshow.clone();
-    html! {
-        <button class="btn link" data-testid={testid} aria-label={format!("Block {height}")}
-            onclick={move |_| onshow.emit(height)}>{ format!("block {height}") }</button>
-    }
 }
 
 #[component]
@@ -254,23 +245,17 @@ fn AddressDetail(props: &AddressProps) -> Html {
         Callback::from(move |e: InputEvent| label.set(input_text(&e)))
     };
     let a = &props.account;
-    let rows = props.history.iter().flat_map(|h| h.items.iter()).map(|item: &TxInfo| {
-        let tx = &item.transaction;
-        let outgoing = tx.sender == address;
-        let (sign, other) = if outgoing { ("−", tx.receiver) } else { ("+", tx.sender) };
-        let status = match (item.status, item.height) {
-            (TxStatus::Confirmed, Some(h)) => block_link(h, &props.onshowblock, None),
-            _ => html! { "pending" },
-        };
-        html! {
-            <tr>
-                <td class={if outgoing { "out" } else { "in" }}>{ format!("{sign}{}", coins(tx.amount)) }</td>
-                <td>{ address_link(other, &props.names, &props.onshowaddress) }</td>
-                <td>{ status }</td>
-                <td>{ tx_link(item.txid, &props.onshowtx) }</td>
-            </tr>
-        }
-    });
+    let links = RowLinks {
+        names: props.names.clone(),
+        onshowaddress: props.onshowaddress.clone(),
+        onshowtx: props.onshowtx.clone(),
+        onshowblock: props.onshowblock.clone(),
+    };
+    let rows = props
+        .history
+        .iter()
+        .flat_map(|h| h.items.iter())
+        .map(|item| history_row(item, address, &links));
     let total = props.history.as_ref().map_or(0, |h| h.total);
     let offset = props.offset;
     let newer = (offset > 0).then(|| {

@@ -1,9 +1,8 @@
 //! The wallet's transactions, newest first, a page at a time.
 
-use super::{Names, address_link, tx_link};
-use crate::format::coins;
+use super::{Names, RowLinks, history_row};
 use crate::state::HISTORY_PAGE;
-use simplechain_core::protocol::{History, TxStatus};
+use simplechain_core::protocol::History;
 use simplechain_core::{Address, TxId};
 use yew::prelude::*;
 
@@ -15,6 +14,7 @@ pub struct HistoryProps {
     pub onpage: Callback<u64>,
     pub onshowtx: Callback<TxId>,
     pub onshowaddress: Callback<Address>,
+    pub onshowblock: Callback<u64>,
     pub names: Names,
 }
 
@@ -28,24 +28,16 @@ pub fn HistoryCard(props: &HistoryProps) -> Html {
             </section>
         };
     };
-    let rows = history.items.iter().map(|item| {
-        let tx = &item.transaction;
-        let outgoing = tx.sender == props.own;
-        let (sign, other) = if outgoing { ("−", tx.receiver) } else { ("+", tx.sender) };
-        let status = match (item.status, item.height) {
-            (TxStatus::Confirmed, Some(h)) => format!("block {h}"),
-            _ if outgoing => "pending (outgoing)".to_string(),
-            _ => "pending (incoming)".to_string(),
-        };
-        html! {
-            <tr data-testid="history-row">
-                <td class={if outgoing { "out" } else { "in" }}>{ format!("{sign}{}", coins(tx.amount)) }</td>
-                <td>{ address_link(other, &props.names, &props.onshowaddress) }</td>
-                <td>{ status }</td>
-                <td>{ tx_link(item.txid, &props.onshowtx) }</td>
-            </tr>
-        }
-    });
+    let links = RowLinks {
+        names: props.names.clone(),
+        onshowaddress: props.onshowaddress.clone(),
+        onshowtx: props.onshowtx.clone(),
+        onshowblock: props.onshowblock.clone(),
+    };
+    let rows = history
+        .items
+        .iter()
+        .map(|item| history_row(item, props.own, &links));
     let offset = props.offset;
     let newer = (offset > 0).then(|| {
         let onpage = props.onpage.clone();
