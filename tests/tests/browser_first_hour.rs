@@ -191,7 +191,12 @@ async fn the_explorer_finds_any_block_transaction_or_address() {
     }
     let genesis = text(&client, "prev-block").await.unwrap();
     assert!(genesis.contains("genesis"), "{genesis}");
-    screenshot(&client, "11-explorer-genesis").await;
+    let shot = screenshot(&client, "11-explorer-genesis").await;
+    // The README's picture, refreshed on request only (as in browser.rs).
+    if std::env::var_os("SIMPLECHAIN_UPDATE_SCREENSHOT").is_some() {
+        let docs = simplechain_tests::workspace_root().join("docs");
+        std::fs::copy(&shot, docs.join("explorer.png")).expect("docs/explorer.png");
+    }
     client.close().await.unwrap();
 }
 
