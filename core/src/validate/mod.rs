@@ -150,6 +150,14 @@ impl ChainState {
         })
     }
 
+    /// [`ChainState::extend`] for a block read back from the server's own store (a
+    /// side block: only valid blocks are written there), every rule but signatures
+    /// checked again, as [`ChainState::check_stored`] does.
+    pub fn extend_stored(&mut self, block: Block) -> Result<ValidBlock, ChainError> {
+        let txids = self.advance(&block, Signatures::NotChecked, None)?;
+        Ok(ValidBlock { block, txids })
+    }
+
     /// Applies a block that was valid on top of this very state once already (a side
     /// block becoming main, a block of a validated chain): every rule but signatures
     /// is checked again. On error nothing changes.

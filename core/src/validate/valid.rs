@@ -134,6 +134,11 @@ impl PreverifiedBlock {
         &self.block
     }
 
+    /// The block, without what was found about its signatures.
+    pub fn into_block(self) -> Block {
+        self.block
+    }
+
     /// How the check treats the signatures: as reported, when they were verified for
     /// this chain; verified again otherwise.
     pub(super) fn signatures(&self, chain_id: &ChainId) -> Signatures<'static> {
