@@ -128,11 +128,6 @@ impl Request {
             Parsed::GetMempool { offset, limit } => {
                 Request::GetMempool(GetMempool { offset, limit })
             }
-            other => {
-                return Err(ProtocolError::new(
-                    simplechain_core::protocol::ErrorCode::UnknownCommand,
-                    format!("{} is not served yet", other.command()),
-                ));
             Parsed::GetTemplate(miner) => Request::GetTemplate(GetTemplate { miner }),
             Parsed::SubmitBlock(json) => {
                 let json_len = json.len();
