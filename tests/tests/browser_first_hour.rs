@@ -203,7 +203,6 @@ async fn the_explorer_finds_any_block_transaction_or_address() {
 /// A block hash that is not on the page: the explorer asks the server (`GET_BLOCK`,
 /// PROTOCOL §9).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs GET_BLOCK (PROTOCOL §9), which main does not serve yet"]
 async fn the_explorer_finds_a_block_hash_off_the_page() {
     let temp = tempfile::tempdir().unwrap();
     let key = temp.path().join("cli.key");
@@ -229,7 +228,6 @@ async fn the_explorer_finds_a_block_hash_off_the_page() {
 /// every pending count on the page agrees with the server, and the receiver's tab shows
 /// it as incoming and says so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the server's --no-miner (PROTOCOL §9 work on main)"]
 async fn the_mempool_view_and_the_receivers_notice_while_a_payment_is_pending() {
     let temp = tempfile::tempdir().unwrap();
     let key = temp.path().join("cli.key");
