@@ -30,7 +30,7 @@ pub use setup::SetupCard;
 pub use unlock::UnlockCard;
 
 use crate::format::{coins, short};
-use simplechain_core::protocol::{TxInfo, TxStatus};
+use simplechain_core::protocol::{History, TxInfo, TxStatus};
 use simplechain_core::{Address, TxId};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -109,5 +109,42 @@ fn history_row(item: &TxInfo, own: Address, links: &RowLinks) -> Html {
             <td>{ status }</td>
             <td>{ tx_link(item.txid, &links.onshowtx) }</td>
         </tr>
+    }
+}
+
+/// A page of `own`'s history as a table, with where it stands and the buttons to the
+/// newer and older pages (`onpage` takes the offset).
+fn history_table(
+    history: &History,
+    own: Address,
+    offset: u64,
+    page: u64,
+    links: &RowLinks,
+    onpage: &Callback<u64>,
+) -> Html {
+    let rows = history
+        .items
+        .iter()
+        .map(|item| history_row(item, own, links));
+    let button = |label: &'static str, to: u64| {
+        let onpage = onpage.clone();
+        html! { <button class="btn small" onclick={move |_| onpage.emit(to)}>{ label }</button> }
+    };
+    let newer = (offset > 0).then(|| button("← Newer", offset.saturating_sub(page)));
+    let older = (offset + page < history.total).then(|| button("Older →", offset + page));
+    let last = (offset + history.items.len() as u64).min(history.total);
+    html! {
+        <>
+            <div class="scroll">
+                <table>
+                    <thead><tr><th>{ "Amount" }</th><th>{ "With" }</th><th>{ "Status" }</th><th>{ "Txid" }</th></tr></thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+            </div>
+            <div class="row spread">
+                <span class="muted">{ format!("{}–{last} of {}", offset + 1, history.total) }</span>
+                <span class="row">{ for newer }{ for older }</span>
+            </div>
+        </>
     }
 }

@@ -2,7 +2,7 @@
 //! a page at a time back to genesis, and a block, a transaction or an address opened
 //! in view, where every hash that names something is a link to it.
 
-use super::{Names, RowLinks, address_link, block_link, history_row, input_text, tx_link};
+use super::{Names, RowLinks, address_link, block_link, history_table, input_text, tx_link};
 use crate::format::{coins, short, timestamp};
 use crate::state::{ADDRESS_PAGE, Detail, Explorer, MAX_LABEL_CHARS, RECENT_BLOCKS};
 use simplechain_core::protocol::TxStatus;
@@ -251,21 +251,19 @@ fn AddressDetail(props: &AddressProps) -> Html {
         onshowtx: props.onshowtx.clone(),
         onshowblock: props.onshowblock.clone(),
     };
-    let rows = props
-        .history
-        .iter()
-        .flat_map(|h| h.items.iter())
-        .map(|item| history_row(item, address, &links));
     let total = props.history.as_ref().map_or(0, |h| h.total);
-    let offset = props.offset;
-    let newer = (offset > 0).then(|| {
-        let onpage = props.onpage.clone();
-        html! { <button class="btn small" onclick={move |_| onpage.emit(offset.saturating_sub(ADDRESS_PAGE))}>{ "← Newer" }</button> }
-    });
-    let older = (offset + ADDRESS_PAGE < total).then(|| {
-        let onpage = props.onpage.clone();
-        html! { <button class="btn small" onclick={move |_| onpage.emit(offset + ADDRESS_PAGE)}>{ "Older →" }</button> }
-    });
+    let history_part = match &props.history {
+        Some(history) if history.total > 0 => history_table(
+            history,
+            address,
+            props.offset,
+            ADDRESS_PAGE,
+            &links,
+            &props.onpage,
+        ),
+        Some(_) => html! { <p class="muted">{ "No transaction involves this address yet." }</p> },
+        None => html! { <p class="muted">{ "Loading…" }</p> },
+    };
     html! {
         <div class="detail" aria-label="Address detail" data-testid="address-detail">
             { props.heading.clone() }
@@ -286,17 +284,7 @@ fn AddressDetail(props: &AddressProps) -> Html {
                 <span class="muted">{ "kept in this tab only" }</span>
             </form>
             <h4>{ format!("{total} transaction(s)") }</h4>
-            if total == 0 {
-                <p class="muted">{ "No transaction involves this address yet." }</p>
-            } else {
-                <div class="scroll">
-                    <table>
-                        <thead><tr><th>{ "Amount" }</th><th>{ "With" }</th><th>{ "Status" }</th><th>{ "Txid" }</th></tr></thead>
-                        <tbody>{ for rows }</tbody>
-                    </table>
-                </div>
-                <div class="row">{ for newer }{ for older }</div>
-            }
+            { history_part }
         </div>
     }
 }
