@@ -94,6 +94,8 @@ pub struct State {
     // Names (`labels`).
     /// Who got the genesis supply (the treasury, which pays the faucet).
     pub treasury: Option<Address>,
+    /// Who paid this wallet's last faucet request (the faucet's key).
+    pub faucet_payer: Option<Address>,
     /// Who gets the rewards of the newest blocks (the server's miner).
     pub miner: Option<Address>,
     /// The learner's labels, kept in the tab.
@@ -190,6 +192,7 @@ impl Default for State {
             mempool: None,
             now_ms: 0,
             treasury: None,
+            faucet_payer: None,
             miner: None,
             labels: Rc::default(),
             send: SendStep::Idle,

@@ -1,6 +1,7 @@
-//! Names for addresses: the server's own (the treasury, which holds the genesis supply
-//! and pays the faucet, and the server's miner, which gets the block rewards) and the
-//! learner's labels, kept in the tab (`sessionStorage`, by the page).
+//! Names for addresses: the server's own (the treasury, which holds the genesis supply;
+//! the faucet, which pays test coins, by default the same key; the server's miner, which
+//! gets the block rewards) and the learner's labels, kept in the tab (`sessionStorage`,
+//! by the page).
 
 use super::State;
 use simplechain_core::{Address, Block};
@@ -44,12 +45,21 @@ impl State {
             return Some(label.clone());
         }
         let mut roles = Vec::new();
-        if self.treasury.as_ref() == Some(address) {
-            roles.push(if self.faucet_available() {
-                "treasury and faucet"
-            } else {
-                "treasury"
-            });
+        // The faucet pays from the server's treasury key, which holds the genesis
+        // supply unless the chain was made with another `--genesis-address`: once a
+        // faucet payment has been seen, its sender is the faucet.
+        let faucet = match self.faucet_payer {
+            Some(payer) => Some(payer),
+            None => self.treasury.filter(|_| self.faucet_available()),
+        };
+        match (
+            self.treasury.as_ref() == Some(address),
+            faucet.as_ref() == Some(address),
+        ) {
+            (true, true) => roles.push("treasury and faucet"),
+            (true, false) => roles.push("treasury"),
+            (false, true) => roles.push("faucet"),
+            (false, false) => {}
         }
         if self.miner.as_ref() == Some(address) {
             roles.push("miner");
@@ -64,6 +74,7 @@ impl State {
     pub fn names(&self) -> Rc<BTreeMap<Address, String>> {
         let mut known: Vec<Address> = self.labels.keys().copied().collect();
         known.extend(self.treasury);
+        known.extend(self.faucet_payer);
         known.extend(self.miner);
         known.extend(self.wallet.address());
         Rc::new(

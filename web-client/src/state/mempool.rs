@@ -9,7 +9,7 @@
 //! from the same answer, so every pending count on the page is the server's one
 //! number.
 
-use super::{Awaiting, State};
+use super::{Awaiting, FaucetStep, State};
 use crate::format::{coins, short};
 use simplechain_core::protocol::{History, Mempool, Request, TxInfo, TxStatus};
 use simplechain_core::{Address, TxId};
@@ -135,6 +135,11 @@ impl State {
             return;
         };
         let fresh: Vec<TxInfo> = incoming.filter(|i| seen.insert(i.txid)).cloned().collect();
+        if self.faucet == FaucetStep::Sent
+            && let Some(payment) = fresh.first()
+        {
+            self.faucet_payer = Some(payment.transaction.sender);
+        }
         for item in fresh.iter().rev() {
             let from = self
                 .name_of(&item.transaction.sender)

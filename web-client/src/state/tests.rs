@@ -690,3 +690,40 @@ fn addresses_have_names() {
     let state = state.with(Action::Label(bob, " ".into()));
     assert_eq!(state.name_of(&bob), None);
 }
+
+#[test]
+fn the_faucet_is_named_by_its_payment() {
+    let own = address_of(&key(1));
+    let payer = address_of(&key(3));
+    let mut state = ready(0);
+    state.treasury = Some(address_of(&key(4)));
+    // Until a faucet payment is seen, the treasury is taken to pay the faucet.
+    assert_eq!(
+        state.name_of(&address_of(&key(4))).as_deref(),
+        Some("treasury and faucet")
+    );
+    let mut paid = pending(9, payer, own, 1000);
+    paid.status = TxStatus::Confirmed;
+    paid.height = Some(4);
+    let state = state
+        .with(Action::Faucet)
+        .flushed()
+        .reply(Response::Success)
+        .reply(Response::Account(account(own, 1000, 0)))
+        .reply(Response::History(History {
+            address: own,
+            total: 1,
+            items: vec![paid],
+        }));
+    assert_eq!(state.faucet_payer, Some(payer));
+    assert_eq!(state.name_of(&payer).as_deref(), Some("faucet"));
+    assert_eq!(
+        state.name_of(&address_of(&key(4))).as_deref(),
+        Some("treasury")
+    );
+    let notice = state.received.clone().unwrap();
+    assert!(
+        notice.contains("1\u{202f}000 coins from faucet"),
+        "{notice}"
+    );
+}
