@@ -447,6 +447,7 @@ impl ServerState {
             block_reward: BLOCK_REWARD,
             mempool: self.mempool.len() as u64,
             faucet: Some(self.faucet),
+            idle_timeout_secs: None,
         }
     }
 

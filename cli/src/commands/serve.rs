@@ -245,6 +245,19 @@ fn relay_config(web: &WebArgs, upstream: String) -> simplechain_relay::RelayConf
     }
 }
 
+/// How to run this CLI from where `up` was started, as the hint prints it: the
+/// repository's `./simplechain` wrapper when it is here (as under `make run`), else
+/// this binary's full path, so that the hint works when pasted as printed.
+fn cli_command() -> String {
+    let wrapper = std::path::Path::new("simplechain");
+    if wrapper.is_file() && std::path::Path::new("Cargo.toml").is_file() {
+        return "./simplechain".into();
+    }
+    std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "simplechain".into())
+}
+
 pub async fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
     let mut config = args.chain.config(true, PLAY_DIFFICULTY)?;
     // The relay's connections are many browsers, not one client: they come from an
@@ -269,7 +282,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
     let server_address = server_listener.local_addr()?;
     println!("Server: {server_address}");
     println!("Wallet: http://{}/", relay_listener.local_addr()?);
-    println!("CLI:    simplechain --server {server_address} info");
+    println!("CLI:    {} --server {server_address} info", cli_command());
     let shutdown = shutdown_on_signal();
     let mut relay = relay_config(&args.web, server_address.to_string());
     if server_address.ip().is_loopback() && cfg!(target_os = "linux") {

@@ -19,6 +19,7 @@ mod get_blockchain;
 mod get_blocks;
 mod get_history;
 mod get_info;
+mod get_mempool;
 mod get_proof;
 mod get_template;
 mod get_transaction;
@@ -42,6 +43,7 @@ use get_blockchain::GetBlockchain;
 use get_blocks::GetBlocks;
 use get_history::GetHistory;
 use get_info::GetInfo;
+use get_mempool::GetMempool;
 use get_proof::GetProof;
 use get_template::GetTemplate;
 use get_transaction::GetTransaction;
@@ -96,6 +98,7 @@ pub enum Request {
     Subscribe(Subscribe),
     Faucet(Faucet),
     Ping(Ping),
+    GetMempool(GetMempool),
     GetTemplate(GetTemplate),
     SubmitBlock(SubmitBlock),
     GetTree(GetTree),
@@ -144,6 +147,9 @@ impl Request {
             Parsed::SubscribeBlocks => Request::Subscribe(Subscribe { blocks: true }),
             Parsed::Faucet(to) => Request::Faucet(Faucet { to }),
             Parsed::Ping => Request::Ping(Ping),
+            Parsed::GetMempool { offset, limit } => {
+                Request::GetMempool(GetMempool { offset, limit })
+            }
             Parsed::GetTemplate(miner) => Request::GetTemplate(GetTemplate { miner }),
             Parsed::SubmitBlock(json) => {
                 let json_len = json.len();
@@ -193,6 +199,7 @@ impl Request {
             Request::Subscribe(subscribe) => subscribe.apply(session),
             Request::Faucet(faucet) => faucet.apply(&session.shared).await,
             Request::Ping(ping) => ping.apply(),
+            Request::GetMempool(get) => get.apply(&session.shared),
             Request::GetTemplate(get) => get.apply(&session.shared),
             Request::SubmitBlock(submit) => submit.apply(session).await,
             Request::GetTree(get) => get.apply(&session.shared),
