@@ -482,12 +482,7 @@ impl ServerState {
         self.mempool
             .entries()
             .find(|e| e.txid() == *txid)
-            .map(|e| TxInfo {
-                txid: e.txid(),
-                status: TxStatus::Pending,
-                height: None,
-                transaction: *e.tx(),
-            })
+            .map(crate::mempool::Entry::info)
     }
 
     /// Whether `txid` is confirmed.
@@ -500,12 +495,7 @@ impl ServerState {
         let pending: Vec<TxInfo> = self
             .mempool
             .involving(&address)
-            .map(|e| TxInfo {
-                txid: e.txid(),
-                status: TxStatus::Pending,
-                height: None,
-                transaction: *e.tx(),
-            })
+            .map(crate::mempool::Entry::info)
             .collect();
         let confirmed = self
             .by_address

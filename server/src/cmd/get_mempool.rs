@@ -7,7 +7,7 @@
 //! ```
 
 use crate::shared::Shared;
-use simplechain_core::protocol::{Mempool, ProtocolError, Response, TxInfo, TxStatus};
+use simplechain_core::protocol::{Mempool, ProtocolError, Response};
 
 /// `GET_MEMPOOL[:<offset>:<limit>]`.
 #[derive(Debug)]
@@ -28,12 +28,7 @@ impl GetMempool {
             .entries()
             .skip(usize::try_from(self.offset).unwrap_or(usize::MAX))
             .take(usize::try_from(self.limit).unwrap_or(usize::MAX))
-            .map(|e| TxInfo {
-                txid: e.txid(),
-                status: TxStatus::Pending,
-                height: None,
-                transaction: *e.tx(),
-            })
+            .map(crate::mempool::Entry::info)
             .collect();
         Ok(Response::Mempool(Mempool {
             total: state.mempool.len() as u64,
