@@ -97,9 +97,13 @@ async fn the_explorer_finds_any_block_transaction_or_address() {
     let temp = tempfile::tempdir().unwrap();
     let key = temp.path().join("cli.key");
     let mut address = String::new();
-    let tab = up_and_tab(temp.path(), &["--faucet-cooldown-secs", "0"], |server| {
-        address = faucet_blocks(server, &key, 12);
-    })
+    let tab = up_and_tab(
+        temp.path(),
+        &["--faucet-cooldown-secs", "0", "--faucet-burst", "1000"],
+        |server| {
+            address = faucet_blocks(server, &key, 12);
+        },
+    )
     .await;
     let client = tab.client.clone();
     wait_text(&client, "height", "the tip", |t| t == "12").await;
@@ -206,9 +210,13 @@ async fn the_explorer_finds_any_block_transaction_or_address() {
 async fn the_explorer_finds_a_block_hash_off_the_page() {
     let temp = tempfile::tempdir().unwrap();
     let key = temp.path().join("cli.key");
-    let tab = up_and_tab(temp.path(), &["--faucet-cooldown-secs", "0"], |server| {
-        faucet_blocks(server, &key, 11);
-    })
+    let tab = up_and_tab(
+        temp.path(),
+        &["--faucet-cooldown-secs", "0", "--faucet-burst", "1000"],
+        |server| {
+            faucet_blocks(server, &key, 11);
+        },
+    )
     .await;
     let client = tab.client.clone();
     search(&client, "1").await;
