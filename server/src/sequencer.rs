@@ -468,7 +468,10 @@ impl Sequencer {
         }
         tracing::info!(height, fork_height, replaced, "switched to another branch");
         let _ = self.shared.tips.send(Event::Tip { height, hash: tip });
-        for block in new_blocks.iter().filter(|b| entering.contains(&b.valid.hash())) {
+        for block in new_blocks
+            .iter()
+            .filter(|b| entering.contains(&b.valid.hash()))
+        {
             let header = block.valid.block().header;
             let _ = self.shared.tips.send(Event::Block {
                 height: header.height,
