@@ -87,7 +87,7 @@ impl MerkleProof {
         let mut at = index;
         let mut path = Vec::new();
         while level.len() > 1 {
-            let sibling = if at % 2 == 0 {
+            let sibling = if at.is_multiple_of(2) {
                 *level.get(at + 1).unwrap_or(&level[at])
             } else {
                 level[at - 1]
@@ -114,7 +114,7 @@ impl MerkleProof {
         let mut index = self.index;
         let mut steps = Vec::with_capacity(self.path.len());
         for sibling in &self.path {
-            let node_is_left = index % 2 == 0;
+            let node_is_left = index.is_multiple_of(2);
             let s = sibling.to_bytes();
             let up = if node_is_left {
                 parent(&node, &s)
