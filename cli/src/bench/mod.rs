@@ -6,6 +6,7 @@
 pub mod child;
 mod figures;
 mod load;
+mod nonce_rate;
 mod yardstick;
 
 pub use figures::Figures;
@@ -58,6 +59,16 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
     progress(format!(
         "verify_1core: {:.0} verifications/s",
         figures.verify_1core
+    ));
+
+    progress("measuring the nonce search on one core, with and without the midstate…");
+    let rates = tokio::task::spawn_blocking(nonce_rate::measure).await?;
+    figures.mine_midstate_1core = rates.midstate;
+    figures.mine_naive_1core = rates.naive;
+    figures.mine_miner_1core = rates.miner;
+    progress(format!(
+        "nonce search: {:.0} hashes/s with the midstate, {:.0} without, {:.0} in `mine`",
+        rates.midstate, rates.naive, rates.miner
     ));
 
     let temp = tempfile_dir()?;
