@@ -35,6 +35,15 @@ impl PartialOrd for Work {
     }
 }
 
+/// Fork choice in the block tree (PROTOCOL §9): whether a branch whose tip is at
+/// `branch_height` takes over from a main chain whose tip is at `main_height`, all
+/// blocks at `difficulty`. Only strictly more work wins: at equal work the branch seen
+/// first stays main.
+pub fn overtakes(branch_height: u64, main_height: u64, difficulty: u64) -> bool {
+    Work::of(branch_height.saturating_add(1), difficulty)
+        > Work::of(main_height.saturating_add(1), difficulty)
+}
+
 /// What to do with a candidate chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ForkChoice {
@@ -133,6 +142,14 @@ mod tests {
         assert!(Work::of(3, 16) > Work::of(2, 16));
         assert!(Work::of(1, 255) > Work::of(u64::MAX, 190));
         assert_eq!(Work::of(2, 0), Work::of(1, 1));
+    }
+
+    #[test]
+    fn a_branch_needs_strictly_more_work() {
+        assert!(!overtakes(5, 5, 16), "a tie keeps the branch seen first");
+        assert!(!overtakes(4, 5, 16));
+        assert!(overtakes(6, 5, 16));
+        assert!(overtakes(1, 0, 0));
     }
 
     #[test]

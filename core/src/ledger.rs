@@ -49,6 +49,19 @@ impl fmt::Display for TxRuleError {
 
 impl core::error::Error for TxRuleError {}
 
+/// A transaction or reward could not be run backwards: it was not the last thing
+/// applied to these accounts (a bug in the caller; nothing was changed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotApplied;
+
+impl fmt::Display for NotApplied {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the block being undone was not the last one applied")
+    }
+}
+
+impl core::error::Error for NotApplied {}
+
 /// Every account that has been touched.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ledger {
@@ -96,7 +109,19 @@ impl Ledger {
 
     /// Replaces the accounts that `changed` holds with its versions.
     pub fn overwrite(&mut self, changed: Ledger) {
-        self.accounts.extend(changed.accounts);
+        for (address, account) in changed.accounts {
+            self.set(address, account);
+        }
+    }
+
+    /// Stores `account`; an account back at zero is removed, as if never touched (so a
+    /// block applied and run backwards leaves the ledger exactly as it was).
+    fn set(&mut self, address: Address, account: Account) {
+        if account == Account::default() {
+            self.accounts.remove(&address);
+        } else {
+            self.accounts.insert(address, account);
+        }
     }
 
     /// Whether `tx` would apply, without applying it.
@@ -157,7 +182,57 @@ impl Ledger {
             .checked_add(amount)
             .ok_or(TxRuleError::BalanceOverflow)?;
         self.save(address, undo);
-        self.accounts.entry(address).or_default().balance = new;
+        let nonce = self.account(&address).nonce;
+        self.set(
+            address,
+            Account {
+                balance: new,
+                nonce,
+            },
+        );
+        Ok(())
+    }
+
+    /// Runs `tx` backwards: the exact inverse of [`Ledger::apply`] for the transaction
+    /// applied last among those touching its accounts. On error nothing changes.
+    pub fn unapply(&mut self, tx: &Transaction, undo: &mut UndoLog) -> Result<(), NotApplied> {
+        let sender = self.account(&tx.sender);
+        let receiver = self.account(&tx.receiver);
+        let sender_before = Account {
+            balance: sender.balance.checked_add(tx.amount).ok_or(NotApplied)?,
+            nonce: sender.nonce.checked_sub(1).ok_or(NotApplied)?,
+        };
+        if sender_before.nonce != tx.nonce || tx.sender == tx.receiver {
+            return Err(NotApplied);
+        }
+        let receiver_before = Account {
+            balance: receiver.balance.checked_sub(tx.amount).ok_or(NotApplied)?,
+            nonce: receiver.nonce,
+        };
+        self.save(tx.sender, undo);
+        self.save(tx.receiver, undo);
+        self.set(tx.sender, sender_before);
+        self.set(tx.receiver, receiver_before);
+        Ok(())
+    }
+
+    /// Takes back a reward: the inverse of [`Ledger::credit`]. On error nothing changes.
+    pub fn uncredit(
+        &mut self,
+        address: Address,
+        amount: u64,
+        undo: &mut UndoLog,
+    ) -> Result<(), NotApplied> {
+        let account = self.account(&address);
+        let balance = account.balance.checked_sub(amount).ok_or(NotApplied)?;
+        self.save(address, undo);
+        self.set(
+            address,
+            Account {
+                balance,
+                nonce: account.nonce,
+            },
+        );
         Ok(())
     }
 
@@ -265,5 +340,26 @@ mod tests {
         assert_eq!(l.total_balance(), 100);
         l.undo(undo);
         assert_eq!(l, before);
+    }
+
+    #[test]
+    fn unapply_is_the_exact_inverse() {
+        let mut l = funded();
+        let before = l.clone();
+        let mut undo = UndoLog::default();
+        let (a, b) = (tx(1, 2, 30, 0), tx(2, 3, 30, 0));
+        l.apply(&a, &mut undo).unwrap();
+        l.apply(&b, &mut undo).unwrap();
+        l.credit(Address::from_bytes([4; 32]), 50, &mut undo)
+            .unwrap();
+        // Out of order: b must be undone before a.
+        assert_eq!(l.unapply(&a, &mut UndoLog::default()), Err(NotApplied));
+        l.uncredit(Address::from_bytes([4; 32]), 50, &mut UndoLog::default())
+            .unwrap();
+        l.unapply(&b, &mut UndoLog::default()).unwrap();
+        l.unapply(&a, &mut UndoLog::default()).unwrap();
+        // Byte-identical: accounts 2, 3 and 4 are gone again, not left at zero.
+        assert_eq!(l, before);
+        assert_eq!(l.accounts().count(), 1);
     }
 }

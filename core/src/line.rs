@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! line     = 1*byte "\n"          ; at most max_line bytes
-//! sync     = "SYNC_BLOCKCHAIN:" … ; at most max_sync bytes
+//! long     = ("SYNC_BLOCKCHAIN:" / "SUBMIT_BLOCK:") … ; at most max_sync bytes
 //! ```
 
 use crate::protocol::MAX_SERVER_LINE;
@@ -13,7 +13,8 @@ use alloc::string::{String, ToString};
 use bytes::BytesMut;
 use tokio_util::codec::Decoder;
 
-const SYNC_PREFIX: &[u8] = b"SYNC_BLOCKCHAIN:";
+/// The requests whose lines may be as long as `max_sync` (PROTOCOL §1, §9).
+const LONG_PREFIXES: [&[u8]; 2] = [b"SYNC_BLOCKCHAIN:", b"SUBMIT_BLOCK:"];
 
 /// One framed line, or why there is none.
 #[derive(Debug, PartialEq, Eq)]
@@ -57,12 +58,11 @@ impl LineCodec {
     }
 
     fn limit_for(&self, buf: &[u8]) -> usize {
-        let probe = &buf[..buf.len().min(SYNC_PREFIX.len())];
-        if SYNC_PREFIX.starts_with(probe) {
-            self.max_sync
-        } else {
-            self.max_line
-        }
+        let long = LONG_PREFIXES.iter().any(|prefix| {
+            let probe = &buf[..buf.len().min(prefix.len())];
+            prefix.starts_with(probe)
+        });
+        if long { self.max_sync } else { self.max_line }
     }
 }
 
@@ -187,6 +187,11 @@ mod tests {
         assert_eq!(
             decode_all(&mut c, sync),
             vec![Frame::Line("SYNC_BLOCKCHAIN:{\"blocks\":[]}".into())]
+        );
+        let submit = b"SUBMIT_BLOCK:{\"height\":1}\n";
+        assert_eq!(
+            decode_all(&mut c, submit),
+            vec![Frame::Line("SUBMIT_BLOCK:{\"height\":1}".into())]
         );
         let mut long = b"SYNC_BLOCKCHAIN:".to_vec();
         long.extend_from_slice(&[b'x'; 30]);

@@ -2,7 +2,9 @@
 //! only: the result is exactly that of checking each one with `verify_strict`.
 
 use crate::transaction::SignatureError;
-use crate::validate::{ChainError, ChainState, Signatures, ValidChain, validate_chain_with};
+use crate::validate::{
+    ChainError, ChainState, PreverifiedBlock, Signatures, ValidChain, validate_chain_with,
+};
 use crate::{Block, ChainId, Transaction, VerifiedTx};
 use alloc::vec::Vec;
 
@@ -101,4 +103,12 @@ pub fn verify_transactions(
     .into_iter()
     .flatten()
     .collect()
+}
+
+/// Verifies the signatures of one block for `chain` on all cores, before it is checked
+/// against a branch's state.
+pub fn preverify(chain: &ChainId, block: Block) -> PreverifiedBlock {
+    let first_bad = first_bad_signature(chain, core::slice::from_ref(&block))
+        .map(|(_, index, error)| (index, error));
+    PreverifiedBlock::new(block, *chain, first_bad)
 }

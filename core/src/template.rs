@@ -55,6 +55,21 @@ impl BlockTemplate {
         }
     }
 
+    /// The template as `GET_TEMPLATE` sends it (PROTOCOL §9).
+    pub fn to_wire(&self) -> crate::protocol::Template {
+        let h = &self.header;
+        crate::protocol::Template {
+            height: h.height,
+            prev_hash: h.prev_hash,
+            timestamp: h.timestamp,
+            difficulty: h.difficulty,
+            miner: h.miner,
+            reward: h.reward,
+            tx_root: h.tx_root,
+            transactions: self.transactions.iter().map(|v| *v.tx()).collect(),
+        }
+    }
+
     /// The header to mine (nonce 0).
     pub fn header(&self) -> &BlockHeader {
         &self.header

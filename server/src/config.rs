@@ -19,13 +19,40 @@ pub struct ServerConfig {
     /// `FAUCET` settings; `None` disables it.
     pub faucet: Option<FaucetConfig>,
     pub limits: Limits,
+    /// The server's own miner.
+    pub miner: MinerConfig,
+}
+
+/// The server's own miner (PROTOCOL §9: it competes with everyone else's on the same
+/// terms).
+#[derive(Debug, Clone, Default)]
+pub struct MinerConfig {
+    /// `--no-miner`: the server never mines; only clients do.
+    pub disabled: bool,
+    /// Threads searching nonces; `None`: one per core.
+    pub threads: Option<usize>,
+    /// A cap in hashes per second (so that a class or a browser tab can race it
+    /// fairly); `None`: as fast as the threads go.
+    pub hashrate: Option<u64>,
+}
+
+impl MinerConfig {
+    /// How many threads search nonces.
+    pub fn threads(&self) -> usize {
+        self.threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1)
+    }
 }
 
 /// Settings fixed when a chain is created in an empty data dir. `None` = default.
 #[derive(Debug, Clone, Default)]
 pub struct NewChain {
-    /// Leading zero bits of every block hash (default 16).
+    /// Leading zero bits of every block hash, as asked (checked against an existing
+    /// chain).
     pub difficulty: Option<u64>,
+    /// The difficulty of a new chain when none is asked (`None`: 16; `up` plays at 24).
+    pub default_difficulty: Option<u64>,
     /// Who receives the initial supply (default: the treasury key).
     pub genesis_address: Option<Address>,
     /// The initial supply (default 1,000,000,000).
@@ -83,6 +110,7 @@ impl ServerConfig {
             new_chain: NewChain::default(),
             faucet: None,
             limits: Limits::default(),
+            miner: MinerConfig::default(),
         }
     }
 }

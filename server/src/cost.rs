@@ -31,6 +31,11 @@ impl Cost {
 
     /// A page of blocks.
     pub const BLOCKS_PAGE: Cost = Cost(0.25);
+
+    /// A submitted block of `bytes` (`SUBMIT_BLOCK`): like a page, plus its size.
+    pub fn submitted_block(bytes: usize) -> Cost {
+        Cost(0.25 + bytes as f64 / (1 << 20) as f64)
+    }
 }
 
 impl CostBucket {

@@ -2,9 +2,9 @@
 //! has a module of its own so that `Shared` (which holds the sender) and the sequencer
 //! (which holds `Shared`) do not import each other.
 
-use simplechain_core::protocol::ProtocolError;
+use simplechain_core::protocol::{ProtocolError, Submitted};
 use simplechain_core::template::BuiltBlock;
-use simplechain_core::validate::ValidChain;
+use simplechain_core::validate::{PreverifiedBlock, ValidChain};
 use simplechain_core::{Address, TxId, VerifiedTx};
 use tokio::sync::oneshot;
 
@@ -23,9 +23,15 @@ pub enum Command {
         reply: oneshot::Sender<Result<TxId, ProtocolError>>,
     },
     /// Append a block the miner found.
+    /// A block from the server's own miner: placed in the tree like any other.
     Mined {
         block: BuiltBlock,
         reply: oneshot::Sender<()>,
+    },
+    /// A block from anyone (`SUBMIT_BLOCK`), its signatures verified already.
+    Submit {
+        block: PreverifiedBlock,
+        reply: oneshot::Sender<Result<Submitted, ProtocolError>>,
     },
     /// Switch to a candidate chain that was validated in full.
     Adopt {

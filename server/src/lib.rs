@@ -30,10 +30,12 @@
 //! miner        → shared, inbox, clock         proof of work
 //! shared       → state, inbox, storage,       what every task shares
 //!                config, wire_error
-//! state        → mempool                      the chain and mempool in memory; the
-//!                                             one StateWriter
+//! state        → mempool, tree, stored        the main chain and mempool in memory;
+//!                                             the one StateWriter
+//! tree         → stored                       the side branches of the block tree
 //! wire_error   → mempool                      internal errors → wire codes
-//! clock, config, cost, inbox, keyfile, mempool, storage → nothing in this crate
+//! clock, config, cost, inbox, keyfile, mempool, storage, stored → nothing in this
+//! crate
 //! ```
 //!
 //! `server/tests/module_dag.rs` checks that there is no cycle.
@@ -52,11 +54,13 @@ mod sequencer;
 mod shared;
 mod state;
 pub mod storage;
+mod stored;
+mod tree;
 mod wire_error;
 
 pub use clock::now_ms;
 pub use config::{
-    DEFAULT_DIFFICULTY, DEFAULT_SUPPLY, FaucetConfig, Limits, NewChain, ServerConfig,
+    DEFAULT_DIFFICULTY, DEFAULT_SUPPLY, FaucetConfig, Limits, MinerConfig, NewChain, ServerConfig,
 };
 pub use open::OpenError;
 
@@ -85,6 +89,7 @@ pub struct Server {
     commands: mpsc::Receiver<Command>,
     treasury: Option<SigningKey>,
     miner: Address,
+    miner_config: MinerConfig,
 }
 
 impl Server {
@@ -112,6 +117,7 @@ impl Server {
             commands,
             treasury: opened.treasury,
             miner: opened.miner,
+            miner_config: config.miner.clone(),
         })
     }
 
@@ -133,11 +139,17 @@ impl Server {
             commands,
             treasury,
             miner,
+            miner_config,
         } = self;
         let tasks = TaskTracker::new();
         let sequencer =
             tokio::spawn(Sequencer::new(shared.clone(), writer, commands, treasury).run());
-        let miner_task = tokio::spawn(miner::run(shared.clone(), miner, shutdown.clone()));
+        let miner_task = tokio::spawn(miner::run(
+            shared.clone(),
+            miner,
+            miner_config,
+            shutdown.clone(),
+        ));
         let permits = Arc::new(Semaphore::new(shared.limits.max_connections));
         tracing::info!(address = %listener.local_addr()?, "listening");
         loop {

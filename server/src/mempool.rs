@@ -76,6 +76,15 @@ impl std::error::Error for Refusal {
     }
 }
 
+/// Which rules a transaction entering the mempool meets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Admission {
+    /// From a client: every rule of PROTOCOL §6.
+    New,
+    /// Acknowledged before: the chain's rules only.
+    Acknowledged,
+}
+
 /// The mempool.
 #[derive(Debug, Clone)]
 pub struct Mempool {
@@ -148,25 +157,45 @@ impl Mempool {
         confirmed.account(address).balance.saturating_sub(out)
     }
 
-    /// Checks `tx` (signature already verified) against pending state and adds it.
-    /// Returns its entry. On error nothing changes.
+    /// Checks a new transaction (signature already verified) against pending state
+    /// and adds it. Returns its entry. On error nothing changes.
     pub fn admit(&mut self, verified: VerifiedTx, confirmed: &Ledger) -> Result<&Entry, Refusal> {
+        self.insert(verified, confirmed, Admission::New)
+    }
+
+    /// Re-admits a transaction that was acknowledged already (after a block or a
+    /// reorg, or read back from storage): only the chain's rules, in order, against
+    /// pending state. Neither the capacity nor the rule that incoming coins are
+    /// spendable only once confirmed applies: those are for new transactions, and a
+    /// payment funded by coins of a replaced block must stay (PROTOCOL §5 rule 6).
+    pub fn readmit(&mut self, verified: VerifiedTx, confirmed: &Ledger) -> Result<&Entry, Refusal> {
+        self.insert(verified, confirmed, Admission::Acknowledged)
+    }
+
+    fn insert(
+        &mut self,
+        verified: VerifiedTx,
+        confirmed: &Ledger,
+        admission: Admission,
+    ) -> Result<&Entry, Refusal> {
         let (tx, txid) = (*verified.tx(), verified.txid());
         if self.by_txid.contains_key(&txid) {
             return Err(Refusal::AlreadyPending);
         }
-        if self.entries.len() >= self.capacity {
-            return Err(Refusal::Full {
-                capacity: self.capacity,
-            });
-        }
-        self.pending.check(&tx).map_err(Refusal::Rule)?;
-        let spendable = self.spendable(&tx.sender, confirmed);
-        if tx.amount > spendable {
-            return Err(Refusal::Overspend {
-                amount: tx.amount,
-                spendable,
-            });
+        if admission == Admission::New {
+            if self.entries.len() >= self.capacity {
+                return Err(Refusal::Full {
+                    capacity: self.capacity,
+                });
+            }
+            self.pending.check(&tx).map_err(Refusal::Rule)?;
+            let spendable = self.spendable(&tx.sender, confirmed);
+            if tx.amount > spendable {
+                return Err(Refusal::Overspend {
+                    amount: tx.amount,
+                    spendable,
+                });
+            }
         }
         self.pending
             .apply(&tx, &mut UndoLog::default())
@@ -179,6 +208,11 @@ impl Mempool {
         Ok(self.entries.back().expect("just pushed"))
     }
 
+    /// The most transactions it takes from new clients.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// Restores an entry read back from storage, keeping its sequence number (stored
     /// sequence numbers increase, so admission hands out exactly `seq`).
     pub fn restore(
@@ -188,7 +222,7 @@ impl Mempool {
         confirmed: &Ledger,
     ) -> Result<(), Refusal> {
         self.next_seq = self.next_seq.max(seq);
-        self.admit(verified, confirmed).map(|_| ())
+        self.readmit(verified, confirmed).map(|_| ())
     }
 
     /// Removes the entries with sequence number >= `seq` (a batch whose write failed).
@@ -208,7 +242,7 @@ impl Mempool {
         let mut dropped = Vec::new();
         for entry in entries {
             self.next_seq = entry.seq;
-            if self.admit(entry.verified, confirmed).is_err() {
+            if self.readmit(entry.verified, confirmed).is_err() {
                 dropped.push(entry);
             }
         }

@@ -9,7 +9,7 @@ use crate::storage::{META_MINER, Storage, StorageError};
 use ed25519_dalek::SigningKey;
 use simplechain_core::transaction::address_of;
 use simplechain_core::validate::{ChainError, ValidChain};
-use simplechain_core::{Address, Block};
+use simplechain_core::{Address, Block, BlockHash};
 use std::path::{Path, PathBuf};
 
 /// Why a data dir could not be opened.
@@ -123,6 +123,19 @@ pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
         config.limits.mempool_capacity,
         config.faucet.is_some(),
     );
+    let stale_side = restore_side_blocks(&mut state, loaded.side);
+    if !stale_side.is_empty() {
+        tracing::info!(
+            removed = stale_side.len(),
+            "side blocks left behind by the main chain"
+        );
+        storage
+            .commit(&crate::storage::Change {
+                side_remove: stale_side,
+                ..Default::default()
+            })
+            .map_err(OpenError::StalePending)?;
+    }
     let chain_id = state.chain.chain_id;
     // Stored pending transactions go back through admission (their signatures
     // verified again, on all cores); those that no longer apply (already in a block,
@@ -154,6 +167,7 @@ pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
     tracing::info!(
         chain_id = %chain_id,
         height = state.chain.height,
+        side_blocks = state.side.len(),
         mempool = state.mempool.len(),
         "chain loaded"
     );
@@ -166,6 +180,39 @@ pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
 }
 
 /// Creates the treasury key and the genesis block of a new chain.
+/// Puts the stored side blocks back in the tree, lowest first, each checked again on
+/// its branch (every rule but signatures: only valid blocks were written). Returns the
+/// hashes of those that no longer belong (out of the window, parent gone, or damaged).
+fn restore_side_blocks(state: &mut ServerState, mut side: Vec<Block>) -> Vec<BlockHash> {
+    side.sort_by_key(|b| b.header.height);
+    let lowest = crate::tree::lowest_kept(state.chain.height);
+    let mut stale = Vec::new();
+    for block in side {
+        let hash = block.hash;
+        let kept = block.header.height >= lowest
+            && state.main_height_of(&hash).is_none()
+            && restore_side_block(state, block).is_some();
+        if !kept {
+            stale.push(hash);
+        }
+    }
+    stale
+}
+
+fn restore_side_block(state: &mut ServerState, block: Block) -> Option<()> {
+    let branch = state.branch_to(&block.header.prev_hash)?;
+    let fork_height = match branch.first() {
+        Some(first) => first.height(),
+        None => state.main_height_of(&block.header.prev_hash)? + 1,
+    };
+    let mut on_branch = state.branch_state(fork_height, &branch, &block).ok()?;
+    let valid = on_branch.extend_stored(block).ok()?;
+    state
+        .side
+        .insert(std::sync::Arc::new(crate::state::StoredBlock::new(valid)));
+    Some(())
+}
+
 fn create_chain(
     storage: &Storage,
     data_dir: &Path,
@@ -181,7 +228,10 @@ fn create_chain(
         key
     };
     let treasury = address_of(&treasury);
-    let difficulty = new.difficulty.unwrap_or(DEFAULT_DIFFICULTY);
+    let difficulty = new
+        .difficulty
+        .or(new.default_difficulty)
+        .unwrap_or(DEFAULT_DIFFICULTY);
     if difficulty > 255 {
         return Err(OpenError::Difficulty(difficulty));
     }

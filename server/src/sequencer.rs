@@ -1,19 +1,38 @@
 //! The one writer. Every change to the chain or the mempool goes through here, in
 //! order: admitted transactions (in batches: one durable commit per batch, which is the
-//! group commit), mined blocks and adopted chains. Signatures are verified before a
-//! command arrives, so this task only does the cheap state checks and the disk writes.
+//! group commit), blocks (submitted by anyone, or mined by our own miner) and adopted
+//! chains. Signatures are verified before a command arrives, so this task only does
+//! the cheap state checks and the disk writes.
+//!
+//! A block goes one of three ways (PROTOCOL §9):
+//!
+//! ```text
+//! parent is the tip ──────────────▶ extend_tip       check, write, apply    "tip", 0
+//! parent elsewhere in the tree ──▶ checked on its branch's state, then
+//!     branch has no more work ───▶ keep_side        write, keep             "side"
+//!     branch has more work ──────▶ switch_to        switch, write           "tip", n
+//! SYNC_BLOCKCHAIN adopted ────────▶ switch_to        (the same switch)
+//! ```
+//!
+//! `switch_to` is the one reorg: the replaced blocks become a side branch, and their
+//! transactions and the pending ones are re-admitted in order on the new chain
+//! (`ServerState::switch_main`), so nothing acknowledged is lost unless the new chain
+//! makes it invalid.
 
+use crate::clock::now_ms;
 use crate::inbox::Command;
 use crate::mempool::Refusal;
 use crate::shared::Shared;
-use crate::state::{ServerState, StateWriter};
-use crate::wire_error::{fork_error, not_saved, refusal};
+use crate::state::{ServerState, StateWriter, StoredBlock};
+use crate::storage::Change;
+use crate::tree::lowest_kept;
+use crate::wire_error::{fork_error, internal, invalid_block, not_saved, refusal};
 use ed25519_dalek::SigningKey;
-use simplechain_core::fork::{ForkChoice, choose};
-use simplechain_core::protocol::{ErrorCode, Event, ProtocolError};
-use simplechain_core::template::BuiltBlock;
-use simplechain_core::validate::{Effects, ValidChain};
-use simplechain_core::{Address, Transaction, TxId, VerifiedTx};
+use simplechain_core::fork::{ForkChoice, choose, overtakes};
+use simplechain_core::protocol::{BlockStatus, ErrorCode, Event, ProtocolError, Submitted};
+use simplechain_core::validate::{Effects, PreverifiedBlock, ValidBlock, ValidChain};
+use simplechain_core::{Address, BlockHash, MAX_REORG_DEPTH, Transaction, TxId, VerifiedTx};
+use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -32,6 +51,11 @@ pub struct Sequencer {
     state: StateWriter,
     commands: mpsc::Receiver<Command>,
     treasury: Option<SigningKey>,
+    /// Side blocks pruned from memory, removed from disk with the next block write.
+    pruned: Vec<BlockHash>,
+    /// Mempool entries a block made invalid, removed from disk with the next block
+    /// write (until then a restart drops them again when it re-admits them).
+    stale: Vec<u64>,
 }
 
 impl Sequencer {
@@ -46,6 +70,8 @@ impl Sequencer {
             state,
             commands,
             treasury,
+            pruned: Vec::new(),
+            stale: Vec::new(),
         }
     }
 
@@ -61,8 +87,21 @@ impl Sequencer {
                     Command::Add { .. } | Command::Faucet { .. } => admissions.push(command),
                     Command::Mined { block, reply } => {
                         self.admit(std::mem::take(&mut admissions)).await;
-                        self.append(block).await;
+                        let height = block.block().header.height;
+                        let block = PreverifiedBlock::from_built(block, self.shared.chain_id);
+                        match self.submit(block).await {
+                            Ok(placed) => {
+                                tracing::debug!(height, status = ?placed.status, "our own block")
+                            }
+                            Err(e) => {
+                                tracing::debug!(height, error = %e, "our own block was refused")
+                            }
+                        }
                         let _ = reply.send(());
+                    }
+                    Command::Submit { block, reply } => {
+                        self.admit(std::mem::take(&mut admissions)).await;
+                        let _ = reply.send(self.submit(block).await);
                     }
                     Command::Adopt { chain, reply } => {
                         self.admit(std::mem::take(&mut admissions)).await;
@@ -108,7 +147,10 @@ impl Sequencer {
                             }
                         }
                     }
-                    Command::Mined { .. } | Command::Adopt { .. } | Command::Stop => {
+                    Command::Mined { .. }
+                    | Command::Submit { .. }
+                    | Command::Adopt { .. }
+                    | Command::Stop => {
                         unreachable!("split out by run")
                     }
                 }
@@ -152,120 +194,342 @@ impl Sequencer {
         }
     }
 
-    /// Appends a mined block if it still extends the tip: checked on the current state
-    /// (no copy of it), made durable, then applied.
-    async fn append(&mut self, built: BuiltBlock) {
-        let checked = check_mined(&self.state.read(), &built);
-        let (effects, remove) = match checked {
-            Ok(c) => c,
-            Err(why) => {
-                let height = built.block().header.height;
-                tracing::debug!(height, why, "discarding a mined block");
-                return;
-            }
+    /// Places a block in the tree (see the module comment), durably before it answers.
+    async fn submit(&mut self, block: PreverifiedBlock) -> Result<Submitted, ProtocolError> {
+        let (hash, height) = (block.block().hash, block.block().header.height);
+        let answer = |status, replaced| Submitted {
+            hash,
+            height,
+            status,
+            replaced,
         };
-        let block = built.into_block();
-        let (height, hash) = (block.header.height, block.hash);
-        let json: Arc<str> = serde_json::to_string(&block).unwrap_or_default().into();
-        let storage = self.shared.storage.clone();
-        let started = std::time::Instant::now();
-        let to_write = json.clone();
-        let written =
-            blocking(move || storage.commit_blocks(height, &[(height, &to_write)], &remove, &[]))
-                .await;
-        if let Err(e) = written {
-            tracing::error!(error = %e, height, "could not write a mined block");
-            return;
+        match self.place(block)? {
+            Placed::Known => Ok(answer(BlockStatus::Known, 0)),
+            Placed::Tip { block, effects } => {
+                self.extend_tip(block, effects).await?;
+                Ok(answer(BlockStatus::Tip, 0))
+            }
+            Placed::Branch {
+                fork_height,
+                mut branch,
+                valid,
+            } => {
+                let stored = Arc::new(StoredBlock::new(valid));
+                let (tip_height, difficulty) = {
+                    let state = self.state.read();
+                    (state.chain.height, state.chain.difficulty)
+                };
+                if !overtakes(height, tip_height, difficulty) {
+                    self.keep_side(stored).await?;
+                    return Ok(answer(BlockStatus::Side, 0));
+                }
+                branch.push(stored);
+                match self.switch_to(fork_height, branch).await {
+                    Ok(replaced) => Ok(answer(BlockStatus::Tip, replaced)),
+                    // The mempool cannot take the replaced blocks' transactions: the
+                    // branch stays a side branch for now, and loses nothing.
+                    Err(e) if e.code == ErrorCode::MempoolFull => {
+                        tracing::warn!(height, error = %e, "not switching to a heavier branch");
+                        Ok(answer(BlockStatus::Side, 0))
+                    }
+                    Err(e) => Err(e),
+                }
+            }
         }
+    }
+
+    /// Where a block goes, checked against the state of its own branch. Changes nothing.
+    fn place(&self, block: PreverifiedBlock) -> Result<Placed, ProtocolError> {
+        let state = self.state.read();
+        let header = block.block().header;
+        if state.find_block(&block.block().hash).is_some() {
+            return Ok(Placed::Known);
+        }
+        let now = Some(now_ms());
+        if header.prev_hash == state.chain.tip {
+            let effects = state
+                .chain
+                .check_preverified(&block, now)
+                .map_err(invalid_block)?;
+            return Ok(Placed::Tip { block, effects });
+        }
+        let branch = state
+            .branch_to(&header.prev_hash)
+            .ok_or_else(|| ProtocolError::new(ErrorCode::UnknownParent, header.prev_hash))?;
+        let parent_height = match branch.last() {
+            Some(parent) => parent.height(),
+            None => state
+                .main_height_of(&header.prev_hash)
+                .ok_or_else(|| internal("the parent left the main chain"))?,
+        };
+        let fork_height = branch.first().map_or(parent_height + 1, |b| b.height());
+        let tip = state.chain.height;
+        if parent_height + MAX_REORG_DEPTH < tip || fork_height < lowest_kept(tip) {
+            return Err(ProtocolError::new(
+                ErrorCode::ReorgTooDeep,
+                format!(
+                    "the block's branch leaves the main chain at height {fork_height}, more than {MAX_REORG_DEPTH} blocks below the tip at {tip}"
+                ),
+            ));
+        }
+        let mut on_branch = state
+            .branch_state(fork_height, &branch, block.block())
+            .map_err(internal)?;
+        let valid = on_branch.extend(block, now).map_err(invalid_block)?;
+        Ok(Placed::Branch {
+            fork_height,
+            branch,
+            valid,
+        })
+    }
+
+    /// A block on top of the tip: written with the removal of its transactions from
+    /// the mempool, then applied.
+    async fn extend_tip(
+        &mut self,
+        block: PreverifiedBlock,
+        effects: Effects,
+    ) -> Result<(), ProtocolError> {
+        let block = block.into_block();
+        let (height, hash, prev_hash) = (block.header.height, block.hash, block.header.prev_hash);
+        let json: Arc<str> = serde_json::to_string(&block).unwrap_or_default().into();
+        let remove: Vec<u64> = {
+            let state = self.state.read();
+            let mined = effects.txids().iter();
+            mined.filter_map(|id| state.mempool.seq_of(id)).collect()
+        };
+        let mempool_remove: Vec<u64> = remove.iter().chain(&self.stale).copied().collect();
+        let started = std::time::Instant::now();
+        let written = self
+            .write(Change {
+                main_from: height,
+                main: vec![(height, json.clone())],
+                side_remove: self.pruned.clone(),
+                mempool_remove,
+                ..Change::default()
+            })
+            .await;
+        if let Err(e) = written {
+            tracing::error!(error = %e, height, "could not write a block");
+            return Err(not_saved(e));
+        }
+        self.pruned.clear();
+        self.stale.clear();
         let write_ms = started.elapsed().as_secs_f64() * 1e3;
         let transactions = block.transactions.len();
         tracing::info!(height, transactions, %hash, write_ms, "block");
         let dropped = {
             let mut state = self.state.write();
-            let before = state.mempool.len();
-            if let Err(e) = state.push_block(block, effects, json) {
-                tracing::error!(error = %e, height, "a mined block no longer applied after its write");
-                return;
-            }
-            before - transactions - state.mempool.len()
+            let dropped = state
+                .push_block(block, effects, json)
+                .map_err(|e| internal(format!("a checked block no longer applied: {e}")))?;
+            let reasons: Vec<(TxId, String)> = dropped
+                .iter()
+                .map(|e| (e.txid(), format!("no longer valid after block {height}")))
+                .collect();
+            state.remember_dropped(&reasons);
+            self.stale.extend(dropped.iter().map(|e| e.seq));
+            self.pruned.extend(prune_side(&mut state));
+            reasons
         };
-        if dropped > 0 {
-            tracing::warn!(
-                dropped,
-                "pending transactions no longer applied after a block"
-            );
+        for (txid, why) in &dropped {
+            tracing::warn!(%txid, why, "a pending transaction left the mempool");
         }
         let _ = self.shared.tips.send(Event::Tip { height, hash });
-        self.shared.wake_miner.notify_one();
-    }
-
-    /// Switches to a validated candidate chain, re-queuing the transactions of the
-    /// replaced blocks that still apply.
-    async fn adopt(&mut self, chain: ValidChain) -> Result<(), ProtocolError> {
-        let (fork_height, new_state, removed_seqs, added) = {
-            let state = self.state.read();
-            let theirs: Vec<_> = chain.blocks().iter().map(|b| b.hash()).collect();
-            let fork_height = match choose(&state.hashes(), &theirs, state.chain.difficulty) {
-                Ok(ForkChoice::Same) => return Ok(()),
-                Ok(ForkChoice::Adopt { fork_height, .. }) => fork_height,
-                Err(rejection) => return Err(fork_error(rejection)),
-            };
-            let mut new_state =
-                ServerState::new(chain, self.shared.limits.mempool_capacity, state.faucet);
-            new_state.mempool.continue_after(&state.mempool);
-            // Replaced blocks' transactions first (they are older), then the mempool.
-            let orphans = state
-                .blocks_from(fork_height)
-                .iter()
-                .flat_map(|b| b.valid.verified_transactions())
-                .chain(state.mempool.entries().map(|e| e.verified));
-            let mut added = Vec::new();
-            let mut lost = 0usize;
-            for verified in orphans {
-                if new_state.is_confirmed(&verified.txid()) {
-                    continue;
-                }
-                let ServerState { mempool, chain, .. } = &mut new_state;
-                match mempool.admit(verified, &chain.ledger) {
-                    Ok(entry) => added.push((entry.seq, *entry.tx())),
-                    Err(_) => lost += 1,
-                }
-            }
-            if lost > 0 {
-                tracing::warn!(
-                    lost,
-                    "transactions of the replaced chain no longer apply and were dropped"
-                );
-            }
-            let removed: Vec<u64> = state.mempool.entries().map(|e| e.seq).collect();
-            (fork_height, new_state, removed, added)
-        };
-        let storage = self.shared.storage.clone();
-        let new_blocks: Vec<(u64, Arc<str>)> = new_state
-            .blocks_from(fork_height)
-            .iter()
-            .map(|b| (b.height(), b.json.clone()))
-            .collect();
-        blocking(move || {
-            let blocks: Vec<(u64, &str)> = new_blocks.iter().map(|(h, j)| (*h, &**j)).collect();
-            storage.commit_blocks(fork_height, &blocks, &removed_seqs, &added)
-        })
-        .await
-        .map_err(not_saved)?;
-        let event = Event::Tip {
-            height: new_state.chain.height,
-            hash: new_state.chain.tip,
-        };
-        tracing::info!(
-            height = new_state.chain.height,
-            fork_height,
-            "adopted a synced chain"
-        );
-        *self.state.write() = new_state;
-        let _ = self.shared.tips.send(event);
+        let _ = self.shared.tips.send(Event::Block {
+            height,
+            hash,
+            prev_hash,
+            main: true,
+        });
         self.shared.wake_miner.notify_one();
         Ok(())
     }
+
+    /// A valid block on a branch with no more work than the main chain: kept.
+    async fn keep_side(&mut self, block: Arc<StoredBlock>) -> Result<(), ProtocolError> {
+        self.state
+            .read()
+            .side
+            .room_for(&block)
+            .map_err(|full| ProtocolError::new(ErrorCode::Busy, full))?;
+        let header = block.valid.block().header;
+        let hash = block.valid.hash();
+        self.write(Change {
+            side_add: vec![(hash, block.json.clone())],
+            ..Change::default()
+        })
+        .await
+        .map_err(not_saved)?;
+        tracing::info!(height = header.height, %hash, "side block");
+        self.state.write().side.insert(block);
+        let _ = self.shared.tips.send(Event::Block {
+            height: header.height,
+            hash,
+            prev_hash: header.prev_hash,
+            main: false,
+        });
+        Ok(())
+    }
+
+    /// Makes `new_blocks` the main chain from `fork_height` on (a heavier branch of the
+    /// tree, or an adopted chain): switched in memory, written in one transaction with
+    /// the rebuilt mempool (undone in memory if the write fails), then announced.
+    /// Returns how many main blocks were replaced.
+    async fn switch_to(
+        &mut self,
+        fork_height: u64,
+        new_blocks: Vec<Arc<StoredBlock>>,
+    ) -> Result<u64, ProtocolError> {
+        let switch = {
+            let mut state = self.state.write();
+            let switch = state
+                .switch_main(fork_height, new_blocks.clone())
+                .map_err(internal)?;
+            let bound = 2 * state.mempool.capacity();
+            if state.mempool.len() > bound {
+                let pending = state.mempool.len();
+                state.undo_switch(switch);
+                return Err(ProtocolError::new(
+                    ErrorCode::MempoolFull,
+                    format!(
+                        "switching would leave {pending} transactions pending, more than {bound}; retry once the mempool drains"
+                    ),
+                ));
+            }
+            switch
+        };
+        let (main, side_add, mempool_remove, mempool_add) = {
+            let state = self.state.read();
+            let main: Vec<(u64, Arc<str>)> = new_blocks
+                .iter()
+                .map(|b| (b.height(), b.json.clone()))
+                .collect();
+            let side_add: Vec<(BlockHash, Arc<str>)> = switch
+                .replaced
+                .iter()
+                .map(|b| (b.valid.hash(), b.json.clone()))
+                .collect();
+            let mempool_remove: Vec<u64> = switch
+                .old_mempool
+                .entries()
+                .map(|e| e.seq)
+                .chain(self.stale.iter().copied())
+                .collect();
+            let mempool_add: Vec<(u64, Transaction)> =
+                state.mempool.entries().map(|e| (e.seq, *e.tx())).collect();
+            (main, side_add, mempool_remove, mempool_add)
+        };
+        let side_remove: Vec<BlockHash> = new_blocks
+            .iter()
+            .map(|b| b.valid.hash())
+            .chain(self.pruned.iter().copied())
+            .collect();
+        let written = self
+            .write(Change {
+                main_from: fork_height,
+                main,
+                side_add,
+                side_remove,
+                mempool_remove,
+                mempool_add,
+            })
+            .await;
+        if let Err(e) = written {
+            tracing::error!(error = %e, fork_height, "could not write a switch of branches");
+            self.state.write().undo_switch(switch);
+            return Err(not_saved(e));
+        }
+        self.pruned.clear();
+        self.stale.clear();
+        let replaced = switch.replaced.len() as u64;
+        let (height, tip) = {
+            let mut state = self.state.write();
+            for block in &new_blocks {
+                state.side.remove(&block.valid.hash());
+            }
+            for block in switch.replaced {
+                state.side.insert(block);
+            }
+            state.remember_dropped(&switch.dropped);
+            self.pruned.extend(prune_side(&mut state));
+            (state.chain.height, state.chain.tip)
+        };
+        for (txid, why) in &switch.dropped {
+            tracing::warn!(%txid, why, "the new main chain made a transaction invalid");
+        }
+        tracing::info!(height, fork_height, replaced, "switched to another branch");
+        let _ = self.shared.tips.send(Event::Tip { height, hash: tip });
+        for block in &new_blocks {
+            let header = block.valid.block().header;
+            let _ = self.shared.tips.send(Event::Block {
+                height: header.height,
+                hash: block.valid.hash(),
+                prev_hash: header.prev_hash,
+                main: true,
+            });
+        }
+        self.shared.wake_miner.notify_one();
+        Ok(replaced)
+    }
+
+    /// Switches to a validated candidate chain (`SYNC_BLOCKCHAIN`): the blocks it
+    /// replaces stay in the tree as a side branch.
+    async fn adopt(&mut self, chain: ValidChain) -> Result<(), ProtocolError> {
+        let fork_height = {
+            let state = self.state.read();
+            let theirs: Vec<_> = chain.blocks().iter().map(|b| b.hash()).collect();
+            match choose(&state.hashes(), &theirs, state.chain.difficulty) {
+                Ok(ForkChoice::Same) => return Ok(()),
+                Ok(ForkChoice::Adopt { fork_height, .. }) => fork_height,
+                Err(rejection) => return Err(fork_error(rejection)),
+            }
+        };
+        let (_, blocks) = chain.into_parts();
+        let skip = usize::try_from(fork_height).unwrap_or(usize::MAX);
+        let new_blocks: Vec<Arc<StoredBlock>> = blocks
+            .into_iter()
+            .skip(skip)
+            .map(|valid| Arc::new(StoredBlock::new(valid)))
+            .collect();
+        self.switch_to(fork_height, new_blocks).await.map(|_| ())
+    }
+
+    /// One durable write, off the async threads.
+    async fn write(&self, change: Change) -> Result<(), crate::storage::StorageError> {
+        let storage = self.shared.storage.clone();
+        blocking(move || storage.commit(&change)).await
+    }
+}
+
+/// Drops the side blocks the main tip has left behind and returns their hashes (their
+/// removal from disk goes with the next block write).
+fn prune_side(state: &mut ServerState) -> Vec<BlockHash> {
+    let lowest = lowest_kept(state.chain.height);
+    let main: HashSet<BlockHash> = state
+        .blocks_from(lowest.saturating_sub(1))
+        .iter()
+        .map(|b| b.valid.hash())
+        .collect();
+    state.side.prune(lowest, |h| main.contains(h))
+}
+
+/// Where a block goes in the tree.
+enum Placed {
+    /// Already in the tree.
+    Known,
+    /// On top of the main tip.
+    Tip {
+        block: PreverifiedBlock,
+        effects: Effects,
+    },
+    /// On another branch, valid on that branch's state (`branch`: the side blocks from
+    /// `fork_height` up to its parent).
+    Branch {
+        fork_height: u64,
+        branch: Vec<Arc<StoredBlock>>,
+        valid: ValidBlock,
+    },
 }
 
 /// Admission of one transaction: not already confirmed, then the mempool's rules.
@@ -302,28 +566,6 @@ fn faucet_tx(
     Ok(Transaction::sign_verified(
         key, &chain_id, to, amount, nonce,
     ))
-}
-
-/// Whether a mined block still extends our tip with pending transactions only: its
-/// effects on the chain state and the mempool entries it removes.
-fn check_mined(
-    state: &ServerState,
-    built: &BuiltBlock,
-) -> Result<(Effects, Vec<u64>), &'static str> {
-    if built.block().header.prev_hash != state.chain.tip {
-        return Err("the tip moved while mining");
-    }
-    let effects = state
-        .chain
-        .check_built(built)
-        .map_err(|_| "the block no longer applies")?;
-    let remove = built
-        .txids()
-        .iter()
-        .map(|id| state.mempool.seq_of(id))
-        .collect::<Option<Vec<u64>>>();
-    let remove = remove.ok_or("a transaction left the mempool while mining")?;
-    Ok((effects, remove))
 }
 
 /// Runs blocking disk work off the async threads.

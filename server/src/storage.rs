@@ -3,7 +3,8 @@
 //! Tables:
 //!
 //! ```text
-//! blocks   u64 height -> block JSON
+//! blocks   u64 height -> block JSON            (the main chain)
+//! side     [u8; 32]   -> block JSON            (side branches, by block hash)
 //! mempool  u64 seq    -> transaction JSON      (seq = admission order)
 //! meta     str        -> bytes                 (settings fixed at creation)
 //! ```
@@ -14,11 +15,12 @@
 //! any of them is acknowledged.
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
-use simplechain_core::{Block, Transaction};
+use simplechain_core::{Block, BlockHash, Transaction};
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
+const SIDE: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("side");
 const MEMPOOL: TableDefinition<u64, &[u8]> = TableDefinition::new("mempool");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
@@ -75,6 +77,8 @@ impl<T, E: Into<Box<dyn std::error::Error + Send + Sync>>> Context<T> for Result
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub blocks: Vec<Block>,
+    /// Side-branch blocks, in no particular order.
+    pub side: Vec<Block>,
     /// Mempool transactions in admission order, with their sequence numbers.
     pub mempool: Vec<(u64, Transaction)>,
 }
@@ -99,6 +103,7 @@ impl Storage {
         let txn = db.begin_write().doing("starting a write")?;
         {
             txn.open_table(BLOCKS).doing("creating the blocks table")?;
+            txn.open_table(SIDE).doing("creating the side table")?;
             txn.open_table(MEMPOOL)
                 .doing("creating the mempool table")?;
             txn.open_table(META).doing("creating the meta table")?;
@@ -164,6 +169,13 @@ impl Storage {
             let block: Block =
                 serde_json::from_slice(bytes.value()).doing("decoding a stored block")?;
             loaded.blocks.push(block);
+        }
+        let side = txn.open_table(SIDE).doing("opening side")?;
+        for entry in side.iter().doing("reading side blocks")? {
+            let (_, bytes) = entry.doing("reading a side block")?;
+            let block: Block =
+                serde_json::from_slice(bytes.value()).doing("decoding a stored side block")?;
+            loaded.side.push(block);
         }
         let mempool = txn.open_table(MEMPOOL).doing("opening mempool")?;
         for entry in mempool.iter().doing("reading the mempool")? {
@@ -232,8 +244,7 @@ impl Storage {
 
     /// Replaces the blocks from `from_height` on with `blocks` (appending when
     /// `from_height` is the current length), removes the mempool entries `remove` and
-    /// adds `add`, all in one durable transaction. Blocks are written as the JSON they
-    /// were encoded to once, for the wire too.
+    /// adds `add`, all in one durable transaction.
     pub fn commit_blocks(
         &self,
         from_height: u64,
@@ -241,10 +252,22 @@ impl Storage {
         remove: &[u64],
         add: &[(u64, Transaction)],
     ) -> Result<(), StorageError> {
+        self.commit(&Change {
+            main_from: from_height,
+            main: blocks.iter().map(|(h, j)| (*h, Arc::from(*j))).collect(),
+            mempool_remove: remove.to_vec(),
+            mempool_add: add.to_vec(),
+            ..Change::default()
+        })
+    }
+
+    /// Writes one change of the block tree and the mempool in one durable transaction.
+    /// Blocks are written as the JSON they were encoded to once, for the wire too.
+    pub fn commit(&self, change: &Change) -> Result<(), StorageError> {
         self.write(|w| {
             let stale: Vec<u64> = w
                 .blocks
-                .range(from_height..)
+                .range(change.main_from..)
                 .doing("reading blocks")?
                 .map(|e| e.map(|(k, _)| k.value()))
                 .collect::<Result<_, _>>()
@@ -252,17 +275,27 @@ impl Storage {
             for height in stale {
                 w.blocks.remove(height).doing("removing a replaced block")?;
             }
-            for (height, json) in blocks {
+            for (height, json) in &change.main {
                 w.blocks
                     .insert(*height, json.as_bytes())
                     .doing("writing a block")?;
             }
-            for seq in remove {
+            for hash in &change.side_remove {
+                w.side
+                    .remove(hash.as_bytes())
+                    .doing("removing a side block")?;
+            }
+            for (hash, json) in &change.side_add {
+                w.side
+                    .insert(hash.as_bytes(), json.as_bytes())
+                    .doing("writing a side block")?;
+            }
+            for seq in &change.mempool_remove {
                 w.mempool
                     .remove(*seq)
                     .doing("removing a mined transaction")?;
             }
-            for (seq, tx) in add {
+            for (seq, tx) in &change.mempool_add {
                 w.mempool
                     .insert(*seq, json(tx).as_slice())
                     .doing("writing a mempool transaction")?;
@@ -280,6 +313,7 @@ impl Storage {
             {
                 let mut tables = Tables {
                     blocks: txn.open_table(BLOCKS).doing("opening blocks")?,
+                    side: txn.open_table(SIDE).doing("opening side")?,
                     mempool: txn.open_table(MEMPOOL).doing("opening mempool")?,
                 };
                 f(&mut tables)?;
@@ -297,8 +331,42 @@ impl Storage {
     }
 }
 
+/// One change of the stored block tree and mempool, written atomically by
+/// [`Storage::commit`].
+#[derive(Debug)]
+pub struct Change {
+    /// Main-chain blocks at this height and above are removed first
+    /// (`u64::MAX`: none).
+    pub main_from: u64,
+    /// Then these are written: (height, JSON).
+    pub main: Vec<(u64, Arc<str>)>,
+    /// Side blocks written, by hash.
+    pub side_add: Vec<(BlockHash, Arc<str>)>,
+    /// Side blocks removed (pruned, or now on the main chain).
+    pub side_remove: Vec<BlockHash>,
+    /// Mempool entries removed, by sequence number.
+    pub mempool_remove: Vec<u64>,
+    /// Mempool entries written.
+    pub mempool_add: Vec<(u64, Transaction)>,
+}
+
+impl Default for Change {
+    /// Changes nothing.
+    fn default() -> Self {
+        Change {
+            main_from: u64::MAX,
+            main: Vec::new(),
+            side_add: Vec::new(),
+            side_remove: Vec::new(),
+            mempool_remove: Vec::new(),
+            mempool_add: Vec::new(),
+        }
+    }
+}
+
 struct Tables<'t> {
     blocks: redb::Table<'t, u64, &'static [u8]>,
+    side: redb::Table<'t, &'static [u8; 32], &'static [u8]>,
     mempool: redb::Table<'t, u64, &'static [u8]>,
 }
 

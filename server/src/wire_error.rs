@@ -41,6 +41,15 @@ pub fn invalid_chain(error: ChainError) -> ProtocolError {
     ProtocolError::new(ErrorCode::InvalidChain, error)
 }
 
+/// A submitted block that breaks a consensus rule (PROTOCOL §9):
+/// `invalid_block:<height>:<reason naming the rule>`.
+pub fn invalid_block(error: ChainError) -> ProtocolError {
+    ProtocolError::new(
+        ErrorCode::InvalidBlock,
+        format!("{}:{}", error.height, error.rule),
+    )
+}
+
 /// A change the disk refused: nothing was acknowledged.
 pub fn not_saved(error: impl Display) -> ProtocolError {
     internal(format!("the server could not save the change: {error}"))

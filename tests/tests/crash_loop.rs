@@ -15,6 +15,10 @@
 //! The chain runs at difficulty 14, so that blocks take a while and transactions are
 //! still pending at the kill and at the restart.
 //!
+//! A second mode adds miners (PROTOCOL §9): an external miner and a forker that keeps
+//! replacing the tip submit blocks while the server is killed; every block answered
+//! `SUBMITTED` must still be in the tree after the restart.
+//!
 //! `CRASH_CYCLES` sets the number of cycles (default 3); `CRASH_SEED` replays the kill
 //! times of an earlier run. `scripts/crash-loop.sh` runs 20+ cycles and prints the
 //! summary line. (server/tests/server_durability.rs has the one-kill version.)
@@ -526,4 +530,216 @@ async fn sigkill_at_random_moments_under_load_loses_nothing_and_breaks_no_invari
         started.elapsed().as_secs_f64()
     );
     assert!(total > 0, "no transaction was acknowledged");
+}
+
+/// Blocks the miners were told about: hash → "tip" or "side" (`SUBMITTED`).
+type Submitted = Arc<Mutex<HashMap<simplechain_core::BlockHash, String>>>;
+
+/// An external miner over the protocol (PROTOCOL §9): template, nonce, submit; with
+/// `fork`, it mines two empty blocks on the tip's parent instead, so that the second
+/// replaces the tip (a reorg of depth 1) and the replaced block's transactions go
+/// back to the mempool. Runs until the server goes away.
+async fn external_miner(addr: String, chain_id: ChainId, fork: bool, told: Submitted) {
+    let Ok(mut c) = Conn::connect(&addr).await else {
+        return;
+    };
+    let me = Address::from_bytes([if fork { 0x44 } else { 0x55 }; 32]);
+    loop {
+        let blocks = if fork {
+            let Ok(info) = c.pipeline(&["GET_INFO".to_string()]).await else {
+                return;
+            };
+            let tip = payload(&info[0], "INFO")["tip"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let Ok(tip) = c.pipeline(&[format!("GET_BLOCK:{tip}")]).await else {
+                return;
+            };
+            let tip: Block = serde_json::from_value(payload(&tip[0], "BLOCK")).unwrap();
+            if tip.header.height == 0 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+            let Ok(parent) = c
+                .pipeline(&[format!("GET_BLOCK:{}", tip.header.prev_hash)])
+                .await
+            else {
+                return;
+            };
+            let parent: Block = serde_json::from_value(payload(&parent[0], "BLOCK")).unwrap();
+            let ts = tip.header.timestamp;
+            tokio::task::spawn_blocking(move || {
+                let b1 = Block::next(&parent, &chain_id, me, ts, vec![]);
+                let b2 = Block::next(&b1, &chain_id, me, ts, vec![]);
+                vec![b1, b2]
+            })
+            .await
+            .unwrap()
+        } else {
+            let Ok(t) = c.pipeline(&[format!("GET_TEMPLATE:{me}")]).await else {
+                return;
+            };
+            let template: simplechain_core::protocol::Template =
+                serde_json::from_value(payload(&t[0], "TEMPLATE")).unwrap();
+            let block = tokio::task::spawn_blocking(move || {
+                let (header, hash) = template.header(0).mine(0, u64::MAX).unwrap();
+                template.into_block(header, hash)
+            })
+            .await
+            .unwrap();
+            vec![block]
+        };
+        for block in blocks {
+            let line = format!("SUBMIT_BLOCK:{}", serde_json::to_string(&block).unwrap());
+            let Ok(answer) = c.pipeline(&[line]).await else {
+                return;
+            };
+            if let Some(json) = answer[0].strip_prefix("SUBMITTED:") {
+                let s: serde_json::Value = serde_json::from_str(json).unwrap();
+                let status = s["status"].as_str().unwrap().to_string();
+                if status != "known" {
+                    told.lock().unwrap().insert(block.hash, status);
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(if fork { 400 } else { 50 })).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_while_miners_submit_blocks_and_forks_loses_nothing() {
+    // PROTOCOL §9 under the crash loop: the server's own miner, an external miner and
+    // a forker that keeps replacing the tip, while payments stream in; SIGKILL at
+    // random moments. After every restart: every acknowledged transaction is on the
+    // main chain or pending, every block answered `SUBMITTED` is still in the tree,
+    // and the chain is VALID.
+    let cycles: u32 = std::env::var("CRASH_CYCLES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    let seed: u64 = std::env::var("CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_1234_abcd_0001);
+    println!("crash loop with miners: {cycles} cycles, CRASH_SEED={seed}");
+    let mut rng = Rng(seed);
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("data");
+    let rich = simplechain_server::keyfile::generate();
+    let rich_addr = address_of(&rich);
+    let keys: Vec<_> = (0..4)
+        .map(|_| simplechain_server::keyfile::generate())
+        .collect();
+    let senders: Vec<Address> = keys.iter().map(address_of).collect();
+    let (mut server, mut addr) = start_async(dir.clone(), rich_addr).await;
+    let mut c = Conn::connect(&addr).await.unwrap();
+    let chain_id: ChainId = payload(&c.ask("GET_INFO").await, "INFO")["chain_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let funding: Vec<String> = senders
+        .iter()
+        .enumerate()
+        .map(|(i, s)| add_line(&Transaction::sign(&rich, &chain_id, *s, FUNDING, i as u64)))
+        .collect();
+    for answer in c.pipeline(&funding).await.unwrap() {
+        assert_eq!(answer, "SUCCESS");
+    }
+    wait_mempool_empty(&mut c).await;
+    let sink = Address::from_bytes([0x66; 32]);
+    let signers: Vec<Signer> = keys
+        .into_iter()
+        .map(|key| {
+            Arc::new(move |nonce| Transaction::sign(&key, &chain_id, sink, 1, nonce)) as Signer
+        })
+        .collect();
+    let acked = Arc::new(Mutex::new(Acked::default()));
+    let told: Submitted = Arc::default();
+    let mut reorgs_seen = 0;
+    for cycle in 1..=cycles {
+        let mut tasks: Vec<_> = senders
+            .iter()
+            .zip(&signers)
+            .map(|(s, sign)| {
+                tokio::spawn(load_client(
+                    addr.clone(),
+                    *s,
+                    sign.clone(),
+                    chain_id,
+                    acked.clone(),
+                ))
+            })
+            .collect();
+        for fork in [false, true] {
+            tasks.push(tokio::spawn(external_miner(
+                addr.clone(),
+                chain_id,
+                fork,
+                told.clone(),
+            )));
+        }
+        let delay = 800 + rng.below(1500);
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+        server.child.kill().unwrap();
+        server.child.wait().unwrap();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        drop(server);
+        (server, addr) = start_async(dir.clone(), rich_addr).await;
+        let mut c = Conn::connect(&addr).await.unwrap();
+        let (unexpected, acked_now) = {
+            let a = acked.lock().unwrap();
+            (a.unexpected.clone(), a.txs.clone())
+        };
+        assert!(
+            unexpected.is_empty(),
+            "answers other than SUCCESS: {unexpected:?}"
+        );
+        let ids: Vec<&TxId> = acked_now.keys().collect();
+        for chunk in ids.chunks(500) {
+            let lines: Vec<String> = chunk
+                .iter()
+                .map(|id| format!("GET_TRANSACTION:{id}"))
+                .collect();
+            for (id, line) in chunk.iter().zip(c.pipeline(&lines).await.unwrap()) {
+                assert!(
+                    line.starts_with("TX:"),
+                    "cycle {cycle}: acknowledged {id} lost: {line}"
+                );
+            }
+        }
+        let told_now = told.lock().unwrap().clone();
+        for hash in told_now.keys() {
+            let line = c.ask(&format!("GET_BLOCK:{hash}")).await;
+            assert!(
+                line.starts_with("BLOCK:"),
+                "cycle {cycle}: block {hash} was SUBMITTED but is gone: {line}"
+            );
+        }
+        assert_eq!(c.ask("VALIDATE_BLOCKCHAIN").await, "VALID", "cycle {cycle}");
+        let tree = payload(&c.ask("GET_TREE:0").await, "TREE");
+        let sides = tree["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["main"] == false)
+            .count();
+        reorgs_seen = sides;
+        let tips = told_now.values().filter(|s| *s == "tip").count();
+        println!(
+            "cycle {cycle}: killed after {delay} ms, {} acknowledged, {} blocks submitted by \
+             external miners ({tips} became the tip), {sides} side blocks in the tree, lost 0",
+            acked_now.len(),
+            told_now.len()
+        );
+    }
+    wait_mempool_empty(&mut Conn::connect(&addr).await.unwrap()).await;
+    assert!(
+        !acked.lock().unwrap().txs.is_empty(),
+        "no transaction was acknowledged"
+    );
+    assert!(reorgs_seen > 0, "the forker never replaced a block");
 }

@@ -5,7 +5,7 @@ use super::{Ctx, parse_hash, print_json};
 use crate::client::Client;
 use anyhow::Context;
 use simplechain_core::date::UtcTime;
-use simplechain_core::protocol::{ChainJson, Event, Response, ServerLine};
+use simplechain_core::protocol::{ChainJson, Event, Response, SUGGESTED_CONFIRMATIONS, ServerLine};
 use simplechain_core::{Block, TxId};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -43,21 +43,24 @@ pub async fn info(ctx: &Ctx) -> anyhow::Result<ExitCode> {
 
 pub async fn tx(ctx: &Ctx, txid: &str) -> anyhow::Result<ExitCode> {
     let txid: TxId = parse_hash("a txid", txid)?;
-    let Some(info) = Client::connect(&ctx.server)
-        .await?
-        .transaction(txid)
-        .await?
-    else {
+    let mut client = Client::connect(&ctx.server).await?;
+    let Some(info) = client.transaction(txid).await? else {
         anyhow::bail!("the server does not know transaction {txid}");
     };
+    let confirmations = info.confirmations(client.info().await?.height);
     if ctx.json {
-        print_json(&info)?;
+        let mut json = serde_json::to_value(&info)?;
+        json["confirmations"] = confirmations.into();
+        print_json(&json)?;
     } else {
         let tx = &info.transaction;
         println!("Transaction {}", info.txid);
         match info.height {
-            Some(h) => println!("Status:   confirmed in block {h}"),
-            None => println!("Status:   pending"),
+            Some(h) => println!(
+                "Status:   confirmed in block {h}, {confirmations} confirmation{} ({SUGGESTED_CONFIRMATIONS} suggested on a chain anyone can mine)",
+                if confirmations == 1 { "" } else { "s" }
+            ),
+            None => println!("Status:   pending (0 confirmations)"),
         }
         println!("From:     {}", tx.sender);
         println!("To:       {}", tx.receiver);

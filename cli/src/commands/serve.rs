@@ -2,7 +2,9 @@
 //! shutdown on Ctrl-C or SIGTERM.
 
 use anyhow::Context;
-use simplechain_server::{FaucetConfig, Limits, NewChain, Server, ServerConfig};
+use simplechain_server::{
+    DEFAULT_DIFFICULTY, FaucetConfig, Limits, MinerConfig, NewChain, Server, ServerConfig,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -24,7 +26,8 @@ pub struct ChainArgs {
     /// Where the chain and the treasury key are kept.
     #[arg(long, default_value = "./simplechain-data")]
     data_dir: PathBuf,
-    /// New chain only: leading zero bits of every block hash [default: 16].
+    /// New chain only: leading zero bits of every block hash [default: 16 for
+    /// `server`, 24 for `up`].
     #[arg(long)]
     difficulty: Option<u64>,
     /// New chain only: who gets the initial supply [default: the treasury key].
@@ -60,10 +63,27 @@ pub struct ChainArgs {
     /// Most pending transactions before ERROR:mempool_full.
     #[arg(long, default_value_t = 200_000)]
     mempool_capacity: usize,
+    /// The server never mines: only clients do (GET_TEMPLATE, SUBMIT_BLOCK).
+    #[arg(long)]
+    no_miner: bool,
+    /// Threads of the server's miner [default: one per core].
+    #[arg(long, conflicts_with = "no_miner")]
+    miner_threads: Option<usize>,
+    /// Cap on the server's miner, in hashes per second (to race it fairly).
+    #[arg(long, conflicts_with = "no_miner")]
+    miner_hashrate: Option<u64>,
 }
 
+/// The default difficulty of a chain created by `simplechain up`, for play: a browser
+/// tab on a laptop (several workers at a few million hashes per second each) finds a
+/// block in a few seconds, and the server's miner on two cores of this kind of machine
+/// (about 10 million hashes per second each) in about a second on average.
+pub const PLAY_DIFFICULTY: u64 = 24;
+
 impl ChainArgs {
-    fn config(&self, force_faucet: bool) -> anyhow::Result<ServerConfig> {
+    /// The server's settings; `default_difficulty` for a new chain when no
+    /// `--difficulty` is given.
+    fn config(&self, force_faucet: bool, default_difficulty: u64) -> anyhow::Result<ServerConfig> {
         let address = |flag: &str, v: &Option<String>| {
             v.as_deref()
                 .map(|t| super::parse_address(flag, t))
@@ -73,6 +93,7 @@ impl ChainArgs {
             data_dir: self.data_dir.clone(),
             new_chain: NewChain {
                 difficulty: self.difficulty,
+                default_difficulty: Some(default_difficulty),
                 genesis_address: address("--genesis-address", &self.genesis_address)?,
                 supply: self.supply,
                 miner_address: address("--miner-address", &self.miner_address)?,
@@ -88,6 +109,11 @@ impl ChainArgs {
                 idle_timeout: Duration::from_secs(self.idle_timeout_secs),
                 mempool_capacity: self.mempool_capacity,
                 ..Limits::default()
+            },
+            miner: MinerConfig {
+                disabled: self.no_miner,
+                threads: self.miner_threads,
+                hashrate: self.miner_hashrate,
             },
         })
     }
@@ -157,7 +183,7 @@ async fn bind(address: &str, what: &str) -> anyhow::Result<TcpListener> {
 }
 
 pub async fn server(args: ServerArgs) -> anyhow::Result<ExitCode> {
-    let config = args.chain.config(false)?;
+    let config = args.chain.config(false, DEFAULT_DIFFICULTY)?;
     let server = tokio::task::spawn_blocking(move || Server::open(config)).await??;
     let listener = bind(&args.listen, "server").await?;
     println!("Server: {}", listener.local_addr()?);
@@ -184,7 +210,7 @@ fn relay_config(web: &WebArgs, upstream: String) -> simplechain_relay::RelayConf
 }
 
 pub async fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
-    let config = args.chain.config(true)?;
+    let config = args.chain.config(true, PLAY_DIFFICULTY)?;
     if !args.web.web_root.join("index.html").exists() {
         tracing::warn!(
             web_root = %args.web.web_root.display(),

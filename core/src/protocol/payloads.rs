@@ -53,6 +53,20 @@ pub struct TxInfo {
     pub transaction: Transaction,
 }
 
+/// How many confirmations a learner should wait for on a chain anyone can mine at the
+/// play difficulty before treating a payment as settled (docs/SECURITY.md explains the
+/// number: it is about hash power, not time).
+pub const SUGGESTED_CONFIRMATIONS: u64 = 6;
+
+impl TxInfo {
+    /// Blocks on top of the transaction's block, counting it: 1 once it is in the tip,
+    /// 0 while pending. `tip_height` is the main chain's height.
+    pub fn confirmations(&self, tip_height: u64) -> u64 {
+        self.height
+            .map_or(0, |h| tip_height.saturating_sub(h).saturating_add(1))
+    }
+}
+
 /// `GET_HISTORY`: one page of an address's transactions, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {

@@ -3,7 +3,7 @@
 
 use super::{ChainError, ChainState, Rule};
 use crate::block::Block;
-use crate::ids::{BlockHash, TxId};
+use crate::ids::{BlockHash, ChainId, TxId};
 use crate::ledger::Ledger;
 use crate::transaction::SignatureError;
 use alloc::vec::Vec;
@@ -15,7 +15,6 @@ pub(crate) enum Signatures<'a> {
     /// Off the wire: verify each one here, strictly.
     VerifyEach,
     /// Verified beforehand (all cores): the index of the first failure, if any.
-    #[cfg_attr(not(feature = "std"), allow(dead_code))]
     Reported(Option<(usize, SignatureError)>),
     /// Carried by the block's type ([`VerifiedTx`](crate::VerifiedTx)), with the txids in block order.
     Carried(&'a [TxId]),
@@ -87,6 +86,67 @@ impl ValidBlock {
         let txs = self.block.transactions.iter();
         txs.zip(&self.txids)
             .map(|(tx, txid)| crate::VerifiedTx::in_valid_block(*tx, *txid))
+    }
+}
+
+/// A block off the wire whose signatures were verified beforehand for one chain (on all
+/// cores, by [`crate::parallel::preverify`], before it waits for its turn): the first
+/// failure, if any, is kept and reported by the check at its place among the rules.
+#[derive(Debug, Clone)]
+pub struct PreverifiedBlock {
+    pub(super) block: Block,
+    chain_id: ChainId,
+    first_bad: Option<(usize, SignatureError)>,
+}
+
+impl PreverifiedBlock {
+    /// `block`, whose transaction at `first_bad.0` is the first with a bad signature
+    /// on `chain_id` (`None`: all verify). Only the verifiers in this crate make one.
+    pub(crate) fn new(
+        block: Block,
+        chain_id: ChainId,
+        first_bad: Option<(usize, SignatureError)>,
+    ) -> Self {
+        PreverifiedBlock {
+            block,
+            chain_id,
+            first_bad,
+        }
+    }
+
+    /// Verifies every signature of `block` for `chain_id`, on this thread.
+    pub fn verify(chain_id: ChainId, block: Block) -> Self {
+        let first_bad = block
+            .transactions
+            .iter()
+            .enumerate()
+            .find_map(|(i, tx)| tx.verify(&chain_id).err().map(|e| (i, e)));
+        PreverifiedBlock::new(block, chain_id, first_bad)
+    }
+
+    /// A block built from verified transactions (a miner's own block).
+    pub fn from_built(built: crate::template::BuiltBlock, chain_id: ChainId) -> Self {
+        PreverifiedBlock::new(built.into_block(), chain_id, None)
+    }
+
+    /// The block.
+    pub fn block(&self) -> &Block {
+        &self.block
+    }
+
+    /// The block, without what was found about its signatures.
+    pub fn into_block(self) -> Block {
+        self.block
+    }
+
+    /// How the check treats the signatures: as reported, when they were verified for
+    /// this chain; verified again otherwise.
+    pub(super) fn signatures(&self, chain_id: &ChainId) -> Signatures<'static> {
+        if self.chain_id == *chain_id {
+            Signatures::Reported(self.first_bad)
+        } else {
+            Signatures::VerifyEach
+        }
     }
 }
 

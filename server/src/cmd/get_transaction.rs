@@ -4,6 +4,8 @@
 //! > GET_TRANSACTION:<txid>
 //! < TX:{"txid":…,"status":"pending"|"confirmed","height":<n or null>,"transaction":{…}}
 //! < ERROR:not_found:no transaction <txid>
+//! < ERROR:not_found:transaction <txid> was dropped when the main chain switched
+//!                   branches: <why>        (a reorg made it invalid)
 //! ```
 
 use crate::shared::Shared;
@@ -21,12 +23,16 @@ impl GetTransaction {
     /// Looks the txid up among confirmed, then pending transactions.
     pub fn apply(self, shared: &Shared) -> Result<Response, ProtocolError> {
         let txid = self.txid;
-        match shared.state().transaction(&txid) {
-            Some(info) => Ok(Response::Tx(info)),
-            None => Err(ProtocolError::new(
-                ErrorCode::NotFound,
-                format!("no transaction {txid}"),
-            )),
+        let state = shared.state();
+        if let Some(info) = state.transaction(&txid) {
+            return Ok(Response::Tx(info));
         }
+        let message = match state.dropped_reason(&txid) {
+            Some(why) => format!(
+                "transaction {txid} was dropped when the main chain switched branches: {why}"
+            ),
+            None => format!("no transaction {txid}"),
+        };
+        Err(ProtocolError::new(ErrorCode::NotFound, message))
     }
 }

@@ -1,4 +1,4 @@
-//! The requests of PROTOCOL §6, one file each: what a request holds once parsed, how it
+//! The requests of PROTOCOL §6 and §9, one file each: what a request holds once parsed, how it
 //! is applied, what it answers (and, for the heavy ones, what it costs). This module
 //! only dispatches: [`Request::read`] turns a line into a request, once, when it is
 //! read; [`Request::apply`] runs it when its turn comes. Adding a message is adding a
@@ -14,13 +14,18 @@
 mod add_transaction;
 mod faucet;
 mod get_account;
+mod get_block;
 mod get_blockchain;
 mod get_blocks;
 mod get_history;
 mod get_info;
+mod get_proof;
+mod get_template;
 mod get_transaction;
+mod get_tree;
 mod ping;
 mod session;
+mod submit_block;
 mod subscribe;
 mod sync_blockchain;
 mod validate_blockchain;
@@ -31,13 +36,18 @@ use crate::shared::Shared;
 use add_transaction::AddTransaction;
 use faucet::Faucet;
 use get_account::GetAccount;
+use get_block::GetBlock;
 use get_blockchain::GetBlockchain;
 use get_blocks::GetBlocks;
 use get_history::GetHistory;
 use get_info::GetInfo;
+use get_proof::GetProof;
+use get_template::GetTemplate;
 use get_transaction::GetTransaction;
+use get_tree::GetTree;
 use ping::Ping;
 use simplechain_core::protocol::{self, ProtocolError, Response};
+use submit_block::SubmitBlock;
 use subscribe::Subscribe;
 use sync_blockchain::SyncBlockchain;
 use validate_blockchain::ValidateBlockchain;
@@ -64,6 +74,11 @@ pub enum Request {
     Subscribe(Subscribe),
     Faucet(Faucet),
     Ping(Ping),
+    GetTemplate(GetTemplate),
+    SubmitBlock(SubmitBlock),
+    GetTree(GetTree),
+    GetBlock(GetBlock),
+    GetProof(GetProof),
 }
 
 impl Request {
@@ -103,15 +118,18 @@ impl Request {
                 offset,
                 limit,
             }),
-            Parsed::Subscribe => Request::Subscribe(Subscribe),
+            Parsed::Subscribe => Request::Subscribe(Subscribe { blocks: false }),
+            Parsed::SubscribeBlocks => Request::Subscribe(Subscribe { blocks: true }),
             Parsed::Faucet(to) => Request::Faucet(Faucet { to }),
             Parsed::Ping => Request::Ping(Ping),
-            other => {
-                return Err(ProtocolError::new(
-                    simplechain_core::protocol::ErrorCode::UnknownCommand,
-                    format!("{} is not served yet", other.command()),
-                ));
+            Parsed::GetTemplate(miner) => Request::GetTemplate(GetTemplate { miner }),
+            Parsed::SubmitBlock(json) => {
+                let json_len = json.len();
+                Request::SubmitBlock(SubmitBlock::new(line, json_len))
             }
+            Parsed::GetTree { from } => Request::GetTree(GetTree { from }),
+            Parsed::GetBlock(hash) => Request::GetBlock(GetBlock { hash }),
+            Parsed::GetProof(txid) => Request::GetProof(GetProof { txid }),
         })
     }
 
@@ -139,6 +157,11 @@ impl Request {
             Request::Subscribe(subscribe) => subscribe.apply(session),
             Request::Faucet(faucet) => faucet.apply(&session.shared).await,
             Request::Ping(ping) => ping.apply(),
+            Request::GetTemplate(get) => get.apply(&session.shared),
+            Request::SubmitBlock(submit) => submit.apply(session).await,
+            Request::GetTree(get) => get.apply(&session.shared),
+            Request::GetBlock(get) => get.apply(&session.shared),
+            Request::GetProof(get) => get.apply(&session.shared),
         };
         answer.unwrap_or_else(Response::Error)
     }

@@ -18,6 +18,8 @@ pub struct Session {
     budget: CostBucket,
     /// Tip changes, once the client sent `SUBSCRIBE`.
     events: Option<broadcast::Receiver<Event>>,
+    /// Whether `EVENT:BLOCK` lines are wanted (`SUBSCRIBE:BLOCKS`).
+    block_events: bool,
 }
 
 impl Session {
@@ -33,6 +35,7 @@ impl Session {
             shared,
             budget,
             events: None,
+            block_events: false,
         }
     }
 
@@ -51,10 +54,11 @@ impl Session {
     }
 
     /// Starts the feed of tip events; a second `SUBSCRIBE` keeps the first feed.
-    pub fn subscribe(&mut self) {
+    pub fn subscribe(&mut self, blocks: bool) {
         if self.events.is_none() {
             self.events = Some(self.shared.subscribe_tips());
         }
+        self.block_events |= blocks;
     }
 
     /// The next tip event for a subscriber; pending forever without a subscription. A
@@ -63,16 +67,19 @@ impl Session {
         let Some(rx) = self.events.as_mut() else {
             return std::future::pending().await;
         };
-        match rx.recv().await {
-            Ok(event) => event,
-            Err(broadcast::error::RecvError::Lagged(_)) => {
-                let state = self.shared.state();
-                Event::Tip {
-                    height: state.chain.height,
-                    hash: state.chain.tip,
+        loop {
+            match rx.recv().await {
+                Ok(Event::Block { .. }) if !self.block_events => continue,
+                Ok(event) => return event,
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    let state = self.shared.state();
+                    return Event::Tip {
+                        height: state.chain.height,
+                        hash: state.chain.tip,
+                    };
                 }
+                Err(broadcast::error::RecvError::Closed) => return std::future::pending().await,
             }
-            Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
         }
     }
 }

@@ -86,6 +86,11 @@ impl TestServer {
         }
     }
 
+    /// Keeps `temp` (the server's data dir) alive as long as the server.
+    pub fn keep(&mut self, temp: tempfile::TempDir) {
+        self._temp = Some(temp);
+    }
+
     /// Stops the server and waits for it; returns the temp dir so that it can be reopened.
     pub async fn stop(mut self) -> Option<tempfile::TempDir> {
         self.shutdown.cancel();
