@@ -70,7 +70,9 @@ fn readme_walkthrough() {
     assert!(ok && out.starts_with("2 transaction(s)"), "{out}");
     let (ok, out, _) = cli(&server, &alice, &["tx", txid]);
     assert!(
-        ok && out.contains("confirmed in block 2, ") && out.contains(" confirmation") && out.contains("Amount:   250"),
+        ok && out.contains("confirmed in block 2, ")
+            && out.contains(" confirmation")
+            && out.contains("Amount:   250"),
         "{out}"
     );
     let (ok, out, _) = cli(&server, &alice, &["blocks"]);

@@ -13,6 +13,13 @@ pub struct Figures {
     pub mine_naive_1core: f64,
     /// `simplechain mine`'s loop (`NonceSearch::run`: midstate, best hash kept).
     pub mine_miner_1core: f64,
+    /// Milliseconds from SUBMIT_BLOCK of a 4096-transaction block to SUBMITTED (None:
+    /// skipped).
+    pub submit_4096_ms: Option<f64>,
+    /// Milliseconds from the last SUBMIT_BLOCK of a heavier branch to SUBMITTED with
+    /// replaced = 10, and = 100.
+    pub reorg_10_ms: Option<f64>,
+    pub reorg_100_ms: Option<f64>,
     /// Transactions per second accepted with durable SUCCESS over TCP, at peak.
     pub ingest_tcp: f64,
     pub ingest_p50_ms: f64,
@@ -53,6 +60,7 @@ impl Figures {
         let opt = |v: Option<f64>, unit: &str| {
             v.map_or("skipped".to_string(), |v| format!("{v:.0} {unit}"))
         };
+        let opt_ms = |v: Option<f64>| v.map_or("skipped".to_string(), |v| format!("{v:.1} ms"));
         let ratio = |v: Option<f64>| v.map_or("skipped".to_string(), |v| format!("{v:.2}"));
         let rows: Vec<(String, String, String)> = vec![
             (
@@ -73,6 +81,21 @@ impl Figures {
             (
                 "nonce search, `mine` loop (1 core)".into(),
                 format!("{:.0} hashes/s", self.mine_miner_1core),
+                String::new(),
+            ),
+            (
+                "submit a 4096-tx block".into(),
+                opt_ms(self.submit_4096_ms),
+                String::new(),
+            ),
+            (
+                "reorg of 10 blocks".into(),
+                opt_ms(self.reorg_10_ms),
+                String::new(),
+            ),
+            (
+                "reorg of 100 blocks".into(),
+                opt_ms(self.reorg_100_ms),
                 String::new(),
             ),
             (

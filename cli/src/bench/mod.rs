@@ -7,6 +7,7 @@ pub mod child;
 mod figures;
 mod load;
 mod nonce_rate;
+mod tree_costs;
 mod yardstick;
 
 pub use figures::Figures;
@@ -41,6 +42,10 @@ pub struct BenchArgs {
     /// Skip the WebSocket phase.
     #[arg(long)]
     pub no_ws: bool,
+    /// Skip the block tree phase (a 4096-transaction block submitted, reorgs of 10 and
+    /// 100 blocks).
+    #[arg(long)]
+    pub no_tree: bool,
     /// Keep the temporary data dir and the server's log (server.log) for inspection.
     #[arg(long)]
     pub keep: bool,
@@ -72,6 +77,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
     ));
 
     let temp = tempfile_dir()?;
+    if !args.no_tree {
+        let costs = tree_costs::measure(&temp).await?;
+        figures.submit_4096_ms = Some(costs.submit_4096_ms);
+        figures.reorg_10_ms = Some(costs.reorg_10_ms);
+        figures.reorg_100_ms = Some(costs.reorg_100_ms);
+    }
     let data_dir = temp.join("data");
     let owner = SigningKey::from_bytes(&[0xbe; 32]);
     let owner_address = address_of(&owner).to_string();

@@ -44,27 +44,36 @@ pub async fn tree(ctx: &Ctx, args: TreeArgs) -> anyhow::Result<ExitCode> {
 ///       7  ● │  0000e1e10a0b  3f1c2ae8     0  main, tip
 /// ```
 pub fn draw(tree: &Tree) -> Vec<String> {
-    let lanes = lanes(&tree.blocks);
-    let count = lanes.iter().map(|l| l.lane).max().map_or(1, |m| m + 1);
-    // Each lane is drawn from its first block's height to its last block's.
-    let mut span = vec![(u64::MAX, 0u64); count];
-    for (entry, placed) in tree.blocks.iter().zip(&lanes) {
-        let s = &mut span[placed.lane];
-        *s = (s.0.min(entry.height), s.1.max(entry.height));
+    let placed = lanes(&tree.blocks);
+    let count = placed.iter().map(|p| p.lane).max().map_or(1, |m| m + 1);
+    // Each side branch is drawn from its first block's height to its last block's; a
+    // lane is used again by a later branch once the earlier one has ended.
+    let mut spans: Vec<(usize, u64, u64)> = Vec::new();
+    for (entry, p) in tree.blocks.iter().zip(&placed) {
+        if p.forks_from.is_some() || !spans.iter().any(|s| s.0 == p.lane) {
+            spans.push((p.lane, entry.height, entry.height));
+        } else if let Some(s) = spans.iter_mut().rev().find(|s| s.0 == p.lane) {
+            s.2 = s.2.max(entry.height);
+        }
     }
     let width = count * 2 - 1;
-    let mut rows: Vec<(&TreeEntry, &Placed)> = tree.blocks.iter().zip(&lanes).collect();
+    let mut rows: Vec<(&TreeEntry, &Placed)> = tree.blocks.iter().zip(&placed).collect();
     rows.sort_by_key(|(e, p)| (e.height, std::cmp::Reverse(p.lane)));
     let mut out = vec![format!(
         "{:>7}  {:<width$}  {:<12}  {:<8}  {:>4}",
         "height", "chain", "hash", "miner", "txs"
     )];
-    for (entry, placed) in rows {
+    for (entry, p) in rows {
         let graph: Vec<&str> = (0..count)
             .map(|lane| match lane {
-                l if l == placed.lane => "●",
+                l if l == p.lane => "●",
                 0 => "│",
-                l if span[l].0 <= entry.height && entry.height <= span[l].1 => "│",
+                l if spans
+                    .iter()
+                    .any(|s| s.0 == l && s.1 <= entry.height && entry.height <= s.2) =>
+                {
+                    "│"
+                }
                 _ => " ",
             })
             .collect();
@@ -72,7 +81,7 @@ pub fn draw(tree: &Tree) -> Vec<String> {
         if entry.hash == tree.tip {
             what.push_str(", tip");
         }
-        if let Some(parent) = placed.forks_from {
+        if let Some(parent) = p.forks_from {
             what.push_str(&format!(", forks from {}", short(&parent)));
         }
         out.push(format!(
@@ -97,10 +106,12 @@ struct Placed {
 }
 
 /// Puts each block in a lane: main blocks in lane 0; a side block in its parent's lane
-/// if its parent is the last block of a side lane, else in a new lane.
+/// if its parent is the last block of a side lane, else in the first side lane whose
+/// branch ended below its height (or a new one). Blocks are placed lowest height first.
 fn lanes(blocks: &[TreeEntry]) -> Vec<Placed> {
     let mut lane_of: HashMap<BlockHash, usize> = HashMap::new();
-    let mut heads: Vec<Option<BlockHash>> = vec![None];
+    // The last block of each lane, and its height.
+    let mut heads: Vec<Option<(BlockHash, u64)>> = vec![None];
     let mut order: Vec<usize> = (0..blocks.len()).collect();
     order.sort_by_key(|&i| blocks[i].height);
     let mut placed = vec![
@@ -117,15 +128,19 @@ fn lanes(blocks: &[TreeEntry]) -> Vec<Placed> {
             0
         } else {
             match parent_lane {
-                Some(l) if l > 0 && heads[l] == Some(b.prev_hash) => l,
+                Some(l) if l > 0 && heads[l].map(|h| h.0) == Some(b.prev_hash) => l,
                 _ => {
-                    heads.push(None);
                     placed[i].forks_from = Some(b.prev_hash);
-                    heads.len() - 1
+                    let free = (1..heads.len())
+                        .find(|&l| heads[l].is_none_or(|(_, height)| height + 1 < b.height));
+                    free.unwrap_or_else(|| {
+                        heads.push(None);
+                        heads.len() - 1
+                    })
                 }
             }
         };
-        heads[lane] = Some(b.hash);
+        heads[lane] = Some((b.hash, b.height));
         lane_of.insert(b.hash, lane);
         placed[i].lane = lane;
     }
@@ -134,7 +149,8 @@ fn lanes(blocks: &[TreeEntry]) -> Vec<Placed> {
 
 pub async fn block(ctx: &Ctx, hash: &str) -> anyhow::Result<ExitCode> {
     let hash: BlockHash = parse_hash("a block hash", hash)?;
-    let Some(info) = Client::connect(&ctx.server).await?.block(hash).await? else {
+    let mut client = Client::connect(&ctx.server).await?;
+    let Some(info) = client.block(hash).await? else {
         anyhow::bail!("the server's block tree has no block {hash}");
     };
     if ctx.json {
@@ -158,9 +174,11 @@ pub async fn block(ctx: &Ctx, hash: &str) -> anyhow::Result<ExitCode> {
     println!("Miner:      {} (reward {})", h.miner, h.reward);
     println!("Difficulty: {} bits, nonce {}", h.difficulty, h.nonce);
     println!("tx_root:    {}", h.tx_root);
+    let chain_id = client.info().await?.chain_id;
     for (i, tx) in b.transactions.iter().enumerate() {
         println!(
-            "  {i:>4}  {} → {}  {:>12}  nonce {}",
+            "  {i:>4}  {}  {} → {}  {:>12}  nonce {}",
+            tx.txid(&chain_id),
             short(&tx.sender),
             short(&tx.receiver),
             tx.amount,
@@ -290,7 +308,7 @@ mod tests {
     fn the_main_chain_is_a_column_and_each_fork_a_column_beside_it() {
         // 1 ← 2 ← 3 ← 5 (main); 2 ← 4 ← 6 (one side branch); 3 ← 7 (another).
         let tree = Tree {
-            tip: BlockHash::from_bytes([5; 32]),
+            tip: BlockHash::from_bytes([10; 32]),
             blocks: vec![
                 entry(1, 0, 1, true),
                 entry(2, 1, 2, true),
@@ -299,11 +317,15 @@ mod tests {
                 entry(5, 3, 4, true),
                 entry(6, 4, 4, false),
                 entry(7, 3, 4, false),
+                entry(8, 5, 5, true),
+                entry(9, 8, 6, true),
+                entry(10, 9, 7, true),
+                entry(11, 9, 7, false),
             ],
         };
         let lines = draw(&tree);
         let text = lines.join("\n");
-        assert_eq!(lines.len(), 8, "{text}");
+        assert_eq!(lines.len(), 12, "{text}");
         assert!(
             lines[0].contains("height") && lines[0].contains("miner"),
             "{text}"
@@ -326,9 +348,22 @@ mod tests {
             "{text}"
         );
         assert!(
-            lines[7].contains("● │ │") && lines[7].ends_with("main, tip"),
+            lines[7].contains("● │ │") && lines[7].ends_with("main"),
             "{text}"
         );
         assert!(lines[7].contains("abababab"), "{text}");
+        // A later fork reuses the first side lane, and the lanes in between are blank.
+        assert!(
+            lines[8].contains("●    ") && lines[9].contains("●    "),
+            "{text}"
+        );
+        assert!(
+            lines[10].contains("│ ●  ") && lines[10].contains("forks from 090909090909"),
+            "{text}"
+        );
+        assert!(
+            lines[11].contains("● │  ") && lines[11].ends_with("main, tip"),
+            "{text}"
+        );
     }
 }

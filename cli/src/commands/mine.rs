@@ -164,7 +164,8 @@ impl Run {
         } else {
             STATUS_PLAIN
         };
-        let mut status = tokio::time::interval(status_every);
+        let mut status =
+            tokio::time::interval_at(tokio::time::Instant::now() + status_every, status_every);
         status.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let (mut last_hashes, mut last_at) = (0u64, Instant::now());
         'templates: loop {
