@@ -229,3 +229,26 @@ mod section_9 {
         );
     }
 }
+
+#[test]
+fn a_rate_limited_refusal_says_how_long_to_wait() {
+    use simplechain_core::protocol::{ErrorCode, ProtocolError};
+    let refusal = |code, message: &str| {
+        ClientError::Refused(super::Refused(ProtocolError::new(code, message)))
+    };
+    let wait = |message: &str| refusal(ErrorCode::RateLimited, message).retry_after();
+    assert_eq!(
+        wait("this connection has used its share of heavy requests; retry SUBMIT_BLOCK in 1.5 s"),
+        Some(Duration::from_millis(1500))
+    );
+    assert_eq!(
+        wait("retry SUBMIT_BLOCK in 0.0 s"),
+        Some(Duration::from_millis(50))
+    );
+    assert_eq!(wait("slow down"), Some(Duration::from_secs(1)));
+    assert_eq!(wait("retry in 99 s"), Some(Duration::from_secs(5)));
+    assert_eq!(
+        refusal(ErrorCode::InvalidBlock, "retry in 1 s").retry_after(),
+        None
+    );
+}

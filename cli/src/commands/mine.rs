@@ -30,6 +30,8 @@ use workers::{Found, Workers};
 const REFRESH: Duration = Duration::from_secs(20);
 /// How often the status line is redrawn on a terminal.
 const STATUS_TTY: Duration = Duration::from_secs(1);
+/// How many times a rate-limited block is sent again before it counts as refused.
+const RATE_LIMIT_RETRIES: u32 = 20;
 /// How often a status line is printed when stdout is not a terminal.
 const STATUS_PLAIN: Duration = Duration::from_secs(10);
 
@@ -218,10 +220,19 @@ impl Run {
         }
     }
 
-    /// Submits a find and prints its fate.
+    /// Submits a find and prints its fate. A `rate_limited` refusal (a connection's
+    /// share of heavy requests, PROTOCOL §7) is waited out and the block sent again.
     async fn submit(&mut self, template: &Template, found: Found) -> anyhow::Result<()> {
         let block = template.clone().into_block(found.header, found.hash);
-        match self.client.submit_block(&block).await {
+        let mut answer = self.client.submit_block(&block).await;
+        for _ in 0..RATE_LIMIT_RETRIES {
+            let Some(wait) = answer.as_ref().err().and_then(ClientError::retry_after) else {
+                break;
+            };
+            tokio::time::sleep(wait).await;
+            answer = self.client.submit_block(&block).await;
+        }
+        match answer {
             Ok(submitted) => {
                 self.tally.count(Some(submitted.status));
                 if self.json {
