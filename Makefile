@@ -1,16 +1,21 @@
 # SimpleBlockchain: `make run` starts everything, `make test` checks everything.
-# Both install what is missing first (idempotently).
+# Both install what is missing first (idempotently); `make run` only what it needs
+# to run (no test tools), and says what each step is and how long it may take.
 
 SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test deps wallet lint bench conformance fuzz-smoke fuzz
+.PHONY: run test run-deps deps wallet lint bench conformance fuzz-smoke fuzz
 
-## run: build the wallet if needed, then start the server, relay and wallet (`simplechain up`)
-run: deps wallet
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+
+## run: build what is missing, then start the server, relay and wallet (`simplechain up`)
+run: run-deps wallet
+	@echo "==> step 3/3: the server and CLI (cargo build --release; first time about 3-5 min on 2 cores)"
 	$(CARGO) build --release -p simplechain --bin simplechain
-	./target/release/simplechain up
+	@echo "==> starting: the CLI is ./simplechain (e.g. ./simplechain info) in another terminal"
+	$(TARGET_DIR)/release/simplechain up
 
 ## test: formatting, lints, the no_std wasm build, and every test (unit, socket, CLI, browser)
 test: deps wallet lint fuzz-smoke
@@ -21,12 +26,18 @@ test: deps wallet lint fuzz-smoke
 	python3 tests/python/selftest.py
 	$(CARGO) test --workspace
 
-## deps: toolchain pieces and test tools (wasm32 target, Chromium + ChromeDriver)
+## run-deps: what `make run` needs (the wasm32 target); never a test tool
+run-deps:
+	@echo "==> step 1/3: toolchain pieces (rustup target wasm32-unknown-unknown)"
+	scripts/install-deps.sh run
+
+## deps: what `make test` needs too (rustfmt, clippy, Chromium + ChromeDriver, python3)
 deps:
-	scripts/install-deps.sh
+	scripts/install-deps.sh test
 
 ## wallet: build the browser wallet into dist/ when it is missing or stale
 wallet:
+	@echo "==> step 2/3: the browser wallet (scripts/build-wallet.sh; first time 15-20 min on 2 cores, then seconds)"
 	scripts/build-wallet.sh
 
 lint:

@@ -42,21 +42,21 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 if [ "$(trunk --version 2>/dev/null || true)" != "trunk $TRUNK_VERSION" ]; then
-  say "installing trunk $TRUNK_VERSION (cargo install, takes a while)"
+  say "installing trunk $TRUNK_VERSION (cargo install; once, about 8-11 min on 2 cores)"
   cargo install trunk --version "$TRUNK_VERSION" --locked
 fi
 
 if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $wasm_bindgen_version" ]; then
-  say "installing wasm-bindgen-cli $wasm_bindgen_version (cargo install)"
+  say "installing wasm-bindgen-cli $wasm_bindgen_version (cargo install; once, about 3-4 min)"
   cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --force
 fi
 
 if ! wasm-opt --version 2>/dev/null | grep -q "version_$BINARYEN_VERSION"; then
-  say "installing binaryen $BINARYEN_VERSION (wasm-opt) with npm ci"
+  say "installing binaryen $BINARYEN_VERSION (wasm-opt) with npm ci (once, under a minute)"
   npm ci --no-audit --no-fund
 fi
 
-say "trunk build --release → dist/"
+say "building the wallet: trunk build --release → dist/ (first time about 4-6 min, then about 1 min)"
 trunk build --release
 
 for file in dist/*.wasm dist/*.js; do

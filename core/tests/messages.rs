@@ -3,8 +3,8 @@
 use ed25519_dalek::SigningKey;
 use simplechain_core::ids::MerkleNode;
 use simplechain_core::protocol::{
-    AccountInfo, BlockStatus, ErrorCode, Event, History, Info, Proof, ProtocolError, Request,
-    Response, ServerLine, Submitted, Template, Tree, TreeEntry, TxInfo, TxStatus,
+    AccountInfo, BlockStatus, ErrorCode, Event, History, Info, Mempool, Proof, ProtocolError,
+    Request, Response, ServerLine, Submitted, Template, Tree, TreeEntry, TxInfo, TxStatus,
 };
 use simplechain_core::transaction::address_of;
 use simplechain_core::{Address, BlockHash, ChainId, MerkleRoot, Transaction, TxId};
@@ -88,6 +88,27 @@ fn defaults_clamps_and_legacy_form() {
             limit: 100
         }
     );
+    // GET_MEMPOOL (extension): paged like GET_HISTORY, both fields or neither.
+    assert_eq!(
+        Request::parse("GET_MEMPOOL").unwrap(),
+        Request::GetMempool {
+            offset: 0,
+            limit: 100
+        }
+    );
+    assert_eq!(
+        Request::parse("GET_MEMPOOL:5:1000").unwrap(),
+        Request::GetMempool {
+            offset: 5,
+            limit: 100
+        }
+    );
+    assert_eq!(
+        Request::parse("GET_MEMPOOL:3:7").unwrap().encode(),
+        "GET_MEMPOOL:3:7"
+    );
+    assert!(Request::parse("GET_MEMPOOL:5").is_err());
+    assert!(Request::parse("GET_MEMPOOL:0:0").is_err());
     assert_eq!(
         Request::parse("ADD_TRANSACTION:a:b:1:secret").unwrap(),
         Request::AddTransactionWithPrivateKey
@@ -159,6 +180,7 @@ fn every_response_round_trips() {
             block_reward: 50,
             mempool: 3,
             faucet: Some(true),
+            idle_timeout_secs: Some(300),
         }),
         Response::Account(AccountInfo {
             address: t.sender,
@@ -175,7 +197,15 @@ fn every_response_round_trips() {
         Response::History(History {
             address: t.sender,
             total: 1,
-            items: vec![info],
+            items: vec![info.clone()],
+        }),
+        Response::Mempool(Mempool {
+            total: 7,
+            items: vec![TxInfo {
+                status: TxStatus::Pending,
+                height: None,
+                ..info
+            }],
         }),
         Response::Blocks("{\"blocks\":[]}".into()),
         Response::Template(Template {

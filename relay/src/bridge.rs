@@ -8,29 +8,80 @@
 //! The three loops run in one task and end together: whichever ends first decides why
 //! the connection ends, and both sockets are then closed (the WebSocket with a close
 //! code that says why). Nothing is spawned per direction, so nothing can leak.
+//!
+//! Memory per bridge is bounded: one browser message (the size limit) being read, the
+//! outbox (`outbox.rs`: 16 MiB, or one large line), the WebSocket's write buffer
+//! ([`MAX_WRITE_BUFFER`]; a large line is written in [`FRAGMENT`]-sized frames, never
+//! copied whole), and the server line being read (up to [`LARGE_LINE`]; a larger one
+//! first reserves its share of the relay-wide [`Budget`], so however many servers
+//! answers are large at once, the relay holds at most the budget of them). Every write to the browser has a deadline: a
+//! browser that takes nothing for that long is closed, whatever else it sends.
 
-use crate::outbox::{Full, Outbox, OutboxReader, outbox};
+use crate::outbox::{Line, Outbox, OutboxReader, outbox};
 use crate::reply_order::ReplyOrder;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
+use bytes::{Bytes, BytesMut};
 use futures::stream::{SplitSink, SplitStream};
-use futures::{SinkExt, StreamExt};
-use simplechain_core::line::{Frame, LineCodec};
-use simplechain_core::protocol::{ErrorCode, Response};
+use futures::{FutureExt, SinkExt, StreamExt};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
+use simplechain_core::protocol::{ErrorCode, MAX_SERVER_LINE, Response};
 use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncWriteExt, BufWriter};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio_util::codec::FramedRead;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::{Frame as WsFrame, Utf8Bytes};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_util::sync::CancellationToken;
 
-/// Lines that may wait for a browser before it counts as not reading.
+/// The browser's WebSocket, over the upgraded HTTP connection (with its write deadline).
+pub type BrowserSocket = WebSocketStream<TokioIo<Upgraded>>;
+
+/// Lines that may wait for a browser.
 pub const OUTBOX_LINES: usize = 1024;
-/// Bytes that may wait for a browser before it counts as not reading.
+/// Bytes that may wait for a browser (a larger line waits alone).
 pub const OUTBOX_BYTES: usize = 16 << 20;
+/// Lines longer than this are sent as several frames of this size, so the WebSocket's
+/// write buffer never holds a copy of a whole large line.
+pub const FRAGMENT: usize = 64 << 10;
+/// The WebSocket's write buffer, at most (frames being sent and the pending pong).
+pub const MAX_WRITE_BUFFER: usize = 4 * FRAGMENT;
+/// Server lines longer than this draw on the relay-wide budget for large lines.
+pub const LARGE_LINE: usize = 1 << 20;
+/// How much is read from the server at a time.
+const READ_CHUNK: usize = 64 << 10;
+/// Messages with a newline a browser may send before each further one pauses its
+/// reading for [`REFUSAL_PENALTY`].
+const FREE_REFUSALS: u32 = 16;
+const REFUSAL_PENALTY: Duration = Duration::from_millis(100);
 /// How long closing may take before the sockets are just dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The relay-wide budget of bytes that large server lines may hold at once, from the
+/// moment they pass [`LARGE_LINE`] until the browser has taken them.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    bytes: Arc<Semaphore>,
+    /// What a line reserves when it passes [`LARGE_LINE`]: a maximal line, or the
+    /// whole budget if that is smaller.
+    reserve: u32,
+}
+
+impl Budget {
+    /// A budget of `bytes` in all.
+    pub fn new(bytes: usize) -> Budget {
+        let bytes = bytes.clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
+        Budget {
+            bytes: Arc::new(Semaphore::new(bytes)),
+            reserve: (MAX_SERVER_LINE + READ_CHUNK).min(bytes) as u32,
+        }
+    }
+}
 
 /// Why a bridged connection ended.
 #[derive(Debug)]
@@ -45,7 +96,7 @@ enum End {
     TooBig,
     /// The browser has too many requests in flight.
     TooManyInFlight,
-    /// The browser is not reading what the server sends.
+    /// The browser took nothing for the write deadline.
     SlowBrowser,
     /// The server closed its connection.
     ServerClosed,
@@ -57,16 +108,16 @@ enum End {
 
 impl End {
     /// The close frame to send to the browser, if it is still there.
-    fn close_frame(&self) -> Option<(u16, &'static str)> {
+    fn close_frame(&self) -> Option<(CloseCode, &'static str)> {
         match self {
             End::BrowserClosed | End::BrowserFailed(_) => None,
-            End::Binary => Some((close_code::UNSUPPORTED, "binary messages are not supported")),
-            End::TooBig => Some((close_code::SIZE, "message too big")),
-            End::TooManyInFlight => Some((close_code::POLICY, "too many requests in flight")),
-            End::SlowBrowser => Some((close_code::POLICY, "not reading fast enough")),
-            End::ServerClosed => Some((close_code::AWAY, "the server closed the connection")),
-            End::ServerFailed(_) => Some((close_code::ERROR, "the server connection failed")),
-            End::Shutdown => Some((close_code::AWAY, "the relay is shutting down")),
+            End::Binary => Some((CloseCode::Unsupported, "binary messages are not supported")),
+            End::TooBig => Some((CloseCode::Size, "message too big")),
+            End::TooManyInFlight => Some((CloseCode::Policy, "too many requests in flight")),
+            End::SlowBrowser => Some((CloseCode::Policy, "not reading fast enough")),
+            End::ServerClosed => Some((CloseCode::Away, "the server closed the connection")),
+            End::ServerFailed(_) => Some((CloseCode::Error, "the server connection failed")),
+            End::Shutdown => Some((CloseCode::Away, "the relay is shutting down")),
         }
     }
 
@@ -80,63 +131,87 @@ impl End {
     }
 }
 
+/// The relay's answer to a message that contains a newline.
+fn refusal() -> String {
+    Response::error(
+        ErrorCode::BadRequest,
+        "a message is one request line and must not contain a newline",
+    )
+    .encode()
+}
+
 /// What the two readers share: the order of answers and the queue to the browser.
 #[derive(Debug)]
 struct ToBrowser {
-    order: Mutex<ReplyOrder>,
+    /// Held across a push, so that answers enter the outbox in their order.
+    order: tokio::sync::Mutex<ReplyOrder>,
     outbox: Outbox,
+    budget: Budget,
 }
 
 impl ToBrowser {
     /// Sends the relay's own answer to a request, in its turn.
-    fn refuse(&self, answer: String) -> Result<(), Full> {
-        let mut order = self.order.lock().unwrap_or_else(|e| e.into_inner());
-        match order.refuse(answer) {
-            Some(now) => self.outbox.push(now),
-            None => Ok(()),
-        }
-    }
-
-    /// Queues a line from the server, and the relay's answers that waited for it.
-    fn server_line(&self, line: String) -> Result<(), Full> {
-        let mut order = self.order.lock().unwrap_or_else(|e| e.into_inner());
-        let is_event = line.starts_with("EVENT:");
-        self.outbox.push(line)?;
-        if !is_event {
-            for answer in order.response() {
-                self.outbox.push(answer)?;
+    async fn refuse(&self) -> Result<(), End> {
+        let mut order = self.order.lock().await;
+        match order.refuse() {
+            Err(_) => Err(End::TooManyInFlight),
+            Ok(false) => Ok(()),
+            Ok(true) => {
+                let _ = self.outbox.push_wait(refusal()).await;
+                Ok(())
             }
         }
-        Ok(())
     }
 
-    /// Records a request about to be forwarded; `false` when too many are in flight.
-    fn forward(&self) -> bool {
+    /// Queues a line from the server (with what it holds of the relay-wide budget),
+    /// and the relay's answers that waited for it.
+    async fn server_line(&self, line: Bytes, held: Option<OwnedSemaphorePermit>) {
+        let mut order = self.order.lock().await;
+        let is_event = line.starts_with(b"EVENT:");
+        let _ = self.outbox.push_wait(Line::new(line, held)).await;
+        if !is_event {
+            for _ in 0..order.response() {
+                let _ = self.outbox.push_wait(refusal()).await;
+            }
+        }
+    }
+
+    /// Records a request about to be forwarded.
+    async fn forward(&self) -> Result<(), End> {
         self.order
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .await
             .forward()
+            .map_err(|_| End::TooManyInFlight)
     }
 }
 
-/// Bridges `ws` and `tcp` until either side leaves or `shutdown` is cancelled.
-pub async fn bridge(ws: WebSocket, tcp: TcpStream, peer: SocketAddr, shutdown: CancellationToken) {
+/// Bridges `ws` and `tcp` until either side leaves or `shutdown` is cancelled. Every
+/// write to the browser must make progress within `write_timeout`.
+pub async fn bridge(
+    ws: BrowserSocket,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    budget: Budget,
+    write_timeout: Duration,
+    shutdown: CancellationToken,
+) {
     let _ = tcp.set_nodelay(true);
-    let (tcp_read, tcp_write) = tcp.into_split();
-    let mut from_server = FramedRead::new(tcp_read, LineCodec::server_lines());
+    let (mut from_server, tcp_write) = tcp.into_split();
     let mut to_server = BufWriter::new(tcp_write);
     let (mut ws_write, mut ws_read) = ws.split();
     let (outbox, mut queued) = outbox(OUTBOX_LINES, OUTBOX_BYTES);
     let shared = ToBrowser {
-        order: Mutex::new(ReplyOrder::default()),
+        order: tokio::sync::Mutex::new(ReplyOrder::default()),
         outbox,
+        budget,
     };
     tracing::info!(%peer, "websocket opened");
 
     let end = tokio::select! {
         end = read_browser(&mut ws_read, &mut to_server, &shared) => end,
         end = read_server(&mut from_server, &shared) => end,
-        end = write_browser(&mut ws_write, &mut queued) => end,
+        end = write_browser(&mut ws_write, &mut queued, write_timeout) => end,
         () = shutdown.cancelled() => End::Shutdown,
     };
 
@@ -148,7 +223,7 @@ pub async fn bridge(ws: WebSocket, tcp: TcpStream, peer: SocketAddr, shutdown: C
     let closing = async {
         if end.flush_first() {
             while let Some(line) = queued.try_next() {
-                ws_write.feed(Message::Text(line.into())).await?;
+                send_line(&mut ws_write, line, CLOSE_TIMEOUT).await?;
             }
         }
         if let Some((code, reason)) = end.close_frame() {
@@ -178,101 +253,208 @@ pub async fn bridge(ws: WebSocket, tcp: TcpStream, peer: SocketAddr, shutdown: C
     }
 }
 
-/// Browser → server: each text message becomes one line.
+/// What to do with one message from the browser.
+async fn browser_message(
+    message: Option<Result<Message, WsError>>,
+    server: &mut BufWriter<OwnedWriteHalf>,
+    shared: &ToBrowser,
+    refused: &mut u32,
+) -> Result<(), End> {
+    let text = match message {
+        None => return Err(End::BrowserClosed),
+        Some(Ok(Message::Text(text))) => text,
+        Some(Ok(Message::Binary(_))) => return Err(End::Binary),
+        Some(Ok(Message::Close(_))) => return Err(End::BrowserClosed),
+        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => return Ok(()),
+        Some(Err(e)) => return Err(browser_error(e)),
+    };
+    if text.contains('\n') {
+        // The relay's own refusals are cheap to send but not to read (a message may
+        // be 1 MiB): past a few, each one pauses this browser's reading.
+        *refused += 1;
+        if *refused > FREE_REFUSALS {
+            tokio::time::sleep(REFUSAL_PENALTY).await;
+        }
+        return shared.refuse().await;
+    }
+    shared.forward().await?;
+    tracing::trace!(bytes = text.len(), "forwarding a request");
+    let written = async {
+        server.write_all(text.as_bytes()).await?;
+        server.write_all(b"\n").await
+    };
+    written.await.map_err(|e| End::ServerFailed(e.to_string()))
+}
+
+/// Browser → server: each text message becomes one line. Everything that has already
+/// arrived is written before one flush; one message at a time is held.
 async fn read_browser(
-    ws: &mut SplitStream<WebSocket>,
+    ws: &mut SplitStream<BrowserSocket>,
     server: &mut BufWriter<OwnedWriteHalf>,
     shared: &ToBrowser,
 ) -> End {
-    // Everything that has already arrived is written before one flush.
-    let mut batches = ws.ready_chunks(256);
-    while let Some(batch) = batches.next().await {
-        for message in batch {
-            let text = match message {
-                Ok(Message::Text(text)) => text,
-                Ok(Message::Binary(_)) => return End::Binary,
-                Ok(Message::Close(_)) => return End::BrowserClosed,
-                Ok(Message::Ping(_) | Message::Pong(_)) => continue,
-                Err(e) => return browser_error(e),
-            };
-            if text.contains('\n') {
-                let answer = Response::error(
-                    ErrorCode::BadRequest,
-                    "a message is one request line and must not contain a newline",
-                )
-                .encode();
-                if shared.refuse(answer).is_err() {
-                    return End::SlowBrowser;
-                }
-                continue;
-            }
-            if !shared.forward() {
-                return End::TooManyInFlight;
-            }
-            tracing::trace!(bytes = text.len(), "forwarding a request");
-            let written = async {
-                server.write_all(text.as_bytes()).await?;
-                server.write_all(b"\n").await
-            };
-            if let Err(e) = written.await {
-                return End::ServerFailed(e.to_string());
+    let mut refused = 0;
+    loop {
+        if let Err(end) = browser_message(ws.next().await, server, shared, &mut refused).await {
+            return end;
+        }
+        while let Some(message) = ws.next().now_or_never() {
+            if let Err(end) = browser_message(message, server, shared, &mut refused).await {
+                return end;
             }
         }
         if let Err(e) = server.flush().await {
             return End::ServerFailed(e.to_string());
         }
     }
-    End::BrowserClosed
 }
 
 /// Tells a message over the size limit from other read failures.
-fn browser_error(error: axum::Error) -> End {
-    use tokio_tungstenite::tungstenite::Error as WsError;
-    let inner = error.into_inner();
-    match inner.downcast_ref::<WsError>() {
-        Some(WsError::Capacity(_)) => End::TooBig,
-        Some(WsError::ConnectionClosed | WsError::AlreadyClosed) => End::BrowserClosed,
-        _ => End::BrowserFailed(inner.to_string()),
+fn browser_error(error: WsError) -> End {
+    match error {
+        WsError::Capacity(_) => End::TooBig,
+        WsError::ConnectionClosed | WsError::AlreadyClosed => End::BrowserClosed,
+        WsError::WriteBufferFull(_) => End::SlowBrowser,
+        WsError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => End::SlowBrowser,
+        other => End::BrowserFailed(other.to_string()),
     }
 }
 
-/// Server → outbox: each line (response or event) is queued for the browser. A line
-/// over [`MAX_SERVER_LINE`](simplechain_core::protocol::MAX_SERVER_LINE) or not in UTF-8 means the server is broken: the bridge ends.
-async fn read_server(server: &mut FramedRead<OwnedReadHalf, LineCodec>, shared: &ToBrowser) -> End {
-    while let Some(frame) = server.next().await {
-        match frame {
-            Ok(Frame::Line(line)) => {
-                if shared.server_line(line).is_err() {
-                    return End::SlowBrowser;
-                }
+/// Server → outbox: each line (response or event) is queued for the browser, waiting
+/// for room. A line over [`MAX_SERVER_LINE`] or not in UTF-8 means the server is broken:
+/// the bridge ends.
+///
+/// Lines are cut from the read buffer without a copy (the line keeps the buffer it was
+/// read into; what follows it moves to a new one). A line that grows past
+/// [`LARGE_LINE`] first reserves a maximal line's bytes of the relay-wide budget,
+/// waiting for it if it must (the server then waits for the relay: backpressure, not
+/// memory); once the line is complete the reservation shrinks to what its buffer
+/// holds, and it is given back when the browser has taken the line.
+async fn read_server(server: &mut OwnedReadHalf, shared: &ToBrowser) -> End {
+    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    // Where the search for `\n` goes on from.
+    let mut scanned = 0;
+    let mut held: Option<OwnedSemaphorePermit> = None;
+    loop {
+        while let Some(at) = buf[scanned..].iter().position(|&b| b == b'\n') {
+            let end = scanned + at;
+            scanned = 0;
+            let capacity = buf.capacity();
+            let mut line = buf.split_to(end + 1);
+            line.truncate(end);
+            if line.last() == Some(&b'\r') {
+                line.truncate(end - 1);
             }
-            Ok(Frame::TooLong { limit }) => {
-                return End::ServerFailed(format!("the server sent a line over {limit} bytes"));
+            if line.len() > MAX_SERVER_LINE {
+                return End::ServerFailed(format!(
+                    "the server sent a line over {MAX_SERVER_LINE} bytes"
+                ));
             }
-            Ok(Frame::NotUtf8) => {
+            if std::str::from_utf8(&line).is_err() {
                 return End::ServerFailed("the server sent a line that is not UTF-8".into());
             }
+            let mut line_held = held.take();
+            if line_held.is_some() {
+                // The line keeps its buffer: what follows moves to a new one, and the
+                // reservation shrinks to that buffer's size.
+                buf = BytesMut::from(&buf[..]);
+                if let Some(permit) = line_held.as_mut() {
+                    let keep = capacity.min(permit.num_permits());
+                    if let Some(extra) = permit.split(permit.num_permits() - keep) {
+                        drop(extra);
+                    }
+                }
+            }
+            shared.server_line(line.freeze(), line_held).await;
+        }
+        scanned = buf.len();
+        if buf.len() > MAX_SERVER_LINE {
+            return End::ServerFailed(format!(
+                "the server sent a line over {MAX_SERVER_LINE} bytes"
+            ));
+        }
+        if held.is_none() && buf.len() > LARGE_LINE {
+            let budget = &shared.budget;
+            match budget
+                .bytes
+                .clone()
+                .acquire_many_owned(budget.reserve)
+                .await
+            {
+                Ok(permit) => held = Some(permit),
+                Err(_) => return End::Shutdown,
+            }
+        }
+        buf.reserve(READ_CHUNK);
+        // At most a chunk at a time, so a line cannot pass LARGE_LINE unnoticed.
+        match (&mut *server)
+            .take(READ_CHUNK as u64)
+            .read_buf(&mut buf)
+            .await
+        {
+            Ok(0) => {
+                if !buf.is_empty() {
+                    // A last line without `\n`: still a line.
+                    buf.extend_from_slice(b"\n");
+                    continue;
+                }
+                return End::ServerClosed;
+            }
+            Ok(_) => {}
             Err(e) => return End::ServerFailed(e.to_string()),
         }
     }
-    End::ServerClosed
+}
+
+/// Writes one line as one text message: in one frame, or in [`FRAGMENT`]-sized frames
+/// (the text is shared by the frames, not copied). Each frame must be taken within
+/// `deadline`.
+async fn send_line(
+    ws: &mut SplitSink<BrowserSocket, Message>,
+    mut line: Line,
+    deadline: Duration,
+) -> Result<(), WsError> {
+    let bytes = std::mem::take(&mut line.text);
+    let timed_out = || WsError::Io(std::io::ErrorKind::TimedOut.into());
+    if bytes.len() <= FRAGMENT {
+        let text = Utf8Bytes::try_from(bytes).map_err(|e| WsError::Utf8(e.to_string()))?;
+        return tokio::time::timeout(deadline, ws.feed(Message::Text(text)))
+            .await
+            .map_err(|_| timed_out())?;
+    }
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = (start + FRAGMENT).min(bytes.len());
+        let opcode = if start == 0 {
+            OpCode::Data(Data::Text)
+        } else {
+            OpCode::Data(Data::Continue)
+        };
+        let frame = WsFrame::message(bytes.slice(start..end), opcode, end == bytes.len());
+        tokio::time::timeout(deadline, ws.feed(Message::Frame(frame)))
+            .await
+            .map_err(|_| timed_out())??;
+        start = end;
+    }
+    Ok(())
 }
 
 /// Outbox → browser: one text message per line, flushed when the outbox is empty.
-async fn write_browser(ws: &mut SplitSink<WebSocket, Message>, queued: &mut OutboxReader) -> End {
+async fn write_browser(
+    ws: &mut SplitSink<BrowserSocket, Message>,
+    queued: &mut OutboxReader,
+    deadline: Duration,
+) -> End {
     while let Some(line) = queued.next().await {
-        let mut sent = ws.feed(Message::Text(line.into())).await;
-        while sent.is_ok() {
-            match queued.try_next() {
-                Some(line) => sent = ws.feed(Message::Text(line.into())).await,
-                None => break,
+        if let Err(e) = send_line(ws, line, deadline).await {
+            return browser_error(e);
+        }
+        if queued.is_empty() {
+            match tokio::time::timeout(deadline, ws.flush()).await {
+                Err(_) => return End::SlowBrowser,
+                Ok(Err(e)) => return browser_error(e),
+                Ok(Ok(())) => {}
             }
-        }
-        if let Err(e) = sent {
-            return End::BrowserFailed(e.to_string());
-        }
-        if let Err(e) = ws.flush().await {
-            return End::BrowserFailed(e.to_string());
         }
     }
     // The outbox lives as long as the bridge, so this is not reached.

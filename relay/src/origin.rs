@@ -1,30 +1,66 @@
-//! Which pages may open a WebSocket (PROTOCOL §8): the relay's own origin, taken from
-//! the request's `Host` header, and the configured allow-list.
+//! Which pages may open a WebSocket (PROTOCOL §8): the relay's own origin and the
+//! configured allow-list, both fixed at start. The relay's own origin is its listen
+//! address, as `http://127.0.0.1:PORT` and `http://localhost:PORT` when it listens on
+//! a loopback or unspecified address; it is never taken from the request's `Host`
+//! header, which a DNS-rebinding page controls (it makes `evil.example` resolve to
+//! 127.0.0.1, and then its own origin and `Host` agree).
 //!
 //! A request without an `Origin` header does not come from a browser page (browsers
 //! always send it on a WebSocket handshake), so it is let through: the check exists to
 //! stop other web sites from driving a visitor's wallet connection, and a program can
 //! set any header it likes anyway.
 
-/// Whether a handshake with these headers may upgrade.
-pub fn allowed(origin: Option<&str>, host: Option<&str>, allow_list: &[String]) -> bool {
-    let Some(origin) = origin else {
-        return true;
-    };
-    let Some(origin) = normalize(origin) else {
-        return false;
-    };
-    if let Some(host) = host {
-        let host = host.trim().to_ascii_lowercase();
-        for scheme in ["http", "https"] {
-            if normalize(&format!("{scheme}://{host}")).as_deref() == Some(origin.as_str()) {
-                return true;
+use std::net::SocketAddr;
+
+/// The origins allowed to open a WebSocket, normalized.
+#[derive(Debug, Clone)]
+pub struct Origins {
+    allowed: Vec<String>,
+}
+
+impl Origins {
+    /// The relay's own origins for `listen`, and every origin of `allow_list`.
+    pub fn new(listen: SocketAddr, allow_list: &[String]) -> Origins {
+        let port = listen.port();
+        let ip = listen.ip();
+        let mut allowed = Vec::new();
+        if ip.is_loopback() || ip.is_unspecified() {
+            allowed.push(format!("http://127.0.0.1:{port}"));
+            allowed.push(format!("http://localhost:{port}"));
+            if ip.is_ipv6() {
+                allowed.push(format!("http://[::1]:{port}"));
             }
         }
+        if !ip.is_unspecified() {
+            allowed.push(format!("http://{listen}"));
+        }
+        allowed.extend(allow_list.iter().cloned());
+        let mut normalized: Vec<String> = Vec::new();
+        for origin in allowed.iter().filter_map(|o| normalize(o)) {
+            if !normalized.contains(&origin) {
+                normalized.push(origin);
+            }
+        }
+        Origins {
+            allowed: normalized,
+        }
     }
-    allow_list
-        .iter()
-        .any(|allowed| normalize(allowed).as_deref() == Some(origin.as_str()))
+
+    /// Whether a handshake with this `Origin` header may upgrade.
+    pub fn allows(&self, origin: Option<&str>) -> bool {
+        let Some(origin) = origin else {
+            return true;
+        };
+        let Some(origin) = normalize(origin) else {
+            return false;
+        };
+        self.allowed.contains(&origin)
+    }
+
+    /// The allowed origins, normalized (for logs and the page's CSP).
+    pub fn list(&self) -> &[String] {
+        &self.allowed
+    }
 }
 
 /// `scheme://host[:port]` in lowercase, without a trailing `/` and without the
@@ -45,34 +81,44 @@ fn normalize(origin: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::allowed;
+    use super::Origins;
+
+    fn local() -> Origins {
+        Origins::new("127.0.0.1:8080".parse().unwrap(), &[])
+    }
 
     #[test]
-    fn same_origin_is_allowed() {
-        let host = Some("127.0.0.1:8080");
-        assert!(allowed(Some("http://127.0.0.1:8080"), host, &[]));
-        assert!(allowed(Some("https://127.0.0.1:8080"), host, &[]));
-        assert!(allowed(
-            Some("HTTP://Example.COM"),
-            Some("example.com:80"),
-            &[]
-        ));
+    fn the_relays_own_address_is_allowed() {
+        let origins = local();
+        assert!(origins.allows(Some("http://127.0.0.1:8080")));
+        assert!(origins.allows(Some("http://localhost:8080/")));
+        assert!(origins.allows(Some("HTTP://LOCALHOST:8080")));
+        let public = Origins::new("192.0.2.7:80".parse().unwrap(), &[]);
+        assert!(public.allows(Some("http://192.0.2.7")));
     }
 
     #[test]
     fn other_origins_are_refused_unless_listed() {
-        let host = Some("127.0.0.1:8080");
-        assert!(!allowed(Some("http://127.0.0.1:8081"), host, &[]));
-        assert!(!allowed(Some("http://evil.example"), host, &[]));
-        assert!(!allowed(Some("null"), host, &[]));
-        assert!(!allowed(Some("http://127.0.0.1:8080"), None, &[]));
+        let origins = local();
+        assert!(!origins.allows(Some("http://127.0.0.1:8081")));
+        assert!(!origins.allows(Some("https://127.0.0.1:8080")));
+        assert!(!origins.allows(Some("http://evil.example")));
+        assert!(!origins.allows(Some("null")));
         let list = vec!["https://wallet.example/".to_string()];
-        assert!(allowed(Some("https://wallet.example"), host, &list));
-        assert!(!allowed(Some("http://wallet.example"), host, &list));
+        let origins = Origins::new("127.0.0.1:8080".parse().unwrap(), &list);
+        assert!(origins.allows(Some("https://wallet.example")));
+        assert!(!origins.allows(Some("http://wallet.example")));
+    }
+
+    #[test]
+    fn a_rebound_host_is_not_the_relays_origin() {
+        // DNS rebinding: evil.example resolves to 127.0.0.1, so the page's origin and
+        // the Host header both say evil.example:8080. Neither is configured.
+        assert!(!local().allows(Some("http://evil.example:8080")));
     }
 
     #[test]
     fn no_origin_is_a_program_and_allowed() {
-        assert!(allowed(None, Some("127.0.0.1:8080"), &[]));
+        assert!(local().allows(None));
     }
 }

@@ -44,8 +44,82 @@ pub fn resolve(root: &Path, uri_path: &str) -> Option<PathBuf> {
     Some(path)
 }
 
-/// Serves `GET` and `HEAD` of a file under `root`.
-pub async fn serve(root: &Path, method: &Method, uri: &Uri) -> Response {
+/// HTML files are read whole to find their inline scripts for the CSP; larger pages
+/// are streamed like any other file, without inline hashes.
+const MAX_HTML_BYTES: u64 = 1 << 20;
+/// The chunk a file is streamed in: the memory one response holds, whatever its size.
+const STREAM_CHUNK: usize = 64 << 10;
+
+/// The `Content-Security-Policy` of a page: its own scripts and styles only, the wasm
+/// compiled with `'wasm-unsafe-eval'`, the inline scripts whose hashes are given (trunk
+/// writes one that loads the wasm), connections to itself and to `connect` (the
+/// WebSocket addresses), and no framing (`frame-ancestors 'none'`).
+pub fn content_security_policy(inline_script_hashes: &[String], connect: &[String]) -> String {
+    let mut scripts = String::from("'self' 'wasm-unsafe-eval'");
+    for hash in inline_script_hashes {
+        scripts.push_str(&format!(" 'sha256-{hash}'"));
+    }
+    let mut connects = String::from("'self'");
+    for url in connect {
+        connects.push(' ');
+        connects.push_str(url);
+    }
+    format!(
+        "default-src 'none'; script-src {scripts}; style-src 'self'; img-src 'self' data:; \
+         connect-src {connects}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+}
+
+/// The SHA-256 of every inline `<script>` of `html`, in base64, as a CSP source wants.
+pub fn inline_script_hashes(html: &str) -> Vec<String> {
+    use sha2::{Digest, Sha256};
+    let mut hashes = Vec::new();
+    let lower = html.to_ascii_lowercase();
+    let mut at = 0;
+    while let Some(open) = lower[at..].find("<script") {
+        let open = at + open;
+        let Some(tag_end) = lower[open..].find('>') else {
+            break;
+        };
+        let body_start = open + tag_end + 1;
+        let Some(close) = lower[body_start..].find("</script") else {
+            break;
+        };
+        let tag = &lower[open..body_start];
+        if !tag.contains(" src=") {
+            let body = &html[body_start..body_start + close];
+            hashes.push(base64(&Sha256::digest(body.as_bytes())));
+        }
+        at = body_start + close;
+    }
+    hashes
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Serves `GET` and `HEAD` of a file under `root`. Files are streamed in chunks (no
+/// copy of the file per request); an HTML page carries the CSP and framing headers,
+/// with `connect` the WebSocket addresses it may use.
+pub async fn serve(root: &Path, method: &Method, uri: &Uri, connect: &[String]) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
@@ -59,30 +133,59 @@ pub async fn serve(root: &Path, method: &Method, uri: &Uri) -> Response {
     if tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_dir()) {
         path.push("index.html");
     }
-    let bytes = match tokio::fs::read(&path).await {
-        Ok(bytes) => bytes,
+    let opened = async {
+        let file = tokio::fs::File::open(&path).await?;
+        let meta = file.metadata().await?;
+        if meta.is_dir() {
+            return Err(std::io::Error::other("a directory"));
+        }
+        Ok((file, meta.len()))
+    };
+    let (mut file, length) = match opened.await {
+        Ok(opened) => opened,
         Err(e) => {
             tracing::debug!(path = %uri.path(), error = %e, "static file not served");
             return StatusCode::NOT_FOUND.into_response();
         }
     };
-    let length = bytes.len();
+    let content_type = content_type(&path);
+    let is_html = content_type.starts_with("text/html");
+    let mut hashes = Vec::new();
+    let body = if is_html && length <= MAX_HTML_BYTES {
+        use tokio::io::AsyncReadExt;
+        let mut html = Vec::with_capacity(length as usize);
+        if file.read_to_end(&mut html).await.is_err() {
+            return StatusCode::NOT_FOUND.into_response();
+        }
+        hashes = inline_script_hashes(&String::from_utf8_lossy(&html));
+        Body::from(html)
+    } else {
+        Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+            file,
+            STREAM_CHUNK,
+        ))
+    };
     let body = if method == Method::HEAD {
         Body::empty()
     } else {
-        Body::from(bytes)
+        body
     };
     let mut response = Response::new(body);
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type(&path)),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&hashes, connect)) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
     // Trunk names the wasm and JS by content hash; only the page itself must be
     // checked again on every load.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -105,6 +208,23 @@ mod tests {
             "text/javascript; charset=utf-8"
         );
         assert_eq!(content_type(Path::new("x")), "application/octet-stream");
+    }
+
+    #[test]
+    fn inline_scripts_are_hashed_for_the_csp() {
+        // The SHA-256 of "alert(1)", as `echo -n 'alert(1)' | openssl sha256 -binary | base64`.
+        let html = "<script src=/a.js></script><script type=module>alert(1)</script>";
+        assert_eq!(
+            inline_script_hashes(html),
+            vec!["bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI=".to_string()]
+        );
+        let csp = content_security_policy(&[], &["ws://127.0.0.1:8080".into()]);
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
+        assert!(
+            csp.contains("connect-src 'self' ws://127.0.0.1:8080"),
+            "{csp}"
+        );
     }
 
     #[test]

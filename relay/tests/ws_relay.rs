@@ -3,7 +3,7 @@
 //! client as a browser would.
 
 use futures::{SinkExt, StreamExt};
-use simplechain_relay::{self as ws, RelayConfig, RelayError};
+use simplechain_relay::RelayConfig;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -12,15 +12,13 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{self, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 
-type Browser = WebSocketStream<MaybeTlsStream<TcpStream>>;
+mod common;
 
-const WAIT: Duration = Duration::from_secs(10);
+use common::{Browser, TestRelay, WAIT};
 
 /// A line server that hands each accepted connection to the test.
 struct FakeServer {
@@ -80,61 +78,9 @@ impl FakeConn {
     }
 }
 
-/// A relay running in this process.
-struct TestRelay {
-    addr: SocketAddr,
-    shutdown: CancellationToken,
-    task: tokio::task::JoinHandle<Result<(), RelayError>>,
-}
-
-impl TestRelay {
-    async fn start(config: RelayConfig) -> TestRelay {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let shutdown = CancellationToken::new();
-        let task = tokio::spawn(ws::run(listener, config, shutdown.clone()));
-        TestRelay {
-            addr,
-            shutdown,
-            task,
-        }
-    }
-
-    async fn to(server: &FakeServer) -> TestRelay {
-        TestRelay::start(RelayConfig::new(server.addr.to_string(), "/nonexistent")).await
-    }
-
-    fn url(&self) -> String {
-        format!("ws://{}/ws", self.addr)
-    }
-
-    /// Opens a WebSocket with the page's own origin, as the wallet does.
-    async fn browser(&self) -> Browser {
-        self.browser_from(Some(&format!("http://{}", self.addr)))
-            .await
-            .expect("upgrade refused")
-    }
-
-    async fn browser_from(&self, origin: Option<&str>) -> Result<Browser, tungstenite::Error> {
-        let mut request = self.url().into_client_request().unwrap();
-        if let Some(origin) = origin {
-            request
-                .headers_mut()
-                .insert("origin", origin.parse().unwrap());
-        }
-        tokio_tungstenite::connect_async(request)
-            .await
-            .map(|(ws, _)| ws)
-    }
-
-    async fn stop(self) {
-        self.shutdown.cancel();
-        tokio::time::timeout(WAIT, self.task)
-            .await
-            .expect("the relay did not stop in time")
-            .unwrap()
-            .unwrap();
-    }
+/// A relay in front of `server`, with the default limits.
+async fn relay_to(server: &FakeServer) -> TestRelay {
+    TestRelay::start(RelayConfig::new(server.addr.to_string(), "/nonexistent")).await
 }
 
 /// The next message that is not a ping or pong.
@@ -177,7 +123,7 @@ async fn send(ws: &mut Browser, text: &str) {
 #[tokio::test]
 async fn text_messages_and_lines_map_one_to_one() {
     let mut server = FakeServer::start().await;
-    let relay = TestRelay::to(&server).await;
+    let relay = relay_to(&server).await;
     let mut browser = relay.browser().await;
     let mut conn = server.accept().await;
 
@@ -202,7 +148,7 @@ async fn text_messages_and_lines_map_one_to_one() {
 #[tokio::test]
 async fn events_are_pushed_through_at_any_time() {
     let mut server = FakeServer::start().await;
-    let relay = TestRelay::to(&server).await;
+    let relay = relay_to(&server).await;
     let mut browser = relay.browser().await;
     let mut conn = server.accept().await;
     let hash = "ab".repeat(32);
@@ -222,7 +168,7 @@ async fn events_are_pushed_through_at_any_time() {
 #[tokio::test]
 async fn a_message_with_a_newline_is_refused_in_its_turn_and_not_forwarded() {
     let mut server = FakeServer::start().await;
-    let relay = TestRelay::to(&server).await;
+    let relay = relay_to(&server).await;
     let mut browser = relay.browser().await;
     let mut conn = server.accept().await;
 
@@ -247,7 +193,7 @@ async fn a_message_with_a_newline_is_refused_in_its_turn_and_not_forwarded() {
 #[tokio::test]
 async fn a_binary_message_closes_with_1003() {
     let mut server = FakeServer::start().await;
-    let relay = TestRelay::to(&server).await;
+    let relay = relay_to(&server).await;
     let mut browser = relay.browser().await;
     let mut conn = server.accept().await;
     browser
@@ -311,7 +257,7 @@ async fn the_default_size_limit_is_one_mib() {
 #[tokio::test]
 async fn the_server_going_away_closes_the_browser_socket() {
     let mut server = FakeServer::start().await;
-    let relay = TestRelay::to(&server).await;
+    let relay = relay_to(&server).await;
     let mut browser = relay.browser().await;
     let conn = server.accept().await;
     let mut write = conn.write;
@@ -331,7 +277,7 @@ async fn the_server_going_away_closes_the_browser_socket() {
 /// all are written): the text messages, then the close code.
 async fn after_server_writes(chunks: Vec<Arc<[u8]>>) -> (Vec<String>, Option<u16>) {
     let mut server = FakeServer::start().await;
-    let relay = TestRelay::to(&server).await;
+    let relay = relay_to(&server).await;
     let mut browser = relay.browser().await;
     let mut write = server.accept().await.write;
     let writer = tokio::spawn(async move {
@@ -389,7 +335,7 @@ async fn an_unreachable_server_refuses_the_upgrade() {
 #[tokio::test]
 async fn the_browser_going_away_closes_the_server_connection() {
     let mut server = FakeServer::start().await;
-    let relay = TestRelay::to(&server).await;
+    let relay = relay_to(&server).await;
 
     // A clean close.
     let mut browser = relay.browser().await;
@@ -438,7 +384,9 @@ async fn the_connection_cap_refuses_with_503_and_frees_slots() {
 #[tokio::test]
 async fn a_browser_that_stops_reading_is_closed_not_buffered() {
     let mut server = FakeServer::start().await;
-    let relay = TestRelay::to(&server).await;
+    let mut config = RelayConfig::new(server.addr.to_string(), "/nonexistent");
+    config.write_timeout = Duration::from_secs(2);
+    let relay = TestRelay::start(config).await;
     let browser = relay.browser().await;
     let conn = server.accept().await;
     let mut write = conn.write;
@@ -472,7 +420,7 @@ async fn a_browser_that_stops_reading_is_closed_not_buffered() {
 #[tokio::test]
 async fn shutdown_closes_every_websocket_with_1001() {
     let mut server = FakeServer::start().await;
-    let relay = TestRelay::to(&server).await;
+    let relay = relay_to(&server).await;
     let mut browser = relay.browser().await;
     let mut conn = server.accept().await;
     relay.shutdown.cancel();

@@ -1,6 +1,7 @@
 //! What the server is told at start.
 
 use simplechain_core::Address;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -68,6 +69,24 @@ pub struct FaucetConfig {
     pub amount: u64,
     /// Minimum time between two payouts to the same address; zero for none.
     pub cooldown: Duration,
+    /// Payouts per minute to everyone together (addresses are free, so the cooldown
+    /// alone does not protect the treasury); zero for no global limit.
+    pub per_minute: f64,
+    /// Payouts that may be made at once before the global rate applies.
+    pub burst: f64,
+}
+
+impl FaucetConfig {
+    /// `amount` per payout, `cooldown` per address, and the default global rate (6 a
+    /// minute, 10 at once).
+    pub fn new(amount: u64, cooldown: Duration) -> Self {
+        FaucetConfig {
+            amount,
+            cooldown,
+            per_minute: 6.0,
+            burst: 10.0,
+        }
+    }
 }
 
 /// The limits of PROTOCOL §1 and a few of our own.
@@ -85,6 +104,23 @@ pub struct Limits {
     /// may spend at once, and how many it gets back per second (see `cost.rs`).
     pub heavy_budget: f64,
     pub heavy_refill_per_sec: f64,
+    /// Heavy requests (validation, sync) that may wait for their turn in the whole
+    /// server; more are answered `busy`.
+    pub max_heavy_queued: usize,
+    /// How long one write to a client may wait for it to take data before the
+    /// connection is closed (a client that stops reading holds nothing for longer).
+    pub write_timeout: Duration,
+    /// Connections one client address may hold at once (more get `busy`).
+    pub max_connections_per_address: usize,
+    /// Addresses exempt from the per-address cap: the relay's, whose connections are
+    /// many browsers (the relay caps each browser's address itself).
+    pub trusted_addresses: Vec<IpAddr>,
+    /// Bytes that request lines over `max_line_bytes` (`SYNC_BLOCKCHAIN`) may hold in
+    /// the whole server at once, while they arrive, wait and run.
+    pub max_large_bytes: usize,
+    /// Bytes of such lines all connections together may read per second (reading
+    /// them costs CPU however they are answered); past it, readers wait.
+    pub max_large_bytes_per_sec: usize,
 }
 
 impl Default for Limits {
@@ -98,6 +134,12 @@ impl Default for Limits {
             max_pipeline: 1024,
             heavy_budget: 60.0,
             heavy_refill_per_sec: 2.0,
+            max_heavy_queued: 4,
+            write_timeout: Duration::from_secs(30),
+            max_connections_per_address: 64,
+            trusted_addresses: Vec::new(),
+            max_large_bytes: 256 << 20,
+            max_large_bytes_per_sec: 32 << 20,
         }
     }
 }

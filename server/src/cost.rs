@@ -29,13 +29,22 @@ impl Cost {
         Cost(2.0 + bytes as f64 / (1 << 20) as f64)
     }
 
-    /// A page of blocks.
-    pub const BLOCKS_PAGE: Cost = Cost(0.25);
-
-    /// A submitted block of `bytes` (`SUBMIT_BLOCK`): like a page, plus its size.
-    pub fn submitted_block(bytes: usize) -> Cost {
+    /// A page of `bytes` of blocks (`GET_BLOCKS`): a little per request, and the bytes
+    /// as for a whole chain.
+    pub fn blocks_page(bytes: usize) -> Cost {
         Cost(0.25 + bytes as f64 / (1 << 20) as f64)
     }
+
+    /// A heavy job (validation, sync) that kept a blocking thread busy for `elapsed`:
+    /// [`Cost::PER_HEAVY_SECOND`] units a second. Charged after the job, on top of
+    /// its estimate, so a request is priced by the time it really took.
+    pub fn heavy_time(elapsed: Duration) -> Cost {
+        Cost(elapsed.as_secs_f64() * Self::PER_HEAVY_SECOND)
+    }
+
+    /// What one second of heavy work costs. With the default refill of 2 units a second,
+    /// one connection can keep the heavy worker busy at most a fifth of the time.
+    pub const PER_HEAVY_SECOND: f64 = 10.0;
 }
 
 impl CostBucket {
@@ -49,6 +58,18 @@ impl CostBucket {
         }
     }
 
+    /// Takes `cost` whatever the level (it may go below zero): for work already done,
+    /// so that the next request waits for it to be paid back.
+    pub fn charge(&mut self, cost: Cost, now: Instant) {
+        let _ = self.take(Cost(0.0), now);
+        self.level = (self.level - cost.0).max(-self.capacity);
+    }
+
+    /// Gives `cost` back (a request refused after it was charged), up to the capacity.
+    pub fn refund(&mut self, cost: Cost) {
+        self.level = (self.level + cost.0).min(self.capacity);
+    }
+
     /// Takes `cost` if the bucket holds it; otherwise says how long until it will.
     pub fn take(&mut self, cost: Cost, now: Instant) -> Result<(), Duration> {
         let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
@@ -60,9 +81,11 @@ impl CostBucket {
             self.level -= needed;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64(
-                (needed - self.level) / self.per_second,
-            ))
+            Err(Duration::from_secs_f64(if self.per_second > 0.0 {
+                (needed - self.level) / self.per_second
+            } else {
+                f64::from(u32::MAX)
+            }))
         }
     }
 }
@@ -84,6 +107,17 @@ mod tests {
             b.take(Cost::validate(0), t0 + Duration::from_secs(5))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn work_charged_afterwards_delays_the_next_request() {
+        let t0 = Instant::now();
+        let mut b = CostBucket::new(30.0, 2.0, t0);
+        assert!(b.take(Cost::validate(0), t0).is_ok());
+        // The validation took 5 s: 50 units more than its estimate.
+        b.charge(Cost::heavy_time(Duration::from_secs(5)), t0);
+        let wait = b.take(Cost::validate(0), t0).unwrap_err();
+        assert_eq!(wait, Duration::from_secs(20));
     }
 
     #[test]

@@ -18,10 +18,11 @@
 //!
 //! ```text
 //! lib (Server) → open, connection, sequencer, miner, shared, state, inbox,
-//!                storage, config, clock
+//!                storage, config, clock, cost
 //! open         → state, storage, keyfile,     a data dir read back or created
 //!                config, clock
-//! connection   → cmd, shared                  frames in, answers out, in order
+//! connection   → cmd, shared, large_lines,    frames in, answers out, in order
+//!                cost
 //! cmd/         → shared, inbox, state, cost,  one file per request; mod.rs
 //!                storage, clock, wire_error   dispatches, session.rs is the
 //!                                             connection's budget and subscription
@@ -29,11 +30,12 @@
 //!                mempool, storage, wire_error
 //! miner        → shared, inbox, clock         proof of work
 //! shared       → state, inbox, storage,       what every task shares
-//!                config, wire_error
+//!                config, cost, wire_error
 //! state        → mempool, tree, stored        the main chain and mempool in memory;
 //!                                             the one StateWriter
 //! tree         → stored                       the side branches of the block tree
 //! wire_error   → mempool                      internal errors → wire codes
+//! large_lines  → cost                         the budget for large request lines
 //! clock, config, cost, inbox, keyfile, mempool, storage, stored → nothing in this
 //! crate
 //! ```
@@ -47,6 +49,7 @@ mod connection;
 pub mod cost;
 mod inbox;
 pub mod keyfile;
+mod large_lines;
 pub mod mempool;
 mod miner;
 mod open;
@@ -107,8 +110,23 @@ impl Server {
             tips: broadcast::channel(1024).0,
             wake_miner: Notify::new(),
             heavy: Semaphore::new(1),
+            faucet_rate: Mutex::new(cost::CostBucket::new(
+                config.faucet.as_ref().map_or(0.0, |f| f.burst.max(1.0)),
+                config.faucet.as_ref().map_or(0.0, |f| f.per_minute / 60.0),
+                std::time::Instant::now(),
+            )),
             faucet: config.faucet.clone(),
             faucet_paid: Mutex::new(HashMap::new()),
+            heavy_waiting: std::sync::atomic::AtomicUsize::new(0),
+            large_bytes: Arc::new(Semaphore::new(
+                config.limits.max_large_bytes.min(Semaphore::MAX_PERMITS),
+            )),
+            large_rate: Arc::new(Mutex::new(cost::CostBucket::new(
+                (config.limits.max_large_bytes_per_sec as f64 / (1 << 20) as f64).max(1.0) * 2.0,
+                (config.limits.max_large_bytes_per_sec as f64 / (1 << 20) as f64).max(1.0),
+                std::time::Instant::now(),
+            ))),
+            per_address: Mutex::new(HashMap::new()),
             limits: config.limits.clone(),
         });
         Ok(Server {
@@ -165,13 +183,26 @@ impl Server {
                 },
             };
             let Ok(permit) = permits.clone().try_acquire_owned() else {
-                tasks.spawn(refuse(socket, shared.limits.max_connections));
+                let line = format!(
+                    "the server is at its limit of {} connections; try again later",
+                    shared.limits.max_connections
+                );
+                tasks.spawn(refuse(socket, line));
+                continue;
+            };
+            let Some(slot) = AddressSlot::take(&shared, peer.ip()) else {
+                tracing::info!(%peer, "connection refused: too many from this address");
+                let line = format!(
+                    "this address already has {} connections open; close one and try again",
+                    shared.limits.max_connections_per_address
+                );
+                tasks.spawn(refuse(socket, line));
                 continue;
             };
             let (shared, shutdown) = (shared.clone(), shutdown.clone());
             tasks.spawn(async move {
                 connection::serve(socket, peer, shared, shutdown).await;
-                drop(permit);
+                drop((permit, slot));
             });
         }
         drop(listener);
@@ -186,11 +217,57 @@ impl Server {
     }
 }
 
-/// Answers a connection over the cap with `busy` and closes it.
-async fn refuse(mut socket: tokio::net::TcpStream, cap: usize) {
+/// One connection of a client address, counted against the per-address cap (unless
+/// the address is trusted); dropping it frees the slot.
+struct AddressSlot {
+    shared: Arc<Shared>,
+    ip: Option<std::net::IpAddr>,
+}
+
+impl AddressSlot {
+    /// A slot for `ip`, or `None` when it holds the per-address cap already.
+    fn take(shared: &Arc<Shared>, ip: std::net::IpAddr) -> Option<AddressSlot> {
+        let ip = ip.to_canonical();
+        if shared.limits.trusted_addresses.contains(&ip) {
+            return Some(AddressSlot {
+                shared: shared.clone(),
+                ip: None,
+            });
+        }
+        let mut counts = shared.per_address.lock().unwrap_or_else(|e| e.into_inner());
+        let count = counts.entry(ip).or_default();
+        if *count >= shared.limits.max_connections_per_address {
+            return None;
+        }
+        *count += 1;
+        Some(AddressSlot {
+            shared: shared.clone(),
+            ip: Some(ip),
+        })
+    }
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let Some(ip) = self.ip else { return };
+        let mut counts = self
+            .shared
+            .per_address
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = counts.get_mut(&ip) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&ip);
+            }
+        }
+    }
+}
+
+/// Answers a connection over a cap with `busy` and closes it.
+async fn refuse(mut socket: tokio::net::TcpStream, why: String) {
     use tokio::io::AsyncWriteExt;
-    let line =
-        format!("ERROR:busy:the server is at its limit of {cap} connections; try again later\n");
+    let line = format!("ERROR:busy:{why}\n");
     let _ = tokio::time::timeout(
         std::time::Duration::from_secs(2),
         socket.write_all(line.as_bytes()),

@@ -3,6 +3,7 @@
 //! against pending state, so a double spend or a nonce gap is refused at the door.
 
 use simplechain_core::ledger::{Ledger, TxRuleError, UndoLog};
+use simplechain_core::protocol::{TxInfo, TxStatus};
 use simplechain_core::{Address, Transaction, TxId, VerifiedTx};
 use std::collections::{HashMap, VecDeque};
 
@@ -24,6 +25,16 @@ impl Entry {
     /// Its txid.
     pub fn txid(&self) -> TxId {
         self.verified.txid()
+    }
+
+    /// The entry as `TX:`, `GET_HISTORY` and `GET_MEMPOOL` show it.
+    pub fn info(&self) -> TxInfo {
+        TxInfo {
+            txid: self.txid(),
+            status: TxStatus::Pending,
+            height: None,
+            transaction: *self.tx(),
+        }
     }
 }
 

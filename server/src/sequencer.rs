@@ -383,6 +383,13 @@ impl Sequencer {
     ) -> Result<u64, ProtocolError> {
         let switch = {
             let mut state = self.state.write();
+            // Blocks already in the tree (as side blocks) were announced when they
+            // entered it; only the others get an `EVENT:BLOCK` below.
+            let entering: HashSet<BlockHash> = new_blocks
+                .iter()
+                .map(|b| b.valid.hash())
+                .filter(|h| state.side.get(h).is_none())
+                .collect();
             let switch = state
                 .switch_main(fork_height, new_blocks.clone())
                 .map_err(internal)?;
@@ -397,8 +404,9 @@ impl Sequencer {
                     ),
                 ));
             }
-            switch
+            (switch, entering)
         };
+        let (switch, entering) = switch;
         let (main, side_add, mempool_remove, mempool_add) = {
             let state = self.state.read();
             let main: Vec<(u64, Arc<str>)> = new_blocks
@@ -460,7 +468,7 @@ impl Sequencer {
         }
         tracing::info!(height, fork_height, replaced, "switched to another branch");
         let _ = self.shared.tips.send(Event::Tip { height, hash: tip });
-        for block in &new_blocks {
+        for block in new_blocks.iter().filter(|b| entering.contains(&b.valid.hash())) {
             let header = block.valid.block().header;
             let _ = self.shared.tips.send(Event::Block {
                 height: header.height,

@@ -3,6 +3,7 @@
 //! methods here; only the sequencer's [`crate::state::StateWriter`] changes the state.
 
 use crate::config::{FaucetConfig, Limits};
+use crate::cost::CostBucket;
 use crate::inbox::Command;
 use crate::state::{ServerState, StateCell};
 use crate::storage::Storage;
@@ -10,6 +11,8 @@ use crate::wire_error::shutting_down;
 use simplechain_core::protocol::{Event, ProtocolError};
 use simplechain_core::{Address, ChainId};
 use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, RwLockReadGuard};
 use std::time::Instant;
 use tokio::sync::{Notify, Semaphore, broadcast, mpsc, oneshot};
@@ -35,6 +38,17 @@ pub struct Shared {
     /// When each address last got faucet coins.
     pub(crate) faucet_paid: Mutex<HashMap<Address, Instant>>,
     pub(crate) limits: Limits,
+    /// The faucet's global rate, in payouts; taken under the `faucet_paid` lock.
+    pub(crate) faucet_rate: Mutex<CostBucket>,
+    /// Heavy requests waiting for `heavy` now.
+    pub(crate) heavy_waiting: AtomicUsize,
+    /// The server-wide budget for the bytes of large request lines
+    /// (`large_lines.rs`).
+    pub(crate) large_bytes: Arc<Semaphore>,
+    /// The server-wide rate of large-line bytes read, in MiB (`large_lines.rs`).
+    pub(crate) large_rate: Arc<Mutex<CostBucket>>,
+    /// Open connections per client address (trusted addresses are not counted).
+    pub(crate) per_address: Mutex<HashMap<IpAddr, usize>>,
 }
 
 impl Shared {

@@ -447,6 +447,7 @@ impl ServerState {
             block_reward: BLOCK_REWARD,
             mempool: self.mempool.len() as u64,
             faucet: Some(self.faucet),
+            idle_timeout_secs: None,
         }
     }
 
@@ -481,12 +482,7 @@ impl ServerState {
         self.mempool
             .entries()
             .find(|e| e.txid() == *txid)
-            .map(|e| TxInfo {
-                txid: e.txid(),
-                status: TxStatus::Pending,
-                height: None,
-                transaction: *e.tx(),
-            })
+            .map(crate::mempool::Entry::info)
     }
 
     /// Whether `txid` is confirmed.
@@ -499,12 +495,7 @@ impl ServerState {
         let pending: Vec<TxInfo> = self
             .mempool
             .involving(&address)
-            .map(|e| TxInfo {
-                txid: e.txid(),
-                status: TxStatus::Pending,
-                height: None,
-                transaction: *e.tx(),
-            })
+            .map(crate::mempool::Entry::info)
             .collect();
         let confirmed = self
             .by_address

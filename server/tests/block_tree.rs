@@ -263,6 +263,12 @@ async fn a_fork_race_then_a_reorg_puts_the_first_branch_back_in_the_mempool() {
         events.read_line().await.unwrap(),
         format!("EVENT:TIP:2:{}", b2.hash)
     );
+    assert_eq!(
+        events.read_line().await.unwrap(),
+        format!("EVENT:BLOCK:2:{}:{}:main", b2.hash, b1.hash)
+    );
+    // B1 entered the tree before, as a side block: it is not announced again.
+    assert_eq!(events.ask("PING").await, "PONG");
     // A1 is now a side block; both of its payments are pending again, in order (the
     // second spends coins the first gives).
     assert!(!get_block(&mut c, &a1.hash).await.main);

@@ -986,6 +986,9 @@ async fn pipelined_sync_bombs_are_not_read_ahead_without_bound() {
     let mut child = KillOnDrop(
         std::process::Command::new(simplechain_tests::simplechain_bin())
             .args(["server", "--listen", "127.0.0.1:0", "--difficulty", "4"])
+            // What is measured is read-ahead, not the price of heavy requests (which
+            // would make these lines wait for the connection's budget as they are read).
+            .args(["--heavy-budget", "1000000"])
             .args(["--max-sync-bytes", "8388608", "--data-dir"])
             .arg(&data)
             .stdout(std::process::Stdio::piped())

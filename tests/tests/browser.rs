@@ -10,15 +10,14 @@ mod browser_support;
 use browser_support::*;
 use fantoccini::Client;
 use simplechain_tests::{Running, workspace_root};
+
 use std::time::{Duration, Instant};
 
 const PASSPHRASE: &str = "correct horse battery staple";
 const SENT: u64 = 250;
 
 fn number(text: &str) -> u64 {
-    text.trim()
-        .parse()
-        .unwrap_or_else(|_| panic!("not a number: {text:?}"))
+    shown_number(text)
 }
 
 /// Records every text the transfer status shows, so that a state that lasts only a
@@ -70,9 +69,13 @@ async fn wallet_in_headless_chromium() {
     .await;
     screenshot(&client, "01-create-wallet").await;
 
-    // A wallet, created and encrypted in the tab.
+    // A wallet, created and encrypted in the tab; its backup is offered first.
     type_into(&client, "passphrase", PASSPHRASE).await;
+    type_into(&client, "passphrase-confirm", PASSPHRASE).await;
     click(&client, "create-wallet").await;
+    wait_text(&client, "backup-prompt", "the backup prompt", |_| true).await;
+    assert!(!present(&client, "address").await, "the backup comes first");
+    click(&client, "backup-download").await;
     let address = wait_text(&client, "address", "the new wallet's address", |t| {
         t.len() == 64
     })
@@ -82,12 +85,12 @@ async fn wallet_in_headless_chromium() {
     // Test coins from the faucet: pending first, then confirmed by a block.
     click(&client, "faucet").await;
     let funded = wait_text(&client, "balance", "the faucet's coins", |t| {
-        t.parse::<u64>().is_ok_and(|b| b > SENT)
+        number(t) > SENT
     })
     .await;
     let funded = number(&funded);
-    wait_text(&client, "pending-balance", "the pending balance", |t| {
-        t == funded.to_string()
+    wait_text(&client, "spendable", "the spendable balance", |t| {
+        number(t) == funded
     })
     .await;
     screenshot(&client, "02-funded").await;
@@ -101,6 +104,7 @@ async fn wallet_in_headless_chromium() {
     assert!(
         page_text(&client)
             .await
+            .replace('\u{202f}', "")
             .contains(&format!("Balance after: {}", funded - SENT)),
         "the confirm step shows the balance after"
     );
@@ -119,17 +123,14 @@ async fn wallet_in_headless_chromium() {
         matches!((pending_at, confirmed_at), (Some(p), Some(c)) if p < c),
         "expected pending then confirmed, saw {seen:?}"
     );
-    let after = (funded - SENT).to_string();
+    let after = funded - SENT;
     wait_text(&client, "balance", "the balance after the transfer", |t| {
-        t == after
+        number(t) == after
     })
     .await;
-    wait_text(
-        &client,
-        "pending-balance",
-        "the pending balance after",
-        |t| t == after,
-    )
+    wait_text(&client, "spendable", "the spendable balance after", |t| {
+        number(t) == after
+    })
     .await;
     let main_screen = screenshot(&client, "04-confirmed").await;
     // The README's picture is refreshed on request only, so that a test run leaves the
@@ -147,7 +148,11 @@ async fn wallet_in_headless_chromium() {
 
     // The explorer: a block's detail with its transactions.
     let height = number(&text(&client, "height").await.unwrap());
-    click_button(&client, &height.to_string()).await;
+    click_button(&client, &format!("block {height}")).await;
+    wait_text(&client, "detail-title", "the block's detail", |t| {
+        t == format!("Block {height}")
+    })
+    .await;
     screenshot(&client, "05-explorer-block").await;
 
     // The secret key, shown only on request (to check below that it went nowhere).
@@ -163,7 +168,16 @@ async fn wallet_in_headless_chromium() {
     assert_eq!(secret.len(), 64, "{secret}");
     click_button(&client, "Hide").await;
 
-    // Signing in the tab, timed by the page itself.
+    // Signing in the tab, timed by the page itself (in the developer corner).
+    client
+        .find(fantoccini::Locator::Css(
+            "[data-testid='developer-corner'] summary",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     click(&client, "sign-bench").await;
     let signing = wait_text(
         &client,
@@ -204,7 +218,7 @@ async fn wallet_in_headless_chromium() {
     let reopened = wait_text(&client, "address", "the unlocked wallet", |t| t.len() == 64).await;
     assert_eq!(reopened, address);
     wait_text(&client, "balance", "the balance after unlock", |t| {
-        t == after
+        number(t) == after
     })
     .await;
 
@@ -310,8 +324,7 @@ async fn wallet_reconnects_and_resubscribes_after_a_server_restart() {
     );
     let wallet_url = relay.wait_for_line("Wallet:");
     let (_driver, client) = open_wallet(&wallet_url, temp.path(), "the first connection").await;
-    type_into(&client, "passphrase", PASSPHRASE).await;
-    click(&client, "create-wallet").await;
+    create_wallet(&client, PASSPHRASE).await;
     wait_text(&client, "balance", "the new wallet", |t| t == "0").await;
 
     // The server goes away: the wallet says so.
@@ -333,7 +346,7 @@ async fn wallet_reconnects_and_resubscribes_after_a_server_restart() {
         &client,
         "balance",
         "coins confirmed after the restart",
-        |t| t.parse::<u64>().is_ok_and(|b| b > 0),
+        |t| number(t) > 0,
     )
     .await;
     client.close().await.unwrap();
@@ -345,15 +358,9 @@ async fn wallet_reconnects_and_resubscribes_after_a_server_restart() {
 async fn wallet_imports_a_key_and_restores_a_backup_file() {
     const SECRET: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
     const ADDRESS: &str = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
-    let dist = built_wallet();
     let temp = tempfile::tempdir().unwrap();
-    let up = start_up(
-        &dist,
-        &temp.path().join("chain"),
-        &temp.path().join("up.log"),
-    );
-    let wallet_url = up.wait_for_line("Wallet:");
-    let (_driver, client) = open_wallet(&wallet_url, temp.path(), "the connection").await;
+    let tab = up_and_tab(temp.path(), &[], |_| {}).await;
+    let client = tab.client.clone();
 
     // Import the secret key under a new passphrase.
     open_import_section(&client).await;
@@ -372,6 +379,11 @@ async fn wallet_imports_a_key_and_restores_a_backup_file() {
         .await
         .unwrap();
     input("import-passphrase")
+        .await
+        .send_keys(PASSPHRASE)
+        .await
+        .unwrap();
+    input("import-passphrase-again")
         .await
         .send_keys(PASSPHRASE)
         .await

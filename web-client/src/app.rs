@@ -1,18 +1,25 @@
-//! The page: one store, the relay hook, and the cards.
+//! The page: one store, the relay and tick hooks, and the cards.
 
 use crate::components::{
-    AccountCard, BackupCard, ChainStatus, ExplorerCard, Header, HistoryCard, Notices, SendCard,
-    SetupCard, UnlockCard,
+    AccountCard, BackupCard, BackupPrompt, ChainStatus, DeveloperCorner, ExplorerCard, Header,
+    HistoryCard, MempoolCard, Notices, SendCard, SetupCard, UnlockCard,
 };
-use crate::hooks::{use_auto_lock, use_relay};
+use crate::hooks::{use_auto_lock, use_relay, use_tick};
 use crate::state::{Action, State, Wallet};
 use crate::{browser, key_tasks, sign_bench, storage};
 use yew::prelude::*;
 
 #[component]
 pub fn App() -> Html {
-    let state = use_reducer(|| State::new(storage::load().map(|file| file.address)));
+    let state = use_reducer(|| {
+        State::new(
+            storage::load().map(|file| file.address),
+            storage::load_labels(),
+        )
+    });
     use_relay(&state);
+    use_tick(&state);
+    use_effect_with(state.labels.clone(), |labels| storage::save_labels(labels));
     let activity = use_auto_lock(state.wallet.unlocked().is_some(), state.dispatcher());
     let dispatch: Callback<Action> = {
         let state = state.clone();
@@ -20,12 +27,15 @@ pub fn App() -> Html {
     };
     let act = |action: Action| dispatch.reform(move |()| action.clone());
     let busy = state.busy.is_some();
+    let names = state.names();
+    let onshowtx = dispatch.reform(Action::ShowTx);
+    let onshowaddress = dispatch.reform(Action::ShowAddress);
 
     let wallet = match &state.wallet {
         Wallet::None => html! {
             <SetupCard
-                oncreate={{ let d = dispatch.clone(); Callback::from(move |p| key_tasks::create(d.clone(), p)) }}
-                onimportkey={{ let d = dispatch.clone(); Callback::from(move |(k, p)| key_tasks::import_key(d.clone(), k, p)) }}
+                oncreate={{ let d = dispatch.clone(); Callback::from(move |(p, again)| key_tasks::create(d.clone(), p, again)) }}
+                onimportkey={{ let d = dispatch.clone(); Callback::from(move |(k, p, again)| key_tasks::import_key(d.clone(), k, p, again)) }}
                 onimportbackup={{ let d = dispatch.clone(); Callback::from(move |t| key_tasks::import_backup(d.clone(), t)) }}
                 {busy} />
         },
@@ -35,8 +45,15 @@ pub fn App() -> Html {
                 onforget={{ let d = dispatch.clone(); Callback::from(move |()| key_tasks::forget(d.clone())) }}
                 {busy} />
         },
+        Wallet::Unlocked { .. } if state.backup_prompt => html! {
+            <BackupPrompt
+                ondownload={{ let d = dispatch.clone(); Callback::from(move |()| {
+                    key_tasks::export_backup(d.clone());
+                    d.emit(Action::BackupDone);
+                }) }}
+                onskip={act(Action::BackupDone)} />
+        },
         Wallet::Unlocked { address, .. } => {
-            let onshowtx = dispatch.reform(Action::ShowTx);
             let onreveal = {
                 let state = state.clone();
                 Callback::from(move |()| match &state.wallet {
@@ -47,6 +64,9 @@ pub fn App() -> Html {
             html! {
                 <>
                     <AccountCard address={*address} account={state.account.clone()}
+                        spendable={state.spendable()}
+                        incoming_pending={state.own_pending.as_ref().map(|p| p.incoming_total())}
+                        now_ms={state.now_ms}
                         faucet_available={state.faucet_available()} faucet={state.faucet.clone()}
                         oncopy={Callback::from(|text: String| browser::copy(&text))}
                         onfaucet={act(Action::Faucet)} onlock={act(Action::Lock)} />
@@ -55,7 +75,9 @@ pub fn App() -> Html {
                         onconfirm={act(Action::Confirm)} onreset={act(Action::ResetSend)}
                         onshowtx={onshowtx.clone()} />
                     <HistoryCard own={*address} history={state.history.clone()} offset={state.history_offset}
-                        onpage={dispatch.reform(Action::HistoryPage)} {onshowtx} />
+                        onpage={dispatch.reform(Action::HistoryPage)} onshowtx={onshowtx.clone()}
+                        onshowblock={dispatch.reform(Action::ShowBlock)}
+                        onshowaddress={onshowaddress.clone()} names={names.clone()} />
                     <BackupCard
                         onexport={{ let d = dispatch.clone(); Callback::from(move |()| key_tasks::export_backup(d.clone())) }}
                         {onreveal}
@@ -70,21 +92,31 @@ pub fn App() -> Html {
             onpointerdown={activity.reform(|_: PointerEvent| ())}>
             <Header link={state.link} />
             <Notices error={state.error.clone().map(AttrValue::from)} busy={state.busy.clone().map(AttrValue::from)}
-                ondismiss={act(Action::DismissError)} />
+                received={state.received.clone().map(AttrValue::from)}
+                ondismiss={act(Action::DismissError)} ondismissreceived={act(Action::DismissReceived)} />
             <main class="grid">
                 { wallet }
                 <ChainStatus info={state.info.clone()} last_event={state.last_event}
                     subscribed={state.subscribed} validation={state.validation.clone()}
-                    onvalidate={act(Action::Validate)}
-                    onbench={Callback::from(|()| sign_bench::report())} />
+                    onvalidate={act(Action::Validate)} />
+                <MempoolCard mempool={state.mempool.clone()} names={names.clone()}
+                    onshowtx={onshowtx.clone()} onshowaddress={onshowaddress.clone()} />
                 <ExplorerCard explorer={state.explorer.clone()}
                     chain_id={state.info.as_ref().map(|i| i.chain_id)}
+                    tip={state.info.as_ref().map(|i| i.height)}
+                    {names}
+                    onsearch={dispatch.reform(Action::Search)}
                     onshowblock={dispatch.reform(Action::ShowBlock)}
-                    onshowtx={dispatch.reform(Action::ShowTx)}
+                    {onshowtx} {onshowaddress}
+                    onaddresspage={dispatch.reform(Action::AddressPage)}
+                    onblockspage={dispatch.reform(Action::BlocksPage)}
+                    onlabel={dispatch.reform(|(a, l)| Action::Label(a, l))}
                     onclose={act(Action::CloseDetail)} />
+                <DeveloperCorner onbench={Callback::from(|()| sign_bench::report())} />
             </main>
             <footer class="muted">
-                { "Your key stays in this tab: transfers are signed here, and only signed transfers are sent." }
+                { "Your key stays in this tab: transfers are signed here, and only signed transfers are sent. " }
+                { "To try a second wallet, open this page in a private window or another browser profile." }
             </footer>
         </div>
     }

@@ -27,17 +27,30 @@ where
     });
 }
 
-/// Seals `key` under `passphrase`, stores it and unlocks it.
-async fn store_and_unlock(key: SigningKey, passphrase: String) -> Result<Action, VaultError> {
+/// Seals `key` under `passphrase`, stores it and unlocks it (`then` says how).
+async fn store_and_unlock(
+    key: SigningKey,
+    passphrase: String,
+    then: fn(SigningKey) -> Action,
+) -> Result<Action, VaultError> {
     let file = vault::seal(&key, &passphrase).await?;
     storage::save(&file)?;
-    Ok(Action::Unlocked(key))
+    Ok(then(key))
 }
 
-/// Creates a new wallet from the browser's CSPRNG.
-pub fn create(dispatch: Callback<Action>, passphrase: String) {
-    if let Err(why) = check_new_passphrase(&passphrase) {
-        return dispatch.emit(Action::VaultFailed(why.into()));
+/// A new passphrase, typed twice: long enough, and the same both times.
+fn check_typed_twice(passphrase: &str, again: &str) -> Result<(), VaultError> {
+    check_new_passphrase(passphrase)?;
+    if passphrase != again {
+        return Err(VaultError::PassphraseMismatch);
+    }
+    Ok(())
+}
+
+/// Creates a new wallet from the browser's CSPRNG; the page then asks for its backup.
+pub fn create(dispatch: Callback<Action>, passphrase: String, again: String) {
+    if let Err(why) = check_typed_twice(&passphrase, &again) {
+        return dispatch.emit(Action::VaultFailed(why));
     }
     let key = match vault::new_key() {
         Ok(key) => key,
@@ -46,7 +59,7 @@ pub fn create(dispatch: Callback<Action>, passphrase: String) {
     run(
         dispatch,
         "Encrypting the new key with your passphrase…",
-        store_and_unlock(key, passphrase),
+        store_and_unlock(key, passphrase, Action::Created),
     );
 }
 
@@ -62,20 +75,26 @@ pub fn unlock(dispatch: Callback<Action>, passphrase: String) {
 }
 
 /// Imports a secret key given as 64 hex characters, under a new passphrase.
-pub fn import_key(dispatch: Callback<Action>, secret_hex: String, passphrase: String) {
+pub fn import_key(
+    dispatch: Callback<Action>,
+    secret_hex: String,
+    passphrase: String,
+    again: String,
+) {
     let mut seed = [0u8; 32];
     if let Err(why) = hex::decode_into(secret_hex.trim(), &mut seed) {
         return dispatch.emit(Action::VaultFailed(VaultError::BadSecretKey(why)));
     }
-    if let Err(why) = check_new_passphrase(&passphrase) {
-        return dispatch.emit(Action::VaultFailed(why.into()));
+    if let Err(why) = check_typed_twice(&passphrase, &again) {
+        seed.fill(0);
+        return dispatch.emit(Action::VaultFailed(why));
     }
     let key = SigningKey::from_bytes(&seed);
     seed.fill(0);
     run(
         dispatch,
         "Encrypting the imported key with your passphrase…",
-        store_and_unlock(key, passphrase),
+        store_and_unlock(key, passphrase, Action::Unlocked),
     );
 }
 

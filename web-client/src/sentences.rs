@@ -5,10 +5,11 @@
 //! causes' own texts (core's, serde's, the browser's) are never shown as they are.
 //! Sentences end with a period and name no code: they are for people.
 
+use crate::format::coins;
 use crate::state::{Awaiting, ExplorerError, LinkError, SendError, SendFormError, ServerRefusal};
 use crate::storage::StorageError;
 use crate::vault::{CryptoStep, VaultError};
-use crate::wallet_file::{MIN_PASSPHRASE_CHARS, VERSION, WalletFileError};
+use crate::wallet_file::{MAX_ITERATIONS, MIN_PASSPHRASE_CHARS, VERSION, WalletFileError};
 use simplechain_core::protocol::ErrorCode;
 use std::fmt::{self, Display, Formatter};
 
@@ -38,7 +39,7 @@ pub fn explain(code: ErrorCode) -> &'static str {
             "The server has too many transfers waiting right now. Try again in a minute."
         }
         ErrorCode::RateLimited => {
-            "Too many requests from this wallet. Wait a minute and try again."
+            "Too many requests from this wallet for now. Wait a little and try again."
         }
         ErrorCode::Busy => "The server is busy with another job. Try again in a moment.",
         ErrorCode::NotFound => "The server does not know it.",
@@ -89,10 +90,13 @@ fn request_name(awaiting: &Awaiting) -> &'static str {
     match awaiting {
         Awaiting::Info => "chain info",
         Awaiting::Subscribe => "subscription",
-        Awaiting::Account(_) => "account",
-        Awaiting::History { .. } => "history",
-        Awaiting::RecentBlocks | Awaiting::Block(_) => "blocks",
-        Awaiting::TrackTx(_) | Awaiting::ShowTx(_) => "transaction",
+        Awaiting::Account(_) | Awaiting::ExplorerAccount(_) => "account",
+        Awaiting::History { .. } | Awaiting::ExplorerHistory { .. } => "history",
+        Awaiting::OwnPending(_) => "pending transfers",
+        Awaiting::Mempool => "mempool",
+        Awaiting::RecentBlocks | Awaiting::Block(_) | Awaiting::Genesis => "blocks",
+        Awaiting::SearchBlock(_) => "block",
+        Awaiting::TrackTx(_) | Awaiting::ShowTx(_) | Awaiting::SearchTx(_) => "transaction",
         Awaiting::Submit(_) => "transfer",
         Awaiting::Faucet => "faucet",
         Awaiting::Validate => "validation",
@@ -143,6 +147,9 @@ impl Display for ExplorerError {
             ExplorerError::UnknownTransaction => {
                 f.write_str("The server does not know that transaction.")
             }
+            ExplorerError::NotAKey => f.write_str(
+                "Type a block height, or a block hash, a txid or an address (64 hexadecimal characters).",
+            ),
         }
     }
 }
@@ -163,6 +170,12 @@ impl Display for WalletFileError {
             WalletFileError::WeakKeyDerivation => {
                 f.write_str("This wallet file's key derivation is too weak.")
             }
+            WalletFileError::ExcessiveKeyDerivation(iterations) => write!(
+                f,
+                "This wallet file asks for {} key derivation rounds; this page accepts at most {} (more would freeze the tab), so it was not made by this wallet.",
+                coins(u64::from(*iterations)),
+                coins(u64::from(MAX_ITERATIONS))
+            ),
             WalletFileError::Damaged { field, .. } => {
                 write!(f, "This wallet file has a damaged {field}.")
             }
@@ -182,6 +195,9 @@ impl Display for VaultError {
             VaultError::BadSecretKey(_) => {
                 f.write_str("A secret key is 64 hexadecimal characters.")
             }
+            VaultError::PassphraseMismatch => f.write_str(
+                "The two passphrases differ: type the same passphrase in both fields. Nothing was created.",
+            ),
             VaultError::WrongPassphrase => {
                 f.write_str("Wrong passphrase: the wallet stays locked.")
             }

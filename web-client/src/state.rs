@@ -12,7 +12,12 @@
 //! - `chain`: the chain at a glance, tip events and "validate chain";
 //! - `send`: a transfer from review to confirmation (signing itself is
 //!   [`crate::signing`]); `send_form`: what the send form accepts;
-//! - `explorer`: recent blocks, a block, a transaction.
+//! - `explorer`: blocks paged back to genesis; a block, a transaction or an address,
+//!   from a link or the search box;
+//! - `mempool`: the tick that keeps the page live, the mempool, the wallet's own
+//!   pending transfers and the notice when coins arrive;
+//! - `labels`: names for addresses (the server's treasury and miner, the learner's
+//!   labels).
 //!
 //! Problems are typed where they happen ([`LinkError`], [`ServerRefusal`],
 //! [`SendError`], [`SendFormError`], [`ExplorerError`], and [`VaultError`] from the key
@@ -23,23 +28,27 @@ mod account;
 mod chain;
 mod explorer;
 mod keys;
+mod labels;
 mod link;
+mod mempool;
 mod send;
 mod send_form;
 
 pub use account::{FaucetStep, HISTORY_PAGE};
 pub use chain::Validation;
-pub use explorer::{Explorer, ExplorerError, RECENT_BLOCKS};
+pub use explorer::{ADDRESS_PAGE, Detail, Explorer, ExplorerError, RECENT_BLOCKS, SearchKey};
 pub use keys::{Secret, Wallet};
+pub use labels::MAX_LABEL_CHARS;
 pub use link::{Awaiting, Link, LinkError, ServerRefusal};
+pub use mempool::{MAX_TICK_MS, MEMPOOL_PAGE, OwnPending, tick_ms};
 pub use send::{SendError, SendStep};
 pub use send_form::{SendFormError, check_amount, check_receiver};
 
 use crate::vault::VaultError;
 use ed25519_dalek::SigningKey;
-use simplechain_core::protocol::{AccountInfo, History, Info};
+use simplechain_core::protocol::{AccountInfo, History, Info, Mempool};
 use simplechain_core::{Address, BlockHash, TxId};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
 /// Everything the page shows.
@@ -69,6 +78,28 @@ pub struct State {
     pub history: Option<History>,
     pub history_offset: u64,
     pub faucet: FaucetStep,
+    /// After creating a wallet: the backup is asked for before anything else.
+    pub backup_prompt: bool,
+    /// The wallet's own transfers still pending, both ways (`mempool`).
+    pub own_pending: Option<OwnPending>,
+    /// The payments to this wallet already known; `None` until the first read.
+    pub incoming_seen: Option<BTreeSet<TxId>>,
+    /// The notice for the last payment received (`data-testid="received"`).
+    pub received: Option<String>,
+    // The mempool and the clock (`mempool`).
+    /// The first page of the mempool (`GET_MEMPOOL`).
+    pub mempool: Option<Mempool>,
+    /// Milliseconds since the epoch at the last tick.
+    pub now_ms: u64,
+    // Names (`labels`).
+    /// Who got the genesis supply (the treasury, which pays the faucet).
+    pub treasury: Option<Address>,
+    /// Who paid this wallet's last faucet request (the faucet's key).
+    pub faucet_payer: Option<Address>,
+    /// Who gets the rewards of the newest blocks (the server's miner).
+    pub miner: Option<Address>,
+    /// The learner's labels, kept in the tab.
+    pub labels: Rc<BTreeMap<Address, String>>,
     // The transfer under way (`send`) and the explorer (`explorer`).
     pub send: SendStep,
     pub explorer: Explorer,
@@ -108,7 +139,23 @@ pub enum Action {
     HistoryPage(u64),
     ShowBlock(u64),
     ShowTx(TxId),
+    ShowAddress(Address),
+    /// The open address's history page at this offset.
+    AddressPage(u64),
+    /// What was typed in the explorer's search box.
+    Search(String),
+    /// The page of blocks whose newest is this height (`None`: the newest).
+    BlocksPage(Option<u64>),
     CloseDetail,
+    /// The learner's label for an address (blank removes it).
+    Label(Address, String),
+    /// The time (milliseconds since the epoch), every few seconds.
+    Tick(u64),
+    /// A wallet was just created: unlock it and ask for its backup first.
+    Created(SigningKey),
+    /// The backup prompt is done (downloaded, or skipped knowingly).
+    BackupDone,
+    DismissReceived,
     /// Check the send form and ask for confirmation: receiver and amount as typed.
     Review {
         to: String,
@@ -138,6 +185,16 @@ impl Default for State {
             history: None,
             history_offset: 0,
             faucet: FaucetStep::Idle,
+            backup_prompt: false,
+            own_pending: None,
+            incoming_seen: None,
+            received: None,
+            mempool: None,
+            now_ms: 0,
+            treasury: None,
+            faucet_payer: None,
+            miner: None,
+            labels: Rc::default(),
             send: SendStep::Idle,
             explorer: Explorer::default(),
             error: None,
@@ -147,13 +204,15 @@ impl Default for State {
 }
 
 impl State {
-    /// A state for a page that found `stored` in its storage.
-    pub fn new(stored: Option<Address>) -> Self {
+    /// A state for a page that found `stored` in its storage, and these labels in
+    /// the tab.
+    pub fn new(stored: Option<Address>, labels: BTreeMap<Address, String>) -> Self {
         State {
             wallet: match stored {
                 Some(address) => Wallet::Locked { address },
                 None => Wallet::None,
             },
+            labels: Rc::new(labels),
             ..State::default()
         }
     }
@@ -179,7 +238,19 @@ impl State {
             }
             Action::ShowBlock(height) => self.show_block(height),
             Action::ShowTx(txid) => self.show_tx(txid),
+            Action::ShowAddress(address) => self.show_address(address),
+            Action::AddressPage(offset) => self.address_page(offset),
+            Action::Search(text) => self.search(&text),
+            Action::BlocksPage(top) => self.blocks_page(top),
             Action::CloseDetail => self.close_detail(),
+            Action::Label(address, label) => self.set_label(address, &label),
+            Action::Tick(now_ms) => self.tick(now_ms),
+            Action::Created(key) => {
+                self.unlocked(key);
+                self.backup_prompt = true;
+            }
+            Action::BackupDone => self.backup_prompt = false,
+            Action::DismissReceived => self.received = None,
             Action::Review { to, amount } => self.review(&to, &amount),
             Action::Confirm => self.confirm(),
             Action::ResetSend => self.reset_send(),

@@ -1,7 +1,10 @@
-//! The encrypted wallet in `localStorage` (one per browser profile and origin).
+//! The encrypted wallet in `localStorage` (one per browser profile and origin), and
+//! the learner's address labels in `sessionStorage` (kept in the tab).
 
 use crate::browser::JsCause;
 use crate::wallet_file::WalletFile;
+use simplechain_core::Address;
+use std::collections::BTreeMap;
 use web_sys::Storage;
 
 /// Why the record could not be stored.
@@ -47,5 +50,27 @@ pub fn save(file: &WalletFile) -> Result<(), StorageError> {
 pub fn forget() {
     if let Some(storage) = local() {
         let _ = storage.remove_item(KEY);
+    }
+}
+
+/// The `sessionStorage` key of the learner's address labels.
+pub const LABELS_KEY: &str = "simplechain-labels";
+
+fn session() -> Option<Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+/// The labels kept in this tab (none if there are none, or they are unreadable).
+pub fn load_labels() -> BTreeMap<Address, String> {
+    session()
+        .and_then(|s| s.get_item(LABELS_KEY).ok().flatten())
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// Keeps the labels in this tab (they go when the tab closes).
+pub fn save_labels(labels: &BTreeMap<Address, String>) {
+    if let (Some(storage), Ok(text)) = (session(), serde_json::to_string(labels)) {
+        let _ = storage.set_item(LABELS_KEY, &text);
     }
 }

@@ -33,6 +33,8 @@ pub enum VaultError {
     File(WalletFileError),
     /// A secret key to import is not 64 hexadecimal characters.
     BadSecretKey(HexError),
+    /// The new passphrase and its confirmation differ.
+    PassphraseMismatch,
     /// The passphrase does not open this wallet (the AES-GCM tag check failed).
     WrongPassphrase,
     /// The page has no browser window (it is not running in a browser).

@@ -29,6 +29,10 @@ pub const ITERATIONS: u32 = 600_000;
 /// The fewest iterations a record may claim (an attacker-made file must not weaken
 /// the key derivation below this).
 pub const MIN_ITERATIONS: u32 = 600_000;
+/// The most iterations a record may claim: PBKDF2 runs on the page's thread, and a
+/// file that asks for billions (the field holds up to 4.29e9) would hang the tab on
+/// unlock. About 15 times [`ITERATIONS`], some seconds on a slow phone.
+pub const MAX_ITERATIONS: u32 = 10_000_000;
 /// Salt length in bytes.
 pub const SALT_BYTES: usize = 16;
 /// AES-GCM nonce length in bytes.
@@ -66,6 +70,8 @@ pub enum WalletFileError {
     UnknownEncryption,
     /// Fewer than [`MIN_ITERATIONS`] PBKDF2 iterations.
     WeakKeyDerivation,
+    /// More than [`MAX_ITERATIONS`] PBKDF2 iterations: unlocking would hang the tab.
+    ExcessiveKeyDerivation(u32),
     /// The salt, nonce or ciphertext is not hex of its length.
     Damaged {
         field: &'static str,
@@ -121,6 +127,9 @@ impl WalletFile {
         }
         if file.iterations < MIN_ITERATIONS {
             return Err(WalletFileError::WeakKeyDerivation);
+        }
+        if file.iterations > MAX_ITERATIONS {
+            return Err(WalletFileError::ExcessiveKeyDerivation(file.iterations));
         }
         file.salt()?;
         file.nonce()?;
@@ -220,6 +229,27 @@ mod tests {
         assert!(WalletFile::parse(&file.to_json()).is_err());
         assert!(WalletFile::parse("{}").is_err());
         assert!(WalletFile::parse("not json").is_err());
+    }
+
+    #[test]
+    fn refuses_a_key_derivation_that_would_hang_the_tab() {
+        let mut file = sample();
+        file.iterations = u32::MAX;
+        let refused = WalletFile::parse(&file.to_json()).unwrap_err();
+        assert!(matches!(
+            refused,
+            WalletFileError::ExcessiveKeyDerivation(u32::MAX)
+        ));
+        let sentence = refused.to_string();
+        assert!(
+            sentence.contains("at most 10\u{202f}000\u{202f}000"),
+            "{sentence}"
+        );
+        assert!(sentence.contains("freeze"), "{sentence}");
+        file.iterations = MAX_ITERATIONS;
+        assert!(WalletFile::parse(&file.to_json()).is_ok());
+        file.iterations = MAX_ITERATIONS + 1;
+        assert!(WalletFile::parse(&file.to_json()).is_err());
     }
 
     #[test]

@@ -149,7 +149,17 @@ fn init_logging(server: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(log_colours(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        ))
         .try_init();
+}
+
+/// Colour codes in the log only on a terminal, and not when `NO_COLOR` is set
+/// (no-color.org): a log written to a file or a pipe stays plain text.
+fn log_colours(stderr_is_terminal: bool, no_color: bool) -> bool {
+    stderr_is_terminal && !no_color
 }
 
 async fn run(command: Command, ctx: Ctx) -> anyhow::Result<ExitCode> {

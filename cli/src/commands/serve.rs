@@ -48,6 +48,12 @@ pub struct ChainArgs {
     /// Seconds between two faucet payments to one address (0 = none).
     #[arg(long, default_value_t = 60)]
     faucet_cooldown_secs: u64,
+    /// Faucet payouts per minute to everyone together (0 = no global limit).
+    #[arg(long, default_value_t = 6.0)]
+    faucet_per_minute: f64,
+    /// Faucet payouts that may be made at once before the global rate applies.
+    #[arg(long, default_value_t = 10.0)]
+    faucet_burst: f64,
     /// Longest request line, in bytes.
     #[arg(long, default_value_t = 1 << 20)]
     max_line_bytes: usize,
@@ -60,6 +66,26 @@ pub struct ChainArgs {
     /// Close connections that send nothing for this long.
     #[arg(long, default_value_t = 300)]
     idle_timeout_secs: u64,
+    /// Most connections from one client address at once; more get ERROR:busy.
+    #[arg(long, default_value_t = 64)]
+    max_connections_per_address: usize,
+    /// An address exempt from the per-address cap: a relay's, whose connections are
+    /// many browsers (repeatable).
+    #[arg(long)]
+    trusted_address: Vec<std::net::IpAddr>,
+    /// Close a connection when one write to it waits this long for the client to read.
+    #[arg(long, default_value_t = 30)]
+    write_timeout_secs: u64,
+    /// Bytes that SYNC_BLOCKCHAIN lines may hold in the whole server at once.
+    #[arg(long, default_value_t = 256 << 20)]
+    max_large_bytes: usize,
+    /// Cost units of heavy requests (validation, whole-chain transfers, sync) one
+    /// connection may spend at once.
+    #[arg(long, default_value_t = 60.0)]
+    heavy_budget: f64,
+    /// Cost units a connection gets back per second.
+    #[arg(long, default_value_t = 2.0)]
+    heavy_refill_per_sec: f64,
     /// Most pending transactions before ERROR:mempool_full.
     #[arg(long, default_value_t = 200_000)]
     mempool_capacity: usize,
@@ -99,8 +125,12 @@ impl ChainArgs {
                 miner_address: address("--miner-address", &self.miner_address)?,
             },
             faucet: (self.faucet || force_faucet).then(|| FaucetConfig {
-                amount: self.faucet_amount,
-                cooldown: Duration::from_secs(self.faucet_cooldown_secs),
+                per_minute: self.faucet_per_minute,
+                burst: self.faucet_burst,
+                ..FaucetConfig::new(
+                    self.faucet_amount,
+                    Duration::from_secs(self.faucet_cooldown_secs),
+                )
             }),
             limits: Limits {
                 max_line_bytes: self.max_line_bytes,
@@ -108,6 +138,12 @@ impl ChainArgs {
                 max_connections: self.max_connections,
                 idle_timeout: Duration::from_secs(self.idle_timeout_secs),
                 mempool_capacity: self.mempool_capacity,
+                max_connections_per_address: self.max_connections_per_address,
+                trusted_addresses: self.trusted_address.clone(),
+                write_timeout: Duration::from_secs(self.write_timeout_secs),
+                max_large_bytes: self.max_large_bytes,
+                heavy_budget: self.heavy_budget,
+                heavy_refill_per_sec: self.heavy_refill_per_sec,
                 ..Limits::default()
             },
             miner: MinerConfig {
@@ -209,8 +245,31 @@ fn relay_config(web: &WebArgs, upstream: String) -> simplechain_relay::RelayConf
     }
 }
 
+/// How to run this CLI from where `up` was started, as the hint prints it: the
+/// repository's `./simplechain` wrapper when it is here (as under `make run`), else
+/// this binary's full path, so that the hint works when pasted as printed.
+fn cli_command() -> String {
+    let wrapper = std::path::Path::new("simplechain");
+    if wrapper.is_file() && std::path::Path::new("Cargo.toml").is_file() {
+        return "./simplechain".into();
+    }
+    std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "simplechain".into())
+}
+
 pub async fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
-    let config = args.chain.config(true, PLAY_DIFFICULTY)?;
+    let mut config = args.chain.config(true, PLAY_DIFFICULTY)?;
+    // The relay's connections are many browsers, not one client: they come from an
+    // address of their own that the server trusts (the relay caps each browser's
+    // address itself). On Linux all of 127.0.0.0/8 is local, so 127.0.0.2 is the
+    // relay's; elsewhere the relay shares 127.0.0.1 with local programs.
+    let relay_source: std::net::IpAddr = if cfg!(target_os = "linux") {
+        std::net::Ipv4Addr::new(127, 0, 0, 2).into()
+    } else {
+        std::net::Ipv4Addr::LOCALHOST.into()
+    };
+    config.limits.trusted_addresses.push(relay_source);
     if !args.web.web_root.join("index.html").exists() {
         tracing::warn!(
             web_root = %args.web.web_root.display(),
@@ -223,9 +282,12 @@ pub async fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
     let server_address = server_listener.local_addr()?;
     println!("Server: {server_address}");
     println!("Wallet: http://{}/", relay_listener.local_addr()?);
-    println!("CLI:    simplechain --server {server_address} info");
+    println!("CLI:    {} --server {server_address} info", cli_command());
     let shutdown = shutdown_on_signal();
-    let relay = relay_config(&args.web, server_address.to_string());
+    let mut relay = relay_config(&args.web, server_address.to_string());
+    if server_address.ip().is_loopback() && cfg!(target_os = "linux") {
+        relay.source_address = Some(relay_source);
+    }
     let (served, relayed) = tokio::join!(
         server.run(server_listener, shutdown.clone()),
         simplechain_relay::run(relay_listener, relay, shutdown.clone()),

@@ -8,10 +8,12 @@ mod response;
 
 pub use error::{ErrorCode, ProtocolError};
 pub use payloads::{
-    AccountInfo, BlockInfo, BlockStatus, ChainJson, History, Info, Proof, SUGGESTED_CONFIRMATIONS,
-    Submitted, Template, Tree, TreeEntry, TxInfo, TxStatus,
+    AccountInfo, BlockInfo, BlockStatus, ChainJson, History, Info, Mempool, Proof,
+    SUGGESTED_CONFIRMATIONS, Submitted, Template, Tree, TreeEntry, TxInfo, TxStatus,
 };
-pub use request::{DEFAULT_BLOCKS_LIMIT, DEFAULT_HISTORY_LIMIT, MAX_TREE_ENTRIES, Request};
+pub use request::{
+    DEFAULT_BLOCKS_LIMIT, DEFAULT_HISTORY_LIMIT, DEFAULT_MEMPOOL_LIMIT, MAX_TREE_ENTRIES, Request,
+};
 pub use response::{Event, LineError, Response, ServerLine};
 
 /// The longest line a client accepts from the server, in bytes, and the longest

@@ -22,6 +22,11 @@ pub struct Info {
     /// Extension: whether `FAUCET` is enabled (absent from older servers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faucet: Option<bool>,
+    /// Extension: the server closes a connection that sends nothing for this many
+    /// seconds (absent from older servers); a client that stays subscribed while idle
+    /// sends a request more often than that.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_timeout_secs: Option<u64>,
 }
 
 /// `GET_ACCOUNT`: confirmed and pending state of one address.
@@ -72,6 +77,15 @@ impl TxInfo {
 pub struct History {
     pub address: Address,
     /// All transactions of the address (pending and confirmed), not just this page.
+    pub total: u64,
+    pub items: Vec<TxInfo>,
+}
+
+/// Extension `GET_MEMPOOL`: one page of the pending transactions, oldest first (the
+/// order the miner takes them in).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mempool {
+    /// All pending transactions, not just this page (the `mempool` of `INFO`).
     pub total: u64,
     pub items: Vec<TxInfo>,
 }

@@ -16,6 +16,8 @@ use core::str::FromStr;
 pub const DEFAULT_BLOCKS_LIMIT: u64 = 500;
 /// `GET_HISTORY` returns at most this many items (default and maximum).
 pub const DEFAULT_HISTORY_LIMIT: u64 = 100;
+/// `GET_MEMPOOL` (extension) returns at most this many items (default and maximum).
+pub const DEFAULT_MEMPOOL_LIMIT: u64 = 100;
 /// `GET_TREE` returns at most this many blocks (§9).
 pub const MAX_TREE_ENTRIES: usize = 1000;
 
@@ -54,6 +56,8 @@ pub enum Request<'a> {
     Faucet(Address),
     /// `PING`
     Ping,
+    /// Extension: `GET_MEMPOOL[:<offset>:<limit>]`; `limit` is clamped to 1..=100.
+    GetMempool { offset: u64, limit: u64 },
     /// `GET_TEMPLATE:<miner_address>` (§9)
     GetTemplate(Address),
     /// `SUBMIT_BLOCK:<block json>` (§9)
@@ -198,6 +202,17 @@ impl<'a> Request<'a> {
                     limit: limit("limit", fields.get(2).copied(), DEFAULT_HISTORY_LIMIT)?,
                 })
             }
+            "GET_MEMPOOL" => {
+                arity(&[0, 2], "[<offset>:<limit>]")?;
+                Ok(Request::GetMempool {
+                    offset: fields
+                        .first()
+                        .map(|o| number("offset", o))
+                        .transpose()?
+                        .unwrap_or(0),
+                    limit: limit("limit", fields.get(1).copied(), DEFAULT_MEMPOOL_LIMIT)?,
+                })
+            }
             "FAUCET" => {
                 arity(&[1], "<address>")?;
                 Ok(Request::Faucet(field("address", fields[0])?))
@@ -237,6 +252,7 @@ impl<'a> Request<'a> {
             Request::Subscribe => "SUBSCRIBE".into(),
             Request::Faucet(a) => format!("FAUCET:{a}"),
             Request::Ping => "PING".into(),
+            Request::GetMempool { offset, limit } => format!("GET_MEMPOOL:{offset}:{limit}"),
             Request::GetTemplate(a) => format!("GET_TEMPLATE:{a}"),
             Request::SubmitBlock(json) => format!("SUBMIT_BLOCK:{json}"),
             Request::GetTree { from: None } => "GET_TREE".into(),
@@ -262,6 +278,7 @@ impl<'a> Request<'a> {
             Request::Subscribe => "SUBSCRIBE",
             Request::Faucet(_) => "FAUCET",
             Request::Ping => "PING",
+            Request::GetMempool { .. } => "GET_MEMPOOL",
             Request::GetTemplate(_) => "GET_TEMPLATE",
             Request::SubmitBlock(_) => "SUBMIT_BLOCK",
             Request::GetTree { .. } => "GET_TREE",

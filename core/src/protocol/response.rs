@@ -2,7 +2,9 @@
 //! clients.
 
 use super::error::{ErrorCode, ProtocolError};
-use super::payloads::{AccountInfo, History, Info, Proof, Submitted, Template, Tree, TxInfo};
+use super::payloads::{
+    AccountInfo, History, Info, Mempool, Proof, Submitted, Template, Tree, TxInfo,
+};
 use crate::ids::BlockHash;
 use crate::number::parse_u64;
 use alloc::format;
@@ -29,6 +31,8 @@ pub enum Response {
     Tx(TxInfo),
     /// `HISTORY:<json>`
     History(History),
+    /// Extension: `MEMPOOL:<json>`
+    Mempool(Mempool),
     /// `{"blocks":[…]}` for `GET_BLOCKCHAIN` and `GET_BLOCKS`, kept as text: decode it
     /// with [`super::ChainJson`] when needed.
     Blocks(String),
@@ -92,6 +96,7 @@ impl Response {
             Response::Account(v) => format!("ACCOUNT:{}", json(v)),
             Response::Tx(v) => format!("TX:{}", json(v)),
             Response::History(v) => format!("HISTORY:{}", json(v)),
+            Response::Mempool(v) => format!("MEMPOOL:{}", json(v)),
             Response::Blocks(raw) => raw.clone(),
             Response::Template(v) => format!("TEMPLATE:{}", json(v)),
             Response::Submitted(v) => format!("SUBMITTED:{}", json(v)),
@@ -171,6 +176,7 @@ impl ServerLine {
             "ACCOUNT" => Response::Account(serde_json::from_str(rest).map_err(json_err)?),
             "TX" => Response::Tx(serde_json::from_str(rest).map_err(json_err)?),
             "HISTORY" => Response::History(serde_json::from_str(rest).map_err(json_err)?),
+            "MEMPOOL" => Response::Mempool(serde_json::from_str(rest).map_err(json_err)?),
             "TEMPLATE" => Response::Template(serde_json::from_str(rest).map_err(json_err)?),
             "SUBMITTED" => Response::Submitted(serde_json::from_str(rest).map_err(json_err)?),
             "TREE" => Response::Tree(serde_json::from_str(rest).map_err(json_err)?),

@@ -1,5 +1,6 @@
 //! `GET_BLOCKS` (PROTOCOL §6): a page of the chain, for clients that catch up
-//! gradually. Each page costs a little of the connection's heavy-request budget.
+//! gradually. Each page costs the connection's heavy-request budget in proportion to
+//! the bytes it sends (a flat price let 600 bytes of requests ask for 636 MB).
 //!
 //! ```text
 //! > GET_BLOCKS:<from_height>[:<limit>]     limit: default and maximum 500
@@ -7,10 +8,10 @@
 //!                                          {"blocks":[]} past the tip
 //! ```
 
+use super::Answer;
 use super::session::Session;
 use crate::cost::Cost;
-use crate::state::blocks_json;
-use simplechain_core::protocol::{ProtocolError, Response};
+use simplechain_core::protocol::ProtocolError;
 
 /// Responses larger than this are cut short (PROTOCOL §6).
 pub const MAX_BLOCKS_RESPONSE: usize = 16 << 20;
@@ -25,11 +26,21 @@ pub struct GetBlocks {
 }
 
 impl GetBlocks {
-    /// Charges one page, then joins the blocks' JSON (encoded once, when each block
-    /// was added).
-    pub fn apply(self, session: &mut Session) -> Result<Response, ProtocolError> {
-        session.charge("GET_BLOCKS", Cost::BLOCKS_PAGE)?;
+    /// Charges the page's bytes, then hands the blocks (encoded once, when each was
+    /// added) to the writer.
+    pub fn apply(self, session: &mut Session) -> Result<Answer, ProtocolError> {
         let blocks = session.shared.state().block_range(self.from, self.limit);
-        Ok(Response::Blocks(blocks_json(&blocks, MAX_BLOCKS_RESPONSE)))
+        let mut bytes = 0;
+        for (i, block) in blocks.iter().enumerate() {
+            if i > 0 && bytes + block.json.len() + 3 > MAX_BLOCKS_RESPONSE {
+                break;
+            }
+            bytes += block.json.len() + 1;
+        }
+        session.charge("GET_BLOCKS", Cost::blocks_page(bytes))?;
+        Ok(Answer::Blocks {
+            blocks,
+            max_bytes: MAX_BLOCKS_RESPONSE,
+        })
     }
 }

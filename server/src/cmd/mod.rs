@@ -19,6 +19,7 @@ mod get_blockchain;
 mod get_blocks;
 mod get_history;
 mod get_info;
+mod get_mempool;
 mod get_proof;
 mod get_template;
 mod get_transaction;
@@ -33,6 +34,7 @@ mod validate_blockchain;
 pub use session::Session;
 
 use crate::shared::Shared;
+use crate::state::StoredBlock;
 use add_transaction::AddTransaction;
 use faucet::Faucet;
 use get_account::GetAccount;
@@ -41,16 +43,38 @@ use get_blockchain::GetBlockchain;
 use get_blocks::GetBlocks;
 use get_history::GetHistory;
 use get_info::GetInfo;
+use get_mempool::GetMempool;
 use get_proof::GetProof;
 use get_template::GetTemplate;
 use get_transaction::GetTransaction;
 use get_tree::GetTree;
 use ping::Ping;
-use simplechain_core::protocol::{self, ProtocolError, Response};
+use simplechain_core::protocol::{self, ErrorCode, ProtocolError, Response};
+use std::sync::Arc;
 use submit_block::SubmitBlock;
 use subscribe::Subscribe;
 use sync_blockchain::SyncBlockchain;
 use validate_blockchain::ValidateBlockchain;
+
+/// What a request answers: one line, or a list of blocks that the connection writes
+/// as `{"blocks":[…]}` straight from their stored encodings (no copy of the chain is
+/// made per request, however long it is).
+#[derive(Debug)]
+pub enum Answer {
+    Line(Response),
+    /// `{"blocks":[…]}` of these blocks, stopping before the line would pass
+    /// `max_bytes` (always at least one block).
+    Blocks {
+        blocks: Vec<Arc<StoredBlock>>,
+        max_bytes: usize,
+    },
+}
+
+impl From<Response> for Answer {
+    fn from(response: Response) -> Answer {
+        Answer::Line(response)
+    }
+}
 
 /// A request line, parsed once, owning what it needs until its answer is written.
 /// (The borrowed [`protocol::Request`] is what the parser gives; this is what waits in
@@ -74,6 +98,7 @@ pub enum Request {
     Subscribe(Subscribe),
     Faucet(Faucet),
     Ping(Ping),
+    GetMempool(GetMempool),
     GetTemplate(GetTemplate),
     SubmitBlock(SubmitBlock),
     GetTree(GetTree),
@@ -122,6 +147,9 @@ impl Request {
             Parsed::SubscribeBlocks => Request::Subscribe(Subscribe { blocks: true }),
             Parsed::Faucet(to) => Request::Faucet(Faucet { to }),
             Parsed::Ping => Request::Ping(Ping),
+            Parsed::GetMempool { offset, limit } => {
+                Request::GetMempool(GetMempool { offset, limit })
+            }
             Parsed::GetTemplate(miner) => Request::GetTemplate(GetTemplate { miner }),
             Parsed::SubmitBlock(json) => {
                 let json_len = json.len();
@@ -140,14 +168,28 @@ impl Request {
         !matches!(self, Request::Refused(_) | Request::AddTransaction(_))
     }
 
+    /// Whether this is a transaction whose signature was refused (a strike against
+    /// the connection, see `connection.rs`).
+    pub fn is_bad_signature(&self) -> bool {
+        matches!(self, Request::Refused(e) if e.code == ErrorCode::BadSignature)
+    }
+
     /// Its turn (everything before it on the connection is answered): runs the request
     /// and gives its answer.
-    pub async fn apply(self, session: &mut Session) -> Response {
+    pub async fn apply(self, session: &mut Session) -> Answer {
         let answer = match self {
+            Request::GetBlockchain(get) => {
+                return get
+                    .apply(session)
+                    .unwrap_or_else(|e| Response::Error(e).into());
+            }
+            Request::GetBlocks(get) => {
+                return get
+                    .apply(session)
+                    .unwrap_or_else(|e| Response::Error(e).into());
+            }
             Request::Refused(error) => Err(error),
             Request::AddTransaction(add) => add.apply().await,
-            Request::GetBlockchain(get) => get.apply(session),
-            Request::GetBlocks(get) => get.apply(session),
             Request::SyncBlockchain(sync) => sync.apply(session).await,
             Request::ValidateBlockchain(validate) => validate.apply(session).await,
             Request::GetInfo(get) => get.apply(&session.shared),
@@ -157,12 +199,13 @@ impl Request {
             Request::Subscribe(subscribe) => subscribe.apply(session),
             Request::Faucet(faucet) => faucet.apply(&session.shared).await,
             Request::Ping(ping) => ping.apply(),
+            Request::GetMempool(get) => get.apply(&session.shared),
             Request::GetTemplate(get) => get.apply(&session.shared),
             Request::SubmitBlock(submit) => submit.apply(session).await,
             Request::GetTree(get) => get.apply(&session.shared),
             Request::GetBlock(get) => get.apply(&session.shared),
             Request::GetProof(get) => get.apply(&session.shared),
         };
-        answer.unwrap_or_else(Response::Error)
+        answer.unwrap_or_else(Response::Error).into()
     }
 }

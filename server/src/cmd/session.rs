@@ -5,9 +5,19 @@
 use crate::cost::{Cost, CostBucket};
 use crate::shared::Shared;
 use simplechain_core::protocol::{ErrorCode, Event, ProtocolError};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use tokio::sync::broadcast;
+use tokio::sync::{SemaphorePermit, broadcast};
+
+/// Counts one heavy request waiting for its turn, until dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 /// The state of one connection that requests can see and change.
 #[derive(Debug)]
@@ -15,7 +25,8 @@ pub struct Session {
     /// The server's state.
     pub shared: Arc<Shared>,
     /// Cost units left for heavy requests on this connection.
-    budget: CostBucket,
+    /// Shared with the connection's reader, which charges large lines as they are read.
+    budget: Arc<Mutex<CostBucket>>,
     /// Tip changes, once the client sent `SUBSCRIBE`.
     events: Option<broadcast::Receiver<Event>>,
     /// Whether `EVENT:BLOCK` lines are wanted (`SUBSCRIBE:BLOCKS`).
@@ -33,16 +44,29 @@ impl Session {
         );
         Session {
             shared,
-            budget,
+            budget: Arc::new(Mutex::new(budget)),
             events: None,
             block_events: false,
         }
     }
 
+    fn bucket(&self) -> std::sync::MutexGuard<'_, CostBucket> {
+        self.budget.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The connection's budget, for its reader: a large request line (a
+    /// `SYNC_BLOCKCHAIN`) is charged its bytes as soon as it is read, and the reader
+    /// waits until the budget holds them before reading on, so that a client sending
+    /// large lines faster than its budget allows is slowed down at the socket (reading
+    /// them costs the server CPU even when they are refused).
+    pub fn budget(&self) -> Arc<Mutex<CostBucket>> {
+        self.budget.clone()
+    }
+
     /// Charges a heavy request to this connection's budget, or refuses it with
     /// `rate_limited`, naming the `command` to retry and when.
     pub fn charge(&mut self, command: &str, cost: Cost) -> Result<(), ProtocolError> {
-        self.budget.take(cost, Instant::now()).map_err(|wait| {
+        self.bucket().take(cost, Instant::now()).map_err(|wait| {
             ProtocolError::new(
                 ErrorCode::RateLimited,
                 format!(
@@ -51,6 +75,60 @@ impl Session {
                 ),
             )
         })
+    }
+
+    /// A heavy request's work: charges `estimate`, waits for the server's one heavy
+    /// turn (giving the charge back when refused `busy`), runs `job` on a blocking
+    /// thread, then charges the time it really took beyond the estimate, so that the
+    /// connection's next heavy request waits until it is paid back.
+    pub async fn run_heavy<T: Send + 'static>(
+        &mut self,
+        command: &str,
+        estimate: Cost,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ProtocolError> {
+        self.charge(command, estimate)?;
+        let shared = self.shared.clone();
+        let turn = match Self::heavy_turn(&shared, command).await {
+            Ok(turn) => turn,
+            Err(busy) => {
+                self.bucket().refund(estimate);
+                return Err(busy);
+            }
+        };
+        let started = Instant::now();
+        let done = tokio::task::spawn_blocking(job).await;
+        drop(turn);
+        let beyond = Cost::heavy_time(started.elapsed()).0 - estimate.0;
+        self.bucket().charge(Cost(beyond.max(0.0)), Instant::now());
+        done.map_err(|e| crate::wire_error::internal(format!("{command} failed: {e}")))
+    }
+
+    /// Waits for the server's one heavy-job turn, or refuses with `busy` when
+    /// `max_heavy_queued` heavy requests are already waiting (a bound on the heavy
+    /// work queued in the whole server, whatever the number of connections).
+    async fn heavy_turn<'a>(
+        shared: &'a Shared,
+        command: &str,
+    ) -> Result<SemaphorePermit<'a>, ProtocolError> {
+        if let Ok(turn) = shared.heavy.try_acquire() {
+            return Ok(turn);
+        }
+        let waiting = shared.heavy_waiting.fetch_add(1, Ordering::AcqRel);
+        let _waiting = Waiting(&shared.heavy_waiting);
+        if waiting >= shared.limits.max_heavy_queued {
+            return Err(ProtocolError::new(
+                ErrorCode::Busy,
+                format!(
+                    "{waiting} heavy requests are already waiting; retry {command} in a few seconds"
+                ),
+            ));
+        }
+        shared
+            .heavy
+            .acquire()
+            .await
+            .map_err(|_| crate::wire_error::shutting_down())
     }
 
     /// Starts the feed of tip events; a second `SUBSCRIBE` keeps the first feed.

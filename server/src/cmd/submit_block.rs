@@ -42,7 +42,7 @@ impl SubmitBlock {
     /// sequencer place it.
     pub async fn apply(self, session: &mut Session) -> Result<Response, ProtocolError> {
         let json_len = self.line.len() - self.json_start;
-        session.charge("SUBMIT_BLOCK", Cost::submitted_block(json_len))?;
+        session.charge("SUBMIT_BLOCK", Cost::blocks_page(json_len))?;
         let shared = &session.shared;
         let chain_id = shared.chain_id;
         let block = tokio::task::spawn_blocking(move || {

@@ -12,14 +12,19 @@
 //! ```
 //!
 //! Decoding and full validation run on a blocking thread, one heavy job at a time in
-//! the whole server; the switch itself is the sequencer's (`Command::Adopt`), which
+//! the whole server (at most `max_heavy_queued` waiting, more are `busy`), priced by
+//! the payload's size (when it is read) and then by the time they took. While it arrives, waits and
+//! runs, the line holds its bytes of the server-wide budget for large lines
+//! (`server/src/large_lines.rs`); once read, the connection keeps the line alone
+//! (its decoder's grown buffer is given back), and the decoded chain is made only on
+//! its turn; the switch itself is the sequencer's (`Command::Adopt`), which
 //! checks the fork choice again against the chain as it is then.
 
 use super::session::Session;
 use crate::clock::now_ms;
 use crate::cost::Cost;
 use crate::inbox::Command;
-use crate::wire_error::{fork_error, internal, invalid_chain};
+use crate::wire_error::{fork_error, invalid_chain};
 use simplechain_core::BlockHash;
 use simplechain_core::fork::{ForkChoice, choose};
 use simplechain_core::parallel::{validate_chain_parallel, validate_owned};
@@ -47,21 +52,26 @@ impl SyncBlockchain {
         &self.line[self.json_start..]
     }
 
-    /// Charges the payload's size, checks the candidate, and has the sequencer adopt it.
+    /// Checks the candidate (charging the time it takes), and has the sequencer adopt it.
     pub async fn apply(self, session: &mut Session) -> Result<Response, ProtocolError> {
-        session.charge("SYNC_BLOCKCHAIN", Cost::chain_bytes(self.json().len()))?;
-        let shared = &session.shared;
-        let _turn = shared.heavy.acquire().await;
-        let (ours, difficulty) = {
-            let state = shared.state();
-            (state.hashes(), state.chain.difficulty)
-        };
-        let checked =
-            tokio::task::spawn_blocking(move || check_candidate(self.json(), &ours, difficulty))
-                .await
-                .map_err(|e| internal(format!("sync failed: {e}")))?;
+        // The line's bytes were charged as it was read (`connection.rs`); here only
+        // the time the check takes.
+        let shared = session.shared.clone();
+        let checked = session
+            .run_heavy("SYNC_BLOCKCHAIN", Cost(0.0), move || {
+                // Our chain as it is on our turn.
+                let (ours, difficulty) = {
+                    let state = shared.state();
+                    (state.hashes(), state.chain.difficulty)
+                };
+                check_candidate(self.json(), &ours, difficulty)
+            })
+            .await?;
         if let Some(chain) = checked? {
-            shared.ask(|reply| Command::Adopt { chain, reply }).await?;
+            session
+                .shared
+                .ask(|reply| Command::Adopt { chain, reply })
+                .await?;
         }
         Ok(Response::Success)
     }

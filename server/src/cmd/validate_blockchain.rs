@@ -1,7 +1,9 @@
 //! `VALIDATE_BLOCKCHAIN` (PROTOCOL §6): a full re-check of the stored chain from
 //! genesis, signatures included, read back from the disk (not from memory). It runs on
-//! a blocking thread, one heavy job at a time in the whole server, and costs the
-//! connection's heavy-request budget in proportion to the chain's transactions.
+//! a blocking thread, one heavy job at a time in the whole server (with at most
+//! `max_heavy_queued` waiting; more are `busy`), and costs the connection's
+//! heavy-request budget: an estimate from the chain's transactions first, then the
+//! time it really took.
 //!
 //! ```text
 //! > VALIDATE_BLOCKCHAIN
@@ -25,23 +27,24 @@ impl ValidateBlockchain {
     /// Charges, waits for the heavy-job turn, then validates what the disk holds.
     pub async fn apply(self, session: &mut Session) -> Result<Response, ProtocolError> {
         let transactions = session.shared.state().size().0;
-        session.charge("VALIDATE_BLOCKCHAIN", Cost::validate(transactions))?;
-        let shared = &session.shared;
-        let _turn = shared.heavy.acquire().await;
-        let storage = shared.storage.clone();
-        let checked = tokio::task::spawn_blocking(move || {
-            let blocks = storage.read_blocks()?;
-            Ok::<_, StorageError>(validate_chain_parallel(&blocks, Some(now_ms())))
-        })
-        .await;
+        let storage = session.shared.storage.clone();
+        let checked = session
+            .run_heavy(
+                "VALIDATE_BLOCKCHAIN",
+                Cost::validate(transactions),
+                move || {
+                    let blocks = storage.read_blocks()?;
+                    Ok::<_, StorageError>(validate_chain_parallel(&blocks, Some(now_ms())))
+                },
+            )
+            .await?;
         match checked {
-            Ok(Ok(Ok(_))) => Ok(Response::Valid),
-            Ok(Ok(Err(e))) => Ok(Response::Invalid {
+            Ok(Ok(_)) => Ok(Response::Valid),
+            Ok(Err(e)) => Ok(Response::Invalid {
                 height: e.height,
                 reason: e.rule.to_string(),
             }),
-            Ok(Err(e)) => Err(internal(e)),
-            Err(e) => Err(internal(format!("validation failed: {e}"))),
+            Err(e) => Err(internal(e)),
         }
     }
 }

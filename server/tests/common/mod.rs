@@ -45,9 +45,11 @@ pub fn test_config(dir: &Path) -> ServerConfig {
     config.new_chain.genesis_address = Some(address_of(&rich_key()));
     config.new_chain.supply = Some(1_000_000);
     config.faucet = Some(FaucetConfig {
-        amount: 1000,
-        cooldown: Duration::ZERO,
+        per_minute: 0.0,
+        ..FaucetConfig::new(1000, Duration::ZERO)
     });
+    // Every test client comes from 127.0.0.1; the per-address cap is tested on its own.
+    config.limits.max_connections_per_address = usize::MAX;
     // Most tests send many heavy requests on one connection on purpose; the per-connection
     // budget itself is tested with its defaults in server_abuse.rs.
     config.limits.heavy_budget = 1e12;
@@ -138,7 +140,10 @@ pub fn add_line(tx: &Transaction) -> String {
 
 impl Conn {
     pub async fn connect(addr: SocketAddr) -> Conn {
-        let stream = TcpStream::connect(addr).await.unwrap();
+        Conn::from_stream(TcpStream::connect(addr).await.unwrap())
+    }
+
+    pub fn from_stream(stream: TcpStream) -> Conn {
         let (r, w) = stream.into_split();
         Conn {
             reader: BufReader::new(r),
@@ -148,6 +153,11 @@ impl Conn {
 
     pub async fn send_raw(&mut self, bytes: &[u8]) {
         self.writer.write_all(bytes).await.unwrap();
+    }
+
+    /// Sends bytes; an error (the server already closed) is returned, not a panic.
+    pub async fn try_send_raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.writer.write_all(bytes).await
     }
 
     pub async fn send(&mut self, line: &str) {

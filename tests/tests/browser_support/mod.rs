@@ -272,6 +272,87 @@ pub async fn open_wallet(url: &str, dir: &Path, what: &str) -> (ChromeDriver, Cl
     (driver, client)
 }
 
+/// Creates a wallet on the setup screen (the passphrase typed twice) and skips the
+/// backup the page then asks for; returns once the new wallet's address shows.
+pub async fn create_wallet(client: &Client, passphrase: &str) -> String {
+    type_into(client, "passphrase", passphrase).await;
+    type_into(client, "passphrase-confirm", passphrase).await;
+    click(client, "create-wallet").await;
+    wait_text(client, "backup-prompt", "the backup prompt", |_| true).await;
+    click_button(client, "Skip for now…").await;
+    click(client, "backup-skip").await;
+    wait_text(client, "address", "the new wallet's address", |t| {
+        t.len() == 64
+    })
+    .await
+}
+
+/// A number as the page shows it (thin spaces between groups of three digits).
+pub fn shown_number(text: &str) -> u64 {
+    let digits: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{202f}')
+        .collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("not a number: {text:?}"))
+}
+
+/// Starts `simplechain up` on free ports with these flags after the usual ones.
+pub fn start_up_with(
+    dist: &Path,
+    data_dir: &Path,
+    log: &Path,
+    extra: &[&str],
+) -> simplechain_tests::Running {
+    let mut args = vec![
+        "up",
+        "--listen",
+        "127.0.0.1:0",
+        "--server-listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data_dir.to_str().expect("utf-8 path"),
+        "--web-root",
+        dist.to_str().expect("utf-8 path"),
+    ];
+    args.extend_from_slice(extra);
+    simplechain_tests::Running::start(&args, log)
+}
+
+/// `simplechain up` serving the built wallet, with its chain and log in `dir`.
+pub struct UpAndTab {
+    pub up: simplechain_tests::Running,
+    /// The server's TCP address, for the CLI.
+    pub server: String,
+    pub driver: ChromeDriver,
+    pub client: Client,
+}
+
+/// Starts `simplechain up` in `dir` (difficulty 8, then `extra`), runs `before` with
+/// the server's address (to make blocks with the CLI, say), then opens the wallet in a
+/// fresh headless Chromium once it is connected.
+pub async fn up_and_tab(dir: &Path, extra: &[&str], before: impl FnOnce(&str)) -> UpAndTab {
+    let mut flags = vec!["--difficulty", "8"];
+    flags.extend_from_slice(extra);
+    let up = start_up_with(
+        &built_wallet(),
+        &dir.join("chain"),
+        &dir.join("up.log"),
+        &flags,
+    );
+    let server = up.wait_for_line("Server:");
+    let url = up.wait_for_line("Wallet:");
+    before(&server);
+    let (driver, client) = open_wallet(&url, dir, "the connection").await;
+    UpAndTab {
+        up,
+        server,
+        driver,
+        client,
+    }
+}
+
 pub fn built_wallet() -> PathBuf {
     let dist = simplechain_tests::workspace_root().join("dist");
     assert!(
@@ -285,20 +366,5 @@ pub fn built_wallet() -> PathBuf {
 /// Starts `simplechain up` on free ports (difficulty 8, faucet on), serving `dist`,
 /// with its chain in `data_dir` and its log in `log`.
 pub fn start_up(dist: &Path, data_dir: &Path, log: &Path) -> simplechain_tests::Running {
-    simplechain_tests::Running::start(
-        &[
-            "up",
-            "--listen",
-            "127.0.0.1:0",
-            "--server-listen",
-            "127.0.0.1:0",
-            "--data-dir",
-            data_dir.to_str().expect("utf-8 path"),
-            "--web-root",
-            dist.to_str().expect("utf-8 path"),
-            "--difficulty",
-            "8",
-        ],
-        log,
-    )
+    start_up_with(dist, data_dir, log, &["--difficulty", "8"])
 }

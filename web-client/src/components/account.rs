@@ -1,5 +1,7 @@
-//! The unlocked wallet at a glance: address, balances, faucet, lock.
+//! The unlocked wallet at a glance: address, balances (confirmed, spendable now,
+//! incoming and still pending), faucet, lock.
 
+use crate::format::coins;
 use crate::state::FaucetStep;
 use simplechain_core::Address;
 use simplechain_core::protocol::AccountInfo;
@@ -9,6 +11,12 @@ use yew::prelude::*;
 pub struct AccountProps {
     pub address: Address,
     pub account: Option<AccountInfo>,
+    /// What the server accepts as a payment now.
+    pub spendable: u64,
+    /// Payments to this wallet still waiting for a block (`None` while loading).
+    pub incoming_pending: Option<u64>,
+    /// The tab's clock, for the faucet's countdown.
+    pub now_ms: u64,
     /// Whether the server has a faucet.
     pub faucet_available: bool,
     pub faucet: FaucetStep,
@@ -32,12 +40,13 @@ pub fn AccountCard(props: &AccountProps) -> Html {
     };
     let (balance, spendable, nonce) = match &props.account {
         Some(a) => (
-            a.balance.to_string(),
-            a.pending_balance.to_string(),
+            coins(a.balance),
+            coins(props.spendable),
             a.pending_nonce.to_string(),
         ),
         None => ("…".into(), "…".into(), "…".into()),
     };
+    let incoming = props.incoming_pending.map_or("…".into(), coins);
     let faucet_note = match &props.faucet {
         FaucetStep::Idle => html! {},
         FaucetStep::Requesting => {
@@ -46,8 +55,12 @@ pub fn AccountCard(props: &AccountProps) -> Html {
         FaucetStep::Sent => {
             html! { <p class="ok-text" role="status">{ "Test coins sent: they count as pending until the next block." }</p> }
         }
-        FaucetStep::Failed(why) => {
-            html! { <p class="error-text" role="status">{ why.clone() }</p> }
+        FaucetStep::Cooling { until_ms } => {
+            let secs = until_ms.saturating_sub(props.now_ms).div_ceil(1000).max(1);
+            html! { <p class="muted" role="status" data-testid="faucet-note">{ format!("The faucet paid this wallet recently: come back in {secs} s.") }</p> }
+        }
+        FaucetStep::Failed { message, .. } => {
+            html! { <p class="error-text" role="status" data-testid="faucet-note">{ message.clone() }</p> }
         }
     };
     html! {
@@ -65,7 +78,8 @@ pub fn AccountCard(props: &AccountProps) -> Html {
             </div>
             <dl class="figures">
                 <div><dt>{ "Balance" }</dt><dd><span data-testid="balance">{ balance }</span>{ " coins" }</dd></div>
-                <div><dt>{ "With pending" }</dt><dd><span data-testid="pending-balance">{ spendable }</span>{ " coins" }</dd></div>
+                <div><dt title="the balance less your payments still waiting for a block">{ "Spendable now" }</dt><dd><span data-testid="spendable">{ spendable }</span>{ " coins" }</dd></div>
+                <div><dt title="payments to you still waiting for a block">{ "Incoming, pending" }</dt><dd><span data-testid="incoming-pending">{ incoming }</span>{ " coins" }</dd></div>
                 <div><dt>{ "Next nonce" }</dt><dd>{ nonce }</dd></div>
             </dl>
             if props.faucet_available {

@@ -1,4 +1,4 @@
-//! The chain: height, tip, last block synced, full validation, signing speed.
+//! The chain: height, tip, last block synced, pending count, full validation.
 
 use crate::format::short;
 use crate::state::Validation;
@@ -13,23 +13,16 @@ pub struct ChainStatusProps {
     pub subscribed: bool,
     pub validation: Validation,
     pub onvalidate: Callback<()>,
-    /// Measures in-tab signing; returns a sentence with the result.
-    pub onbench: Callback<(), String>,
 }
 
 #[component]
 pub fn ChainStatus(props: &ChainStatusProps) -> Html {
-    let bench = use_state(|| None::<String>);
-    let run_bench = {
-        let (bench, onbench) = (bench.clone(), props.onbench.clone());
-        Callback::from(move |_| bench.set(Some(onbench.emit(()))))
-    };
     let (height, tip, difficulty, mempool) = match &props.info {
         Some(i) => (
             i.height.to_string(),
             short(&i.tip.to_string()),
             i.difficulty.to_string(),
-            i.mempool.to_string(),
+            crate::format::coins(i.mempool),
         ),
         None => ("…".into(), "…".into(), "…".into(), "…".into()),
     };
@@ -62,16 +55,12 @@ pub fn ChainStatus(props: &ChainStatusProps) -> Html {
                 <dt>{ "Tip" }</dt><dd class="mono">{ tip }</dd>
                 <dt>{ "Last block synced" }</dt><dd>{ synced }<span class="muted">{ format!(" · {live}") }</span></dd>
                 <dt>{ "Difficulty" }</dt><dd>{ difficulty }</dd>
-                <dt>{ "Pending transfers" }</dt><dd>{ mempool }</dd>
+                <dt>{ "In the mempool" }</dt><dd><span data-testid="chain-pending">{ mempool }</span>{ " pending" }</dd>
             </dl>
             <div class="row" role="status" aria-live="polite">
                 <button class="btn" data-testid="validate" onclick={props.onvalidate.reform(|_: MouseEvent| ())}
                     disabled={props.validation == Validation::Running}>{ "Validate chain" }</button>
                 { result }
-            </div>
-            <div class="row">
-                <button class="btn small" data-testid="sign-bench" onclick={run_bench}>{ "Measure signing speed" }</button>
-                if let Some(b) = &*bench { <span data-testid="sign-bench-result" class="muted">{ b.clone() }</span> }
             </div>
         </section>
     }

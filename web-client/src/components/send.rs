@@ -2,7 +2,7 @@
 //! tab, then followed from accepted (shown as "pending") to confirmed.
 
 use super::input_text;
-use crate::format::short;
+use crate::format::{coins, short};
 use crate::state::{SendFormError, SendStep, check_amount, check_receiver};
 use simplechain_core::Address;
 use yew::prelude::*;
@@ -10,7 +10,7 @@ use yew::prelude::*;
 #[derive(Debug, Properties, PartialEq)]
 pub struct SendProps {
     pub own: Address,
-    /// What the wallet can spend now (the server's pending balance).
+    /// What the wallet can spend now (the balance less pending payments out).
     pub spendable: u64,
     pub step: SendStep,
     /// Check (receiver, amount) as typed and ask for confirmation.
@@ -64,8 +64,8 @@ pub fn SendCard(props: &SendProps) -> Html {
             balance_after,
         } => html! {
             <div class="confirm" role="group" aria-label="Confirm the transfer">
-                <p>{ format!("Send {amount} coins to ") }<code class="mono" title={receiver.to_string()}>{ short(&receiver.to_string()) }</code>{ "?" }</p>
-                <p>{ "Balance after: " }<strong>{ balance_after.to_string() }</strong>{ " coins" }</p>
+                <p>{ format!("Send {} coins to ", coins(*amount)) }<code class="mono" title={receiver.to_string()}>{ short(&receiver.to_string()) }</code>{ "?" }</p>
+                <p>{ "Balance after: " }<strong>{ coins(*balance_after) }</strong>{ " coins" }</p>
                 <div class="row">
                     <button class="btn primary" data-testid="send-confirm" onclick={confirm} autofocus=true>{ "Confirm and sign" }</button>
                     <button class="btn" onclick={reset.clone()}>{ "Back" }</button>
@@ -78,7 +78,7 @@ pub fn SendCard(props: &SendProps) -> Html {
                 <input id="send-to" class="mono" data-testid="send-to" autocomplete="off" spellcheck="false"
                     aria-describedby="send-to-hint" value={(*to).clone()} oninput={set(&to)} />
                 { hint(receiver_check.as_ref().and_then(|c| c.as_ref().err()), "send-to-hint") }
-                <label for="send-amount">{ format!("Amount (up to {})", props.spendable) }</label>
+                <label for="send-amount">{ format!("Amount (up to {} spendable now)", coins(props.spendable)) }</label>
                 <input id="send-amount" data-testid="send-amount" inputmode="numeric" autocomplete="off"
                     aria-describedby="send-amount-hint" value={(*amount).clone()} oninput={set(&amount)} />
                 { hint(amount_check.as_ref().and_then(|c| c.as_ref().err()), "send-amount-hint") }
@@ -93,7 +93,10 @@ pub fn SendCard(props: &SendProps) -> Html {
         SendStep::Submitting { .. } => Some(("wait", "sending…".to_string(), None)),
         SendStep::Accepted { txid, amount, .. } => Some((
             "wait",
-            format!("pending: {amount} coins accepted by the server, waiting for a block"),
+            format!(
+                "pending: {} coins accepted by the server, waiting for a block",
+                coins(*amount)
+            ),
             Some(*txid),
         )),
         SendStep::Confirmed {
@@ -103,7 +106,7 @@ pub fn SendCard(props: &SendProps) -> Html {
             ..
         } => Some((
             "ok",
-            format!("confirmed: {amount} coins in block {height}"),
+            format!("confirmed: {} coins in block {height}", coins(*amount)),
             Some(*txid),
         )),
         SendStep::Failed { message } => Some(("bad", format!("failed: {message}"), None)),

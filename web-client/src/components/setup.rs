@@ -8,10 +8,10 @@ use yew::prelude::*;
 
 #[derive(Debug, Properties, PartialEq)]
 pub struct SetupProps {
-    /// Create a wallet under this passphrase.
-    pub oncreate: Callback<String>,
-    /// Import (secret key hex, passphrase).
-    pub onimportkey: Callback<(String, String)>,
+    /// Create a wallet under this passphrase (typed twice).
+    pub oncreate: Callback<(String, String)>,
+    /// Import (secret key hex, passphrase, passphrase again).
+    pub onimportkey: Callback<(String, String, String)>,
     /// Import a backup file's text.
     pub onimportbackup: Callback<String>,
     pub busy: bool,
@@ -20,27 +20,34 @@ pub struct SetupProps {
 #[component]
 pub fn SetupCard(props: &SetupProps) -> Html {
     let passphrase = use_state(String::new);
+    let again = use_state(String::new);
     let secret = use_state(String::new);
     let import_passphrase = use_state(String::new);
+    let import_again = use_state(String::new);
 
     let create = {
-        let passphrase = passphrase.clone();
+        let (passphrase, again) = (passphrase.clone(), again.clone());
         let oncreate = props.oncreate.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            oncreate.emit((*passphrase).clone());
+            oncreate.emit(((*passphrase).clone(), (*again).clone()));
         })
     };
     let import_key = {
         let secret = secret.clone();
-        let import_passphrase = import_passphrase.clone();
+        let (import_passphrase, import_again) = (import_passphrase.clone(), import_again.clone());
         let onimportkey = props.onimportkey.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            onimportkey.emit(((*secret).clone(), (*import_passphrase).clone()));
+            onimportkey.emit((
+                (*secret).clone(),
+                (*import_passphrase).clone(),
+                (*import_again).clone(),
+            ));
             secret.set(String::new());
         })
     };
+    let differ = !again.is_empty() && *again != *passphrase;
     let import_backup = {
         let onimportbackup = props.onimportbackup.clone();
         Callback::from(move |e: Event| {
@@ -71,6 +78,14 @@ pub fn SetupCard(props: &SetupProps) -> Html {
                 <input id="new-passphrase" type="password" autocomplete="new-password"
                     data-testid="passphrase" value={(*passphrase).clone()} oninput={set(&passphrase)}
                     placeholder={format!("at least {MIN_PASSPHRASE_CHARS} characters")} />
+                <label for="new-passphrase-again">{ "The same passphrase again" }</label>
+                <input id="new-passphrase-again" type="password" autocomplete="new-password"
+                    data-testid="passphrase-confirm" value={(*again).clone()} oninput={set(&again)}
+                    aria-describedby="passphrase-hint" />
+                if differ {
+                    <p id="passphrase-hint" class="error-text" aria-live="polite">{ "The two passphrases differ." }</p>
+                }
+                <p class="muted">{ "Nobody can reset it: without the passphrase (and the backup file you will be asked to download next), the coins are lost." }</p>
                 <button class="btn primary" type="submit" data-testid="create-wallet" disabled={props.busy}>
                     { "Create wallet" }
                 </button>
@@ -85,6 +100,9 @@ pub fn SetupCard(props: &SetupProps) -> Html {
                     <label for="import-passphrase">{ "New passphrase for this browser" }</label>
                     <input id="import-passphrase" type="password" autocomplete="new-password"
                         value={(*import_passphrase).clone()} oninput={set(&import_passphrase)} />
+                    <label for="import-passphrase-again">{ "The same passphrase again" }</label>
+                    <input id="import-passphrase-again" type="password" autocomplete="new-password"
+                        value={(*import_again).clone()} oninput={set(&import_again)} />
                     <button class="btn" type="submit" disabled={props.busy}>{ "Import secret key" }</button>
                 </form>
                 <div class="stack">
@@ -92,6 +110,7 @@ pub fn SetupCard(props: &SetupProps) -> Html {
                     <input id="import-backup" type="file" accept="application/json,.json" onchange={import_backup} />
                 </div>
             </details>
+            <p class="muted" data-testid="second-wallet">{ "One wallet per browser profile: to try a second wallet (say, to send coins to yourself), open this page in a private window or in another browser profile." }</p>
         </section>
     }
 }

@@ -1,7 +1,7 @@
 //! The chain at a glance (`GET_INFO`), the tip events that say it grew
 //! (`EVENT:TIP`), and the "validate chain" button (`VALIDATE_BLOCKCHAIN`).
 
-use super::{Awaiting, LinkError, RECENT_BLOCKS, ServerRefusal, State};
+use super::{Awaiting, LinkError, ServerRefusal, State};
 use simplechain_core::BlockHash;
 use simplechain_core::protocol::{Info, Request};
 
@@ -29,17 +29,17 @@ impl State {
         self.track_accepted_transfer();
     }
 
-    /// `INFO:`, then the recent blocks up to its height.
+    /// `INFO:`, then the newest blocks when the explorer follows the tip, and the
+    /// genesis block once (it names the treasury).
     pub(super) fn got_info(&mut self, info: Info) {
-        let from = info.height.saturating_sub(RECENT_BLOCKS - 1);
+        let height = info.height;
         self.info = Some(info);
-        self.request(
-            Request::GetBlocks {
-                from,
-                limit: RECENT_BLOCKS,
-            },
-            Awaiting::RecentBlocks,
-        );
+        if self.explorer.top.is_none() {
+            self.request_blocks_page(height);
+        }
+        if self.treasury.is_none() {
+            self.request(Request::GetBlocks { from: 0, limit: 1 }, Awaiting::Genesis);
+        }
     }
 
     pub(super) fn validate(&mut self) {

@@ -98,5 +98,9 @@ impl State {
         self.history_offset = 0;
         self.send = SendStep::Idle;
         self.faucet = FaucetStep::Idle;
+        self.backup_prompt = false;
+        self.own_pending = None;
+        self.incoming_seen = None;
+        self.received = None;
     }
 }

@@ -46,11 +46,26 @@ pub enum Awaiting {
         offset: u64,
     },
     RecentBlocks,
+    /// The genesis block, for the treasury's address.
+    Genesis,
     Block(u64),
     /// Following the wallet's own transfer until it is confirmed.
     TrackTx(TxId),
     /// The explorer's transaction detail.
     ShowTx(TxId),
+    /// The search box's 64 hex characters, tried as a txid.
+    SearchTx([u8; 32]),
+    /// … then as a block hash (`GET_BLOCK`).
+    SearchBlock([u8; 32]),
+    /// The explorer's address page: its account, then a page of its history.
+    ExplorerAccount(Address),
+    ExplorerHistory {
+        address: Address,
+        offset: u64,
+    },
+    /// The wallet's own pending transfers (the pending head of its history).
+    OwnPending(Address),
+    Mempool,
     Submit(TxId),
     Faucet,
     Validate,
@@ -188,7 +203,26 @@ impl State {
             (Awaiting::History { address, offset }, Response::History(history)) => {
                 self.got_history(address, offset, history)
             }
+            (Awaiting::OwnPending(address), Response::History(history)) => {
+                self.got_own_pending(address, &history)
+            }
+            (Awaiting::ExplorerAccount(_), Response::Account(account)) => {
+                self.got_explorer_account(account)
+            }
+            (Awaiting::ExplorerHistory { address, offset }, Response::History(history)) => {
+                self.got_explorer_history(address, offset, history)
+            }
+            (Awaiting::SearchTx(_), Response::Tx(info)) => self.got_tx(info),
+            (Awaiting::SearchBlock(bytes), Response::Block(raw)) => {
+                self.got_block_by_hash(bytes, &raw)
+            }
+            (Awaiting::Mempool, Response::Mempool(mempool)) => self.got_mempool(mempool),
             (Awaiting::RecentBlocks, Response::Blocks(raw)) => self.got_recent_blocks(&raw),
+            (Awaiting::Genesis, Response::Blocks(raw)) => {
+                if let Ok(blocks) = decode_blocks(&raw) {
+                    self.got_genesis(&blocks);
+                }
+            }
             (Awaiting::Block(height), Response::Blocks(raw)) => self.got_block(height, &raw),
             (Awaiting::TrackTx(txid), Response::Tx(info)) => self.tracked(txid, &info),
             (Awaiting::ShowTx(_), Response::Tx(info)) => self.got_tx(info),
@@ -210,6 +244,9 @@ impl State {
             Awaiting::Faucet => self.faucet_refused(&refusal),
             Awaiting::Validate => self.validation_refused(&refusal),
             Awaiting::ShowTx(_) if not_found => self.tx_not_found(),
+            Awaiting::SearchTx(bytes) if not_found => self.search_block(bytes),
+            // No such block, or a server without `GET_BLOCK`: an address, then.
+            Awaiting::SearchBlock(bytes) => self.show_address(Address::from_bytes(bytes)),
             Awaiting::TrackTx(txid) if not_found => self.transfer_not_found(txid),
             Awaiting::Subscribe => self.show(&LinkError::LiveUpdatesOff(refusal)),
             _ => self.show(&LinkError::Refused(refusal)),

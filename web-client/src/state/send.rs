@@ -144,6 +144,9 @@ impl State {
             account.pending_balance = account.pending_balance.saturating_sub(amount);
             account.pending_nonce += 1;
         }
+        if let Some(own) = self.own_pending.as_mut() {
+            own.outgoing = own.outgoing.saturating_add(amount);
+        }
         self.refresh_wallet();
         self.request(Request::GetTransaction(txid), Awaiting::TrackTx(txid));
     }
