@@ -20,7 +20,7 @@ import json
 import sys
 import time
 
-from conformance import Report, Skip, _short
+from conformance import Conformance, Report, Skip, _short
 from simplechain_client import (
     BLOCK_REWARD, ZERO_HASH, Block, Client, KeyPair, ProtocolError, ServerError, Transaction, fold_proof,
     merkle_path, merkle_root, mine_template, parse_block_event, parse_error, parse_hostport,
@@ -34,8 +34,8 @@ class Mining:
     def __init__(self, host: str, port: int, timeout: float):
         self.host, self.port, self.timeout = host, port, timeout
         self.report = Report()
-        self.client = Client(host, port, timeout=timeout)
-        self.events = Client(host, port, timeout=timeout)  # SUBSCRIBE:BLOCKS
+        self.client = self.connect()
+        self.events = self.connect()  # SUBSCRIBE:BLOCKS
         self.miner = KeyPair.generate()
         self.rival = KeyPair.generate()
         self.alice = KeyPair.generate()
@@ -44,15 +44,11 @@ class Mining:
         self.chain_id = info["chain_id"]
         self.difficulty = info["difficulty"]
 
-    def step(self, name: str, function) -> None:
-        try:
-            function()
-        except Skip as reason:
-            self.report.skip(name, str(reason))
-        except ServerError as e:
-            self.report.fail(name, f"unexpected {_short(e.line)}")
-        except (ProtocolError, ValueError, OSError, TimeoutError, KeyError) as e:
-            self.report.fail(name, f"{type(e).__name__}: {e}")
+    def connect(self) -> Client:
+        return Client(self.host, self.port, timeout=self.timeout)
+
+    # One group of checks; an exception is one failure and the rest still run.
+    step = Conformance.step
 
     # -- helpers
 
