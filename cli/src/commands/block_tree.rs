@@ -56,7 +56,7 @@ pub fn draw(tree: &Tree) -> Vec<String> {
             s.2 = s.2.max(entry.height);
         }
     }
-    let width = count * 2 - 1;
+    let width = (count * 2 - 1).max("chain".len());
     let mut rows: Vec<(&TreeEntry, &Placed)> = tree.blocks.iter().zip(&placed).collect();
     rows.sort_by_key(|(e, p)| (e.height, std::cmp::Reverse(p.lane)));
     let mut out = vec![format!(
