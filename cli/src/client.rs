@@ -15,9 +15,10 @@ pub use error::{ClientError, Refused};
 use futures::StreamExt;
 use simplechain_core::line::{Frame, LineCodec};
 use simplechain_core::protocol::{
-    AccountInfo, ChainJson, ErrorCode, Event, History, Info, Request, Response, ServerLine, TxInfo,
+    AccountInfo, BlockInfo, ChainJson, ErrorCode, Event, History, Info, Proof, Request, Response,
+    ServerLine, Submitted, Template, Tree, TxInfo,
 };
-use simplechain_core::{Address, Transaction, TxId};
+use simplechain_core::{Address, Block, BlockHash, Transaction, TxId};
 use std::collections::VecDeque;
 use std::io;
 use tokio::io::AsyncWriteExt;
@@ -222,6 +223,62 @@ impl Client {
     /// `SYNC_BLOCKCHAIN`.
     pub async fn sync(&mut self, chain_json: &str) -> Result<(), ClientError> {
         match self.expect(&Request::SyncBlockchain(chain_json)).await? {
+            Response::Success => Ok(()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `GET_TEMPLATE` (§9): the next block to mine for `miner`.
+    pub async fn template(&mut self, miner: Address) -> Result<Template, ClientError> {
+        match self.expect(&Request::GetTemplate(miner)).await? {
+            Response::Template(t) => Ok(t),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `SUBMIT_BLOCK` (§9). A block the server refuses (`invalid_block`,
+    /// `unknown_parent`, `reorg_too_deep`, …) is a [`ClientError::Refused`].
+    pub async fn submit_block(&mut self, block: &Block) -> Result<Submitted, ClientError> {
+        let json = serde_json::to_string(block).expect("a block always encodes as JSON");
+        match self.expect(&Request::SubmitBlock(&json)).await? {
+            Response::Submitted(s) => Ok(s),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `GET_TREE` (§9); `from: None` is the server's default (tip height − 100).
+    pub async fn tree(&mut self, from: Option<u64>) -> Result<Tree, ClientError> {
+        match self.expect(&Request::GetTree { from }).await? {
+            Response::Tree(t) => Ok(t),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `GET_BLOCK` (§9): any block of the tree; `None` when the server does not know it.
+    pub async fn block(&mut self, hash: BlockHash) -> Result<Option<BlockInfo>, ClientError> {
+        match self.request(&Request::GetBlock(hash)).await? {
+            Response::Block(raw) => serde_json::from_str(&raw)
+                .map(Some)
+                .map_err(ClientError::BadBlocks),
+            Response::Error(e) if e.code == ErrorCode::NotFound => Ok(None),
+            Response::Error(e) => Err(Refused(e).into()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `GET_PROOF` (§9); `None` for a txid that is unknown or only pending.
+    pub async fn proof(&mut self, txid: TxId) -> Result<Option<Proof>, ClientError> {
+        match self.request(&Request::GetProof(txid)).await? {
+            Response::Proof(p) => Ok(Some(p)),
+            Response::Error(e) if e.code == ErrorCode::NotFound => Ok(None),
+            Response::Error(e) => Err(Refused(e).into()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `SUBSCRIBE:BLOCKS` (§9): `EVENT:TIP` and `EVENT:BLOCK` from then on.
+    pub async fn subscribe_blocks(&mut self) -> Result<(), ClientError> {
+        match self.expect(&Request::SubscribeBlocks).await? {
             Response::Success => Ok(()),
             other => Err(unexpected(other)),
         }

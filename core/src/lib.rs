@@ -3,6 +3,7 @@
 //! - [`ids`]: one newtype per meaning of 32 or 64 bytes (addresses, signatures, hashes);
 //! - [`transaction`]: the signed transfer, its signing message and txid (PROTOCOL §3);
 //! - [`block`]: headers, block hashes, proof of work and mining (§4), [`merkle`] roots;
+//!   [`nonce_search`]: the same search for external miners, with the best hash seen;
 //! - [`ledger`]: balances and nonces; [`validate`]: the consensus rules of §5, and
 //!   [`ValidBlock`], a block that passed them;
 //! - [`template`]: the next block built from verified transactions, for miners;
@@ -31,6 +32,7 @@ pub mod ledger;
 #[cfg(feature = "codec")]
 pub mod line;
 pub mod merkle;
+pub mod nonce_search;
 pub mod number;
 #[cfg(feature = "std")]
 pub mod parallel;

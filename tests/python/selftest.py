@@ -17,8 +17,8 @@ from dataclasses import replace
 import ed25519_ref
 from simplechain_client import (
     BLOCK_REWARD, U64_MAX, ZERO_HASH, Block, ChainInvalid, KeyPair, chain_to_json,
-    header_message, leading_zero_bits, meets_difficulty, merkle_root, parse_tip_event, parse_u64,
-    verify_chain,
+    header_message, leading_zero_bits, meets_difficulty, merkle_path, merkle_root, mine_template,
+    parse_block_event, parse_tip_event, parse_u64, verify_chain, verify_proof,
 )
 
 D = 4  # low, so that mining here is instant
@@ -99,6 +99,26 @@ def main() -> int:
     check(header_message(1, "a" * 64, 5, 16, "b" * 64, 50, "c" * 64, 7)
           == f"simplechain/block/v1:1:{'a' * 64}:5:16:{'b' * 64}:50:{'c' * 64}:7".encode(), "header_message")
     check(parse_tip_event("EVENT:TIP:12:" + "ab" * 32) == (12, "ab" * 32), "parse_tip_event")
+    check(parse_block_event("EVENT:BLOCK:3:" + "ab" * 32 + ":" + "cd" * 32 + ":side") == (3, "ab" * 32, "cd" * 32, False),
+          "parse_block_event")
+
+    # §9: the 5-leaf proofs and the mined header of the protocol page's test vectors.
+    tx_leaves = [hashlib.sha256(f"tx{i}".encode()).hexdigest() for i in range(5)]
+    root5 = merkle_root(tx_leaves)
+    check(merkle_path(tx_leaves, 4) == ["41b637cfd9eb3e2f60f734f9ca44e5c1559c6f481d49d6ed6891f3e9a086ac78",
+                                        "58d38b66050691641038c0c04b79e0c67bb34a96a8b37a7c5b502e828ef8592e",
+                                        "9db19fd4038d720fb19dec0f50cd6afbafe918851ddbb718773abff9783faeb0"],
+          "the Merkle path of index 4 of 5 (vector)")
+    check(all(verify_proof(tx_leaves[i], i, merkle_path(tx_leaves, i), root5) for i in range(5)),
+          "every proof of the 5-leaf tree folds to its root")
+    check(not verify_proof(tx_leaves[1], 0, merkle_path(tx_leaves, 0), root5)
+          and not verify_proof(tx_leaves[0], 8, merkle_path(tx_leaves, 0), root5),
+          "a proof for another leaf, or an index beyond the path, does not verify")
+    vector = mine_template({"height": 1, "prev_hash": hashlib.sha256(b"previous").hexdigest(),
+                            "timestamp": 1763900000000, "difficulty": 8, "miner": "11" * 32, "reward": 50,
+                            "tx_root": merkle_root(tx_leaves[:3]), "transactions": []})
+    check((vector.nonce, vector.hash) == (708, "00fb0499868da43710ae86ad683c80d0935c75cecdbd83e53c83b18db91f2cf1"),
+          "mine_template finds nonce 708 of the header vector")
 
     print("# --- a valid chain")
     chain = build(GOOD)

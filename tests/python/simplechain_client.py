@@ -12,9 +12,12 @@ Contents:
 * blocks (§4): ``header_message``, ``block_hash``, proof of work,
   ``merkle_root`` and the ``Block`` record;
 * ``verify_chain`` (§5): every consensus rule, from scratch;
-* ``Connection`` / ``Client`` (§1, §6, §7): line framing, pipelining, events
+* ``Connection`` / ``Client`` (§1, §6, §7, §9): line framing, pipelining, events
   after ``SUBSCRIBE``, one method per request with its response parsed and
-  shape-checked.
+  shape-checked;
+* mining and the block tree (§9): ``mine_template`` (a nonce search with the
+  SHA-256 state of the header prefix copied per nonce), ``fold_proof`` and
+  ``verify_proof`` for ``GET_PROOF``.
 
 Wire values that break the specification raise ``ProtocolError``; ``ERROR:``
 responses raise ``ServerError``; invalid chains raise ``ChainInvalid``.
@@ -49,7 +52,8 @@ BLOCK_PREFIX = "simplechain/block/v1"
 ERROR_CODES = frozenset(
     """bad_request unknown_command too_long bad_signature bad_nonce insufficient_funds
     invalid_amount duplicate private_key_refused mempool_full rate_limited busy not_found
-    invalid_chain genesis_mismatch not_better reorg_too_deep faucet_disabled internal""".split()
+    invalid_chain genesis_mismatch not_better reorg_too_deep faucet_disabled internal
+    invalid_block unknown_parent""".split()
 )
 
 
@@ -230,6 +234,50 @@ def merkle_root(txids: Iterable[str]) -> str:
     return level[0].hex()
 
 
+def merkle_parent(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(left + right).digest()
+
+
+def fold_proof(txid_hex: str, index: int, path: Iterable[str]) -> list[tuple[str, str, str, str]]:
+    """§9 GET_PROOF: fold ``path`` up from the txid.
+
+    Returns one (node, sibling, "left"|"right" for the node, parent) per level, in hex.
+    """
+    node = bytes.fromhex(txid_hex)
+    steps = []
+    for sibling_hex in path:
+        sibling = bytes.fromhex(sibling_hex)
+        if index % 2 == 0:
+            parent, side = merkle_parent(node, sibling), "left"
+        else:
+            parent, side = merkle_parent(sibling, node), "right"
+        steps.append((node.hex(), sibling_hex, side, parent.hex()))
+        node = parent
+        index //= 2
+    return steps
+
+
+def verify_proof(txid_hex: str, index: int, path: list[str], tx_root: str) -> bool:
+    """Whether folding ``path`` from the txid gives ``tx_root`` (the index must fit the path)."""
+    if index < 0 or index >> len(path) != 0:
+        return False
+    steps = fold_proof(txid_hex, index, path)
+    return (steps[-1][3] if steps else txid_hex) == tx_root
+
+
+def merkle_path(txids: list[str], index: int) -> list[str]:
+    """The sibling hashes from the leaf level up for ``txids[index]`` (to check GET_PROOF)."""
+    level = [bytes.fromhex(t) for t in txids]
+    path = []
+    while len(level) > 1:
+        if len(level) % 2:
+            level.append(level[-1])
+        path.append(level[index ^ 1].hex())
+        level = [merkle_parent(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+        index //= 2
+    return path
+
+
 @dataclass(frozen=True)
 class Block:
     height: int
@@ -288,6 +336,30 @@ class Block:
             if meets_difficulty(digest, difficulty):
                 return cls(height, prev_hash, timestamp, difficulty, miner, reward, root, nonce, digest, transactions)
             nonce += 1
+
+
+def mine_template(template: dict, start_nonce: int = 0, max_tries: int = 1 << 24) -> Block:
+    """§9: search a nonce for a ``TEMPLATE:`` body and return the block to submit.
+
+    The header message up to the nonce is the same for every nonce, so its SHA-256
+    state is computed once and copied per nonce. Past ``max_tries`` nonces the
+    timestamp is raised by 1 ms and the search starts again.
+    """
+    transactions = tuple(Transaction.from_json(tx) for tx in template["transactions"])
+    timestamp = template["timestamp"]
+    while True:
+        prefix = header_message(template["height"], template["prev_hash"], timestamp, template["difficulty"],
+                                template["miner"], template["reward"], template["tx_root"], 0)[:-1]
+        state = hashlib.sha256(prefix)
+        for nonce in range(start_nonce, start_nonce + max_tries):
+            h = state.copy()
+            h.update(str(nonce).encode("ascii"))
+            digest = h.hexdigest()
+            if meets_difficulty(digest, template["difficulty"]):
+                return Block(template["height"], template["prev_hash"], timestamp, template["difficulty"],
+                             template["miner"], template["reward"], template["tx_root"], nonce, digest,
+                             transactions)
+        timestamp += 1
 
 
 def parse_chain(obj: Any) -> list[Block]:
@@ -522,6 +594,59 @@ def check_tx_record(obj: Any, what: str = "TX") -> dict:
     return dict(obj, tx=Transaction.from_json(obj["transaction"]))
 
 
+def check_template(obj: dict) -> dict:
+    for key in ("height", "timestamp", "difficulty", "reward"):
+        _require(obj, key, is_u64, "TEMPLATE")
+    for key in ("prev_hash", "tx_root"):
+        _require(obj, key, is_hash, "TEMPLATE")
+    _require(obj, "miner", is_address, "TEMPLATE")
+    _require(obj, "transactions", lambda v: isinstance(v, list), "TEMPLATE")
+    for key in ("nonce", "hash"):
+        if key in obj:
+            raise ProtocolError(f"TEMPLATE carries {key!r}; §9 says it has neither nonce nor hash")
+    return obj
+
+
+def check_submitted(obj: dict) -> dict:
+    _require(obj, "hash", is_hash, "SUBMITTED")
+    _require(obj, "height", is_u64, "SUBMITTED")
+    _require(obj, "status", lambda v: v in ("tip", "side", "known"), "SUBMITTED")
+    _require(obj, "replaced", is_u64, "SUBMITTED")
+    return obj
+
+
+def check_tree(obj: dict) -> dict:
+    _require(obj, "tip", is_hash, "TREE")
+    _require(obj, "blocks", lambda v: isinstance(v, list), "TREE")
+    for entry in obj["blocks"]:
+        _require_object(entry, "TREE entry")
+        for key in ("hash", "prev_hash"):
+            _require(entry, key, is_hash, "TREE entry")
+        for key in ("height", "timestamp", "transactions"):
+            _require(entry, key, is_u64, "TREE entry")
+        _require(entry, "miner", is_address, "TREE entry")
+        _require(entry, "main", lambda v: isinstance(v, bool), "TREE entry")
+    return obj
+
+
+def check_proof(obj: dict) -> dict:
+    for key in ("txid", "block_hash", "tx_root"):
+        _require(obj, key, is_hash, "PROOF")
+    for key in ("height", "index"):
+        _require(obj, key, is_u64, "PROOF")
+    _require(obj, "path", lambda v: isinstance(v, list) and all(is_hash(x) for x in v), "PROOF")
+    return obj
+
+
+def parse_block_event(line: str) -> tuple[int, str, str, bool]:
+    """``EVENT:BLOCK:<height>:<hash>:<prev_hash>:<main|side>`` -> (height, hash, prev_hash, main)."""
+    kind, fields = parse_event(line)
+    if kind != "BLOCK" or len(fields) != 4 or not is_hash(fields[1]) or not is_hash(fields[2]) \
+            or fields[3] not in ("main", "side"):
+        raise ProtocolError(f"not a BLOCK event: {line!r:.200}")
+    return parse_u64(fields[0]), fields[1], fields[2], fields[3] == "main"
+
+
 def check_history(obj: dict) -> dict:
     _require(obj, "address", is_address, "HISTORY")
     _require(obj, "total", is_u64, "HISTORY")
@@ -707,6 +832,34 @@ class Client(Connection):
 
     def add_transaction(self, tx: Transaction) -> None:
         self._expect(tx.request(), "SUCCESS")
+
+    # -- §9 mining by anyone, the block tree
+
+    def get_template(self, miner: str) -> dict:
+        return check_template(self._data(f"GET_TEMPLATE:{miner}", "TEMPLATE"))
+
+    def submit_block(self, block: Block | dict | str) -> dict:
+        """``SUBMITTED:`` body; ServerError for ``invalid_block``, ``unknown_parent``, ..."""
+        if isinstance(block, Block):
+            block = block.to_json()
+        text = block if isinstance(block, str) else json.dumps(block, separators=(",", ":"))
+        return check_submitted(self._data("SUBMIT_BLOCK:" + text, "SUBMITTED"))
+
+    def get_tree(self, from_height: int | None = None) -> dict:
+        line = "GET_TREE" if from_height is None else f"GET_TREE:{from_height}"
+        return check_tree(self._data(line, "TREE"))
+
+    def get_block(self, block_hash: str) -> tuple[Block, bool]:
+        """(block, main) for any block of the tree."""
+        obj = self._data(f"GET_BLOCK:{block_hash}", "BLOCK")
+        _require(obj, "main", lambda v: isinstance(v, bool), "BLOCK")
+        return Block.from_json(obj), obj["main"]
+
+    def get_proof(self, tx_id: str) -> dict:
+        return check_proof(self._data(f"GET_PROOF:{tx_id}", "PROOF"))
+
+    def subscribe_blocks(self) -> None:
+        self._expect("SUBSCRIBE:BLOCKS", "SUCCESS")
 
 
 def parse_hostport(text: str) -> tuple[str, int]:

@@ -7,6 +7,19 @@ use serde::Serialize;
 pub struct Figures {
     /// Strict verifications per second on one core.
     pub verify_1core: f64,
+    /// Nonce search, hashes per second on one core: `BlockHeader::mine` (midstate).
+    pub mine_midstate_1core: f64,
+    /// The same search hashing the whole header message per nonce.
+    pub mine_naive_1core: f64,
+    /// `simplechain mine`'s loop (`NonceSearch::run`: midstate, best hash kept).
+    pub mine_miner_1core: f64,
+    /// Milliseconds from SUBMIT_BLOCK of a 4096-transaction block to SUBMITTED (None:
+    /// skipped).
+    pub submit_4096_ms: Option<f64>,
+    /// Milliseconds from the last SUBMIT_BLOCK of a heavier branch to SUBMITTED with
+    /// replaced = 10, and = 100.
+    pub reorg_10_ms: Option<f64>,
+    pub reorg_100_ms: Option<f64>,
     /// Transactions per second accepted with durable SUCCESS over TCP, at peak.
     pub ingest_tcp: f64,
     pub ingest_p50_ms: f64,
@@ -30,6 +43,7 @@ pub struct Figures {
     pub ingest_tcp_over_verify_1core: f64,
     pub ingest_ws_over_ingest_tcp: Option<f64>,
     pub validate_over_verify_1core: f64,
+    pub mine_midstate_over_naive: f64,
 }
 
 impl Figures {
@@ -38,6 +52,7 @@ impl Figures {
         self.ingest_tcp_over_verify_1core = self.ingest_tcp / self.verify_1core;
         self.ingest_ws_over_ingest_tcp = self.ingest_ws.map(|w| w / self.ingest_tcp);
         self.validate_over_verify_1core = self.validate / self.verify_1core;
+        self.mine_midstate_over_naive = self.mine_midstate_1core / self.mine_naive_1core;
     }
 
     /// The human-readable table, with the goals of issue 5.
@@ -45,12 +60,43 @@ impl Figures {
         let opt = |v: Option<f64>, unit: &str| {
             v.map_or("skipped".to_string(), |v| format!("{v:.0} {unit}"))
         };
+        let opt_ms = |v: Option<f64>| v.map_or("skipped".to_string(), |v| format!("{v:.1} ms"));
         let ratio = |v: Option<f64>| v.map_or("skipped".to_string(), |v| format!("{v:.2}"));
         let rows: Vec<(String, String, String)> = vec![
             (
                 "verify_1core".into(),
                 format!("{:.0} verifications/s", self.verify_1core),
                 "yardstick".into(),
+            ),
+            (
+                "nonce search, midstate (1 core)".into(),
+                format!("{:.0} hashes/s", self.mine_midstate_1core),
+                String::new(),
+            ),
+            (
+                "nonce search, naive (1 core)".into(),
+                format!("{:.0} hashes/s", self.mine_naive_1core),
+                String::new(),
+            ),
+            (
+                "nonce search, `mine` loop (1 core)".into(),
+                format!("{:.0} hashes/s", self.mine_miner_1core),
+                String::new(),
+            ),
+            (
+                "submit a 4096-tx block".into(),
+                opt_ms(self.submit_4096_ms),
+                String::new(),
+            ),
+            (
+                "reorg of 10 blocks".into(),
+                opt_ms(self.reorg_10_ms),
+                String::new(),
+            ),
+            (
+                "reorg of 100 blocks".into(),
+                opt_ms(self.reorg_100_ms),
+                String::new(),
             ),
             (
                 "ingest_tcp".into(),
@@ -117,6 +163,11 @@ impl Figures {
                 "validate / verify_1core".into(),
                 format!("{:.2}", self.validate_over_verify_1core),
                 ">= 3".into(),
+            ),
+            (
+                "nonce search midstate / naive".into(),
+                format!("{:.2}", self.mine_midstate_over_naive),
+                "> 1".into(),
             ),
         ];
         let mut out = format!("{:<38} {:<34} {}\n", "figure", "value", "goal");

@@ -6,6 +6,8 @@
 pub mod child;
 mod figures;
 mod load;
+mod nonce_rate;
+mod tree_costs;
 mod yardstick;
 
 pub use figures::Figures;
@@ -40,6 +42,10 @@ pub struct BenchArgs {
     /// Skip the WebSocket phase.
     #[arg(long)]
     pub no_ws: bool,
+    /// Skip the block tree phase (a 4096-transaction block submitted, reorgs of 10 and
+    /// 100 blocks).
+    #[arg(long)]
+    pub no_tree: bool,
     /// Keep the temporary data dir and the server's log (server.log) for inspection.
     #[arg(long)]
     pub keep: bool,
@@ -60,7 +66,23 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
         figures.verify_1core
     ));
 
+    progress("measuring the nonce search on one core, with and without the midstate…");
+    let rates = tokio::task::spawn_blocking(nonce_rate::measure).await?;
+    figures.mine_midstate_1core = rates.midstate;
+    figures.mine_naive_1core = rates.naive;
+    figures.mine_miner_1core = rates.miner;
+    progress(format!(
+        "nonce search: {:.0} hashes/s with the midstate, {:.0} without, {:.0} in `mine`",
+        rates.midstate, rates.naive, rates.miner
+    ));
+
     let temp = tempfile_dir()?;
+    if !args.no_tree {
+        let costs = tree_costs::measure(&temp).await?;
+        figures.submit_4096_ms = Some(costs.submit_4096_ms);
+        figures.reorg_10_ms = Some(costs.reorg_10_ms);
+        figures.reorg_100_ms = Some(costs.reorg_100_ms);
+    }
     let data_dir = temp.join("data");
     let owner = SigningKey::from_bytes(&[0xbe; 32]);
     let owner_address = address_of(&owner).to_string();

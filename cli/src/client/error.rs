@@ -1,9 +1,10 @@
 //! What can go wrong talking to a server: [`ClientError`], with the I/O or decoding
 //! error underneath kept as its `source()`, and [`Refused`], the server's own `ERROR`.
 
-use simplechain_core::protocol::{LineError, ProtocolError, Response};
+use simplechain_core::protocol::{ErrorCode, LineError, ProtocolError, Response};
 use std::fmt;
 use std::io;
+use std::time::Duration;
 
 /// A failure of a [`super::Client`] call. Each variant prints as one sentence; the
 /// cause, where there is one, is [`std::error::Error::source`] (so `anyhow`'s `{:#}`
@@ -91,6 +92,26 @@ impl std::error::Error for ClientError {
             | ClientError::ResponseInsteadOfEvent(_)
             | ClientError::Refused(_) => None,
         }
+    }
+}
+
+impl ClientError {
+    /// For a `rate_limited` refusal (a connection's share of heavy requests, PROTOCOL
+    /// §7), how long it asks to wait: its "retry … in N s", at least 50 ms and at most
+    /// 5 s (1 s if it names no time). `None` for every other error.
+    pub fn retry_after(&self) -> Option<Duration> {
+        let ClientError::Refused(Refused(e)) = self else {
+            return None;
+        };
+        if e.code != ErrorCode::RateLimited {
+            return None;
+        }
+        let seconds = e
+            .message
+            .rsplit_once(" in ")
+            .and_then(|(_, rest)| rest.trim_end_matches(" s").parse::<f64>().ok())
+            .unwrap_or(1.0);
+        Some(Duration::from_secs_f64(seconds.clamp(0.05, 5.0)))
     }
 }
 

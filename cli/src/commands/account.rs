@@ -57,7 +57,7 @@ fn key_hint(ctx: &Ctx) -> String {
     )
 }
 
-fn my_address(ctx: &Ctx) -> anyhow::Result<Address> {
+pub(super) fn my_address(ctx: &Ctx) -> anyhow::Result<Address> {
     if !ctx.key.exists() {
         bail!(key_hint(ctx));
     }

@@ -1,7 +1,7 @@
 //! Commands that look at the chain (info, tx, blocks, chain, validate, watch), offer
 //! one to the server (sync), or send one raw protocol line (raw).
 
-use super::{Ctx, print_json};
+use super::{Ctx, parse_hash, print_json};
 use crate::client::Client;
 use anyhow::Context;
 use simplechain_core::date::UtcTime;
@@ -42,10 +42,7 @@ pub async fn info(ctx: &Ctx) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn tx(ctx: &Ctx, txid: &str) -> anyhow::Result<ExitCode> {
-    let txid: TxId = txid
-        .trim()
-        .parse()
-        .map_err(|e| anyhow::anyhow!("`{txid}` is not a txid: {e}"))?;
+    let txid: TxId = parse_hash("a txid", txid)?;
     let mut client = Client::connect(&ctx.server).await?;
     let Some(info) = client.transaction(txid).await? else {
         anyhow::bail!("the server does not know transaction {txid}");
@@ -74,7 +71,13 @@ pub async fn tx(ctx: &Ctx, txid: &str) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_block_line(b: &Block) {
+/// The column titles above [`print_block_line`]s.
+pub(super) fn print_block_header_row() {
+    println!("{:>8}  {:<64}  {:>8}  time", "height", "hash", "txs");
+}
+
+/// One block as a row: height, hash, transaction count, time.
+pub(super) fn print_block_line(b: &Block) {
     println!(
         "{:>8}  {}  {:>5} tx  {}",
         b.header.height,
@@ -96,7 +99,7 @@ pub async fn blocks(ctx: &Ctx, args: BlocksArgs) -> anyhow::Result<ExitCode> {
     } else if chain.blocks.is_empty() {
         println!("No blocks from height {from} on.");
     } else {
-        println!("{:>8}  {:<64}  {:>8}  time", "height", "hash", "txs");
+        print_block_header_row();
         for b in &chain.blocks {
             print_block_line(b);
         }

@@ -5,6 +5,8 @@
 //!   history);
 //! - `chain.rs`: reading the chain and talking protocol (info, tx, blocks, chain,
 //!   validate, sync, watch, raw);
+//! - `block_tree.rs`: the block tree of PROTOCOL §9 (tree, block, proof);
+//! - `mine.rs`: `mine`, an external miner over the protocol;
 //! - `serve.rs`: the long-running `server`, `relay` and `up`.
 //!
 //! Each command is a thin layer over the [`crate::client::Client`] or the
@@ -13,7 +15,9 @@
 //! exit code.
 
 mod account;
+mod block_tree;
 mod chain;
+mod mine;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -80,6 +84,15 @@ enum Command {
     Sync { file: PathBuf },
     /// Print each new block as it arrives.
     Watch,
+    /// Mine blocks for an address over the protocol (GET_TEMPLATE, SUBMIT_BLOCK) until
+    /// Ctrl-C or --blocks.
+    Mine(mine::MineArgs),
+    /// Draw the block tree: the main chain and the side branches beside it.
+    Tree(block_tree::TreeArgs),
+    /// Show any block of the tree, main or side, by its hash.
+    Block { hash: String },
+    /// Fetch a transaction's Merkle proof and verify it here, step by step.
+    Proof { txid: String },
     /// Send one raw protocol line and print the response.
     Raw { line: String },
     /// Measure throughput, latency, validation, sync, memory and disk on a temporary
@@ -168,6 +181,10 @@ async fn run(command: Command, ctx: Ctx) -> anyhow::Result<ExitCode> {
         C::Validate => chain::validate(&ctx).await,
         C::Sync { file } => chain::sync(&ctx, &file).await,
         C::Watch => chain::watch(&ctx).await,
+        C::Mine(args) => mine::mine(&ctx, args).await,
+        C::Tree(args) => block_tree::tree(&ctx, args).await,
+        C::Block { hash } => block_tree::block(&ctx, &hash).await,
+        C::Proof { txid } => block_tree::proof(&ctx, &txid).await,
         C::Raw { line } => chain::raw(&ctx, &line).await,
         C::Bench(args) => {
             let figures = crate::bench::run(args).await?;
@@ -192,4 +209,20 @@ fn parse_address(what: &str, text: &str) -> anyhow::Result<simplechain_core::Add
     text.trim()
         .parse()
         .map_err(|e| anyhow::anyhow!("{what} `{text}` is not an address (64 hex characters): {e}"))
+}
+
+/// Parses a hash or a txid typed by a person (`what`: "a txid", "a block hash").
+fn parse_hash<T>(what: &str, text: &str) -> anyhow::Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    text.trim()
+        .parse()
+        .map_err(|e| anyhow::anyhow!("`{text}` is not {what}: {e}"))
+}
+
+/// The first 12 hex characters of a hash, an id or an address, for tables.
+fn short(id: &impl std::fmt::Display) -> String {
+    id.to_string().chars().take(12).collect()
 }
