@@ -16,7 +16,6 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// Everything a block's hash commits to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,33 +146,10 @@ impl BlockHeader {
     /// Finds the first nonce from `start` whose hash meets the difficulty, trying at most
     /// `attempts` nonces. Returns the mined header and its hash, or `None` if none of the
     /// tried nonces worked (call again with a later `start`).
-    pub fn mine(mut self, start: u64, attempts: u64) -> Option<(BlockHeader, BlockHash)> {
-        let mut prefix = Sha256::new();
-        prefix.update(self.message_without_nonce().as_bytes());
-        let mut digits = [0u8; 20];
-        for nonce in start..start.saturating_add(attempts) {
-            let mut h = prefix.clone();
-            h.update(decimal(nonce, &mut digits));
-            let hash = BlockHash::from_bytes(h.finalize().into());
-            if meets_difficulty(&hash, self.difficulty) {
-                self.nonce = nonce;
-                return Some((self, hash));
-            }
-        }
-        None
-    }
-}
-
-/// Writes `n` in decimal into `buf` and returns the digits.
-fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[i..];
-        }
+    pub fn mine(self, start: u64, attempts: u64) -> Option<(BlockHeader, BlockHash)> {
+        crate::nonce_search::NonceSearch::new(self)
+            .run(start, attempts)
+            .found
     }
 }
 
@@ -304,12 +280,5 @@ mod tests {
                 .message()
                 .starts_with("simplechain/block/v1:0:0000")
         );
-    }
-
-    #[test]
-    fn decimal_digits() {
-        let mut buf = [0u8; 20];
-        assert_eq!(decimal(0, &mut buf), b"0");
-        assert_eq!(decimal(u64::MAX, &mut buf), b"18446744073709551615");
     }
 }
