@@ -93,7 +93,8 @@ fn normalized(frames: Vec<Frame>) -> Vec<Frame> {
         .collect()
 }
 
-const SYNC: &str = "SYNC_BLOCKCHAIN:";
+/// The requests whose lines may be as long as the sync limit (PROTOCOL §1, §9).
+const LONG: [&str; 2] = ["SYNC_BLOCKCHAIN:", "SUBMIT_BLOCK:"];
 
 fn framing_check(data: &[u8]) {
     // The first bytes choose the limits and how the rest is split into reads.
@@ -111,8 +112,10 @@ fn framing_check(data: &[u8]) {
                 Frame::Line(line) => {
                     assert!(!line.contains('\n'));
                     assert!(line.len() <= max_sync.max(max_line));
-                    let sync = line.starts_with(SYNC) || SYNC.starts_with(line.as_str());
-                    if !sync {
+                    let long = LONG
+                        .iter()
+                        .any(|p| line.starts_with(p) || p.starts_with(line.as_str()));
+                    if !long {
                         assert!(line.len() <= max_line, "{} > {max_line}", line.len());
                     }
                 }
