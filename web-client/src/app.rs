@@ -77,7 +77,8 @@ pub fn App() -> Html {
                     <HistoryCard own={*address} history={state.history.clone()} offset={state.history_offset}
                         onpage={dispatch.reform(Action::HistoryPage)} onshowtx={onshowtx.clone()}
                         onshowblock={dispatch.reform(Action::ShowBlock)}
-                        onshowaddress={onshowaddress.clone()} names={names.clone()} />
+                        onshowaddress={onshowaddress.clone()} names={names.clone()}
+                        tip_height={state.info.as_ref().map(|i| i.height)} />
                     <BackupCard
                         onexport={{ let d = dispatch.clone(); Callback::from(move |()| key_tasks::export_backup(d.clone())) }}
                         {onreveal}

@@ -78,10 +78,24 @@ fn block_link(height: u64, onshow: &Callback<u64>, testid: Option<&'static str>)
     }
 }
 
+/// " · 3 confirmations", with the number a learner should wait for until it is reached
+/// (SECURITY.md: a chain anyone can mine can be rewritten by more hash power).
+fn confirmations_text(confirmations: u64) -> String {
+    use simplechain_core::protocol::SUGGESTED_CONFIRMATIONS;
+    let plural = if confirmations == 1 { "" } else { "s" };
+    if confirmations >= SUGGESTED_CONFIRMATIONS {
+        format!(" · {confirmations} confirmation{plural}")
+    } else {
+        format!(" · {confirmations} confirmation{plural} (wait for {SUGGESTED_CONFIRMATIONS})")
+    }
+}
+
 /// The links a row of history leads to.
 #[derive(Debug, Clone, PartialEq)]
 struct RowLinks {
     names: Names,
+    /// The main chain's height, for a confirmed row's confirmations (`None`: not shown).
+    tip_height: Option<u64>,
     onshowaddress: Callback<Address>,
     onshowtx: Callback<TxId>,
     onshowblock: Callback<u64>,
@@ -98,7 +112,15 @@ fn history_row(item: &TxInfo, own: Address, links: &RowLinks) -> Html {
         ("+", tx.sender)
     };
     let status = match (item.status, item.height) {
-        (TxStatus::Confirmed, Some(h)) => block_link(h, &links.onshowblock, None),
+        (TxStatus::Confirmed, Some(h)) => match links.tip_height {
+            Some(tip) => html! {
+                <>
+                    { block_link(h, &links.onshowblock, None) }
+                    <span class="muted" data-testid="confirmations">{ confirmations_text(item.confirmations(tip)) }</span>
+                </>
+            },
+            None => block_link(h, &links.onshowblock, None),
+        },
         _ if outgoing => html! { "pending (outgoing)" },
         _ => html! { "pending (incoming)" },
     };

@@ -247,6 +247,7 @@ fn AddressDetail(props: &AddressProps) -> Html {
     let a = &props.account;
     let links = RowLinks {
         names: props.names.clone(),
+        tip_height: None,
         onshowaddress: props.onshowaddress.clone(),
         onshowtx: props.onshowtx.clone(),
         onshowblock: props.onshowblock.clone(),

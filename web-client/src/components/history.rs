@@ -16,6 +16,8 @@ pub struct HistoryProps {
     pub onshowaddress: Callback<Address>,
     pub onshowblock: Callback<u64>,
     pub names: Names,
+    /// The main chain's height, for confirmations.
+    pub tip_height: Option<u64>,
 }
 
 #[component]
@@ -30,6 +32,7 @@ pub fn HistoryCard(props: &HistoryProps) -> Html {
     };
     let links = RowLinks {
         names: props.names.clone(),
+        tip_height: props.tip_height,
         onshowaddress: props.onshowaddress.clone(),
         onshowtx: props.onshowtx.clone(),
         onshowblock: props.onshowblock.clone(),
