@@ -132,6 +132,14 @@ async fn wallet_in_headless_chromium() {
         number(t) == after
     })
     .await;
+    // Confirmed history rows count their confirmations (issue 11).
+    wait_text(
+        &client,
+        "confirmations",
+        "a history row's confirmations",
+        |t| t.contains("confirmation"),
+    )
+    .await;
     let main_screen = screenshot(&client, "04-confirmed").await;
     // The README's picture is refreshed on request only, so that a test run leaves the
     // tracked files as they were: SIMPLECHAIN_UPDATE_SCREENSHOT=1 cargo test --test browser
