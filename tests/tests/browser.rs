@@ -177,15 +177,7 @@ async fn wallet_in_headless_chromium() {
     click_button(&client, "Hide").await;
 
     // Signing in the tab, timed by the page itself (in the developer corner).
-    client
-        .find(fantoccini::Locator::Css(
-            "[data-testid='developer-corner'] summary",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    open_developer_corner(&client).await;
     click(&client, "sign-bench").await;
     let signing = wait_text(
         &client,

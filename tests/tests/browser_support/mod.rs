@@ -368,3 +368,16 @@ pub fn built_wallet() -> PathBuf {
 pub fn start_up(dist: &Path, data_dir: &Path, log: &Path) -> simplechain_tests::Running {
     start_up_with(dist, data_dir, log, &["--difficulty", "8"])
 }
+
+/// Opens the collapsed "Developer corner" (the signing benchmark lives there).
+pub async fn open_developer_corner(client: &Client) {
+    client
+        .find(fantoccini::Locator::Css(
+            "[data-testid='developer-corner'] summary",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
