@@ -107,4 +107,9 @@ impl BuiltBlock {
     pub fn into_block(self) -> Block {
         self.block
     }
+
+    /// The block and its txids.
+    pub fn into_parts(self) -> (Block, Vec<TxId>) {
+        (self.block, self.txids)
+    }
 }

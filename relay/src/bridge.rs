@@ -3,6 +3,7 @@
 //! ```text
 //! browser ──text message──▶ read_browser ──line + \n──▶ server
 //! browser ◀──text message── write_browser ◀── outbox ◀── read_server ◀──line── server
+//!                           (bridge/to_browser.rs: the server-to-browser half)
 //! ```
 //!
 //! The three loops run in one task and end together: whichever ends first decides why
@@ -17,25 +18,26 @@
 //! answers are large at once, the relay holds at most the budget of them). Every write to the browser has a deadline: a
 //! browser that takes nothing for that long is closed, whatever else it sends.
 
-use crate::outbox::{Line, Outbox, OutboxReader, outbox};
-use crate::reply_order::ReplyOrder;
-use bytes::{Bytes, BytesMut};
-use futures::stream::{SplitSink, SplitStream};
+mod to_browser;
+
+use crate::outbox::outbox;
+use futures::stream::SplitStream;
 use futures::{FutureExt, SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
-use simplechain_core::protocol::{ErrorCode, MAX_SERVER_LINE, Response};
+use simplechain_core::protocol::MAX_SERVER_LINE;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
+use to_browser::{ToBrowser, read_server, send_line, write_browser};
+use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::sync::Semaphore;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
-use tokio_tungstenite::tungstenite::protocol::frame::{Frame as WsFrame, Utf8Bytes};
+use tokio_tungstenite::tungstenite::protocol::frame::Utf8Bytes;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_util::sync::CancellationToken;
 
@@ -131,61 +133,6 @@ impl End {
     }
 }
 
-/// The relay's answer to a message that contains a newline.
-fn refusal() -> String {
-    Response::error(
-        ErrorCode::BadRequest,
-        "a message is one request line and must not contain a newline",
-    )
-    .encode()
-}
-
-/// What the two readers share: the order of answers and the queue to the browser.
-#[derive(Debug)]
-struct ToBrowser {
-    /// Held across a push, so that answers enter the outbox in their order.
-    order: tokio::sync::Mutex<ReplyOrder>,
-    outbox: Outbox,
-    budget: Budget,
-}
-
-impl ToBrowser {
-    /// Sends the relay's own answer to a request, in its turn.
-    async fn refuse(&self) -> Result<(), End> {
-        let mut order = self.order.lock().await;
-        match order.refuse() {
-            Err(_) => Err(End::TooManyInFlight),
-            Ok(false) => Ok(()),
-            Ok(true) => {
-                let _ = self.outbox.push_wait(refusal()).await;
-                Ok(())
-            }
-        }
-    }
-
-    /// Queues a line from the server (with what it holds of the relay-wide budget),
-    /// and the relay's answers that waited for it.
-    async fn server_line(&self, line: Bytes, held: Option<OwnedSemaphorePermit>) {
-        let mut order = self.order.lock().await;
-        let is_event = line.starts_with(b"EVENT:");
-        let _ = self.outbox.push_wait(Line::new(line, held)).await;
-        if !is_event {
-            for _ in 0..order.response() {
-                let _ = self.outbox.push_wait(refusal()).await;
-            }
-        }
-    }
-
-    /// Records a request about to be forwarded.
-    async fn forward(&self) -> Result<(), End> {
-        self.order
-            .lock()
-            .await
-            .forward()
-            .map_err(|_| End::TooManyInFlight)
-    }
-}
-
 /// Bridges `ws` and `tcp` until either side leaves or `shutdown` is cancelled. Every
 /// write to the browser must make progress within `write_timeout`.
 pub async fn bridge(
@@ -201,11 +148,7 @@ pub async fn bridge(
     let mut to_server = BufWriter::new(tcp_write);
     let (mut ws_write, mut ws_read) = ws.split();
     let (outbox, mut queued) = outbox(OUTBOX_LINES, OUTBOX_BYTES);
-    let shared = ToBrowser {
-        order: tokio::sync::Mutex::new(ReplyOrder::default()),
-        outbox,
-        budget,
-    };
+    let shared = ToBrowser::new(outbox, budget);
     tracing::info!(%peer, "websocket opened");
 
     let end = tokio::select! {
@@ -318,145 +261,4 @@ fn browser_error(error: WsError) -> End {
         WsError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => End::SlowBrowser,
         other => End::BrowserFailed(other.to_string()),
     }
-}
-
-/// Server → outbox: each line (response or event) is queued for the browser, waiting
-/// for room. A line over [`MAX_SERVER_LINE`] or not in UTF-8 means the server is broken:
-/// the bridge ends.
-///
-/// Lines are cut from the read buffer without a copy (the line keeps the buffer it was
-/// read into; what follows it moves to a new one). A line that grows past
-/// [`LARGE_LINE`] first reserves a maximal line's bytes of the relay-wide budget,
-/// waiting for it if it must (the server then waits for the relay: backpressure, not
-/// memory); once the line is complete the reservation shrinks to what its buffer
-/// holds, and it is given back when the browser has taken the line.
-async fn read_server(server: &mut OwnedReadHalf, shared: &ToBrowser) -> End {
-    let mut buf = BytesMut::with_capacity(READ_CHUNK);
-    // Where the search for `\n` goes on from.
-    let mut scanned = 0;
-    let mut held: Option<OwnedSemaphorePermit> = None;
-    loop {
-        while let Some(at) = buf[scanned..].iter().position(|&b| b == b'\n') {
-            let end = scanned + at;
-            scanned = 0;
-            let capacity = buf.capacity();
-            let mut line = buf.split_to(end + 1);
-            line.truncate(end);
-            if line.last() == Some(&b'\r') {
-                line.truncate(end - 1);
-            }
-            if line.len() > MAX_SERVER_LINE {
-                return End::ServerFailed(format!(
-                    "the server sent a line over {MAX_SERVER_LINE} bytes"
-                ));
-            }
-            if std::str::from_utf8(&line).is_err() {
-                return End::ServerFailed("the server sent a line that is not UTF-8".into());
-            }
-            let mut line_held = held.take();
-            if line_held.is_some() {
-                // The line keeps its buffer: what follows moves to a new one, and the
-                // reservation shrinks to that buffer's size.
-                buf = BytesMut::from(&buf[..]);
-                if let Some(permit) = line_held.as_mut() {
-                    let keep = capacity.min(permit.num_permits());
-                    if let Some(extra) = permit.split(permit.num_permits() - keep) {
-                        drop(extra);
-                    }
-                }
-            }
-            shared.server_line(line.freeze(), line_held).await;
-        }
-        scanned = buf.len();
-        if buf.len() > MAX_SERVER_LINE {
-            return End::ServerFailed(format!(
-                "the server sent a line over {MAX_SERVER_LINE} bytes"
-            ));
-        }
-        if held.is_none() && buf.len() > LARGE_LINE {
-            let budget = &shared.budget;
-            match budget
-                .bytes
-                .clone()
-                .acquire_many_owned(budget.reserve)
-                .await
-            {
-                Ok(permit) => held = Some(permit),
-                Err(_) => return End::Shutdown,
-            }
-        }
-        buf.reserve(READ_CHUNK);
-        // At most a chunk at a time, so a line cannot pass LARGE_LINE unnoticed.
-        match (&mut *server)
-            .take(READ_CHUNK as u64)
-            .read_buf(&mut buf)
-            .await
-        {
-            Ok(0) => {
-                if !buf.is_empty() {
-                    // A last line without `\n`: still a line.
-                    buf.extend_from_slice(b"\n");
-                    continue;
-                }
-                return End::ServerClosed;
-            }
-            Ok(_) => {}
-            Err(e) => return End::ServerFailed(e.to_string()),
-        }
-    }
-}
-
-/// Writes one line as one text message: in one frame, or in [`FRAGMENT`]-sized frames
-/// (the text is shared by the frames, not copied). Each frame must be taken within
-/// `deadline`.
-async fn send_line(
-    ws: &mut SplitSink<BrowserSocket, Message>,
-    mut line: Line,
-    deadline: Duration,
-) -> Result<(), WsError> {
-    let bytes = std::mem::take(&mut line.text);
-    let timed_out = || WsError::Io(std::io::ErrorKind::TimedOut.into());
-    if bytes.len() <= FRAGMENT {
-        let text = Utf8Bytes::try_from(bytes).map_err(|e| WsError::Utf8(e.to_string()))?;
-        return tokio::time::timeout(deadline, ws.feed(Message::Text(text)))
-            .await
-            .map_err(|_| timed_out())?;
-    }
-    let mut start = 0;
-    while start < bytes.len() {
-        let end = (start + FRAGMENT).min(bytes.len());
-        let opcode = if start == 0 {
-            OpCode::Data(Data::Text)
-        } else {
-            OpCode::Data(Data::Continue)
-        };
-        let frame = WsFrame::message(bytes.slice(start..end), opcode, end == bytes.len());
-        tokio::time::timeout(deadline, ws.feed(Message::Frame(frame)))
-            .await
-            .map_err(|_| timed_out())??;
-        start = end;
-    }
-    Ok(())
-}
-
-/// Outbox → browser: one text message per line, flushed when the outbox is empty.
-async fn write_browser(
-    ws: &mut SplitSink<BrowserSocket, Message>,
-    queued: &mut OutboxReader,
-    deadline: Duration,
-) -> End {
-    while let Some(line) = queued.next().await {
-        if let Err(e) = send_line(ws, line, deadline).await {
-            return browser_error(e);
-        }
-        if queued.is_empty() {
-            match tokio::time::timeout(deadline, ws.flush()).await {
-                Err(_) => return End::SlowBrowser,
-                Ok(Err(e)) => return browser_error(e),
-                Ok(Ok(())) => {}
-            }
-        }
-    }
-    // The outbox lives as long as the bridge, so this is not reached.
-    std::future::pending().await
 }

@@ -46,11 +46,11 @@ impl std::fmt::Display for SideFull {
         match self {
             SideFull::Height { height } => write!(
                 f,
-                "the tree already holds {MAX_SIDE_PER_HEIGHT} side blocks at height {height}"
+                "the tree already holds {MAX_SIDE_PER_HEIGHT} side blocks at height {height}; mine on the main tip instead (GET_TEMPLATE)"
             ),
             SideFull::Bytes => write!(
                 f,
-                "the tree's side branches already hold {} MiB",
+                "the tree's side branches already hold {} MiB; mine on the main tip instead (GET_TEMPLATE)",
                 MAX_SIDE_BYTES >> 20
             ),
         }

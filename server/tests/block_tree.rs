@@ -20,10 +20,26 @@ fn payload<T: serde::de::DeserializeOwned>(line: &str, name: &str) -> T {
 
 async fn start_without_miner() -> TestServer {
     let temp = tempfile::tempdir().unwrap();
-    let mut config = test_config(temp.path());
-    config.miner.disabled = true;
-    let mut server = TestServer::start_with(config).await;
+    let mut server = start_on(temp.path()).await;
     server.keep(temp);
+    server
+}
+
+/// A server without its miner on the chain in `dir`.
+async fn start_on(dir: &std::path::Path) -> TestServer {
+    let mut config = test_config(dir);
+    config.miner.disabled = true;
+    TestServer::start_with(config).await
+}
+
+/// Stops `server` and starts it again on the same data dir (kept as long as it runs).
+async fn restart_without_miner(server: TestServer) -> TestServer {
+    let dir = server.dir.clone();
+    let temp = server.stop().await;
+    let mut server = start_on(&dir).await;
+    if let Some(temp) = temp {
+        server.keep(temp);
+    }
     server
 }
 
@@ -77,20 +93,6 @@ async fn tip_block(c: &mut Conn) -> Block {
     get_block(c, &tip).await.block
 }
 
-trait StatusStr {
-    fn status_str(&self) -> String;
-}
-
-impl StatusStr for Submitted {
-    fn status_str(&self) -> String {
-        serde_json::to_value(self.status)
-            .unwrap()
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-}
-
 async fn status_of(c: &mut Conn, txid: &simplechain_core::TxId) -> String {
     let line = c.ask(&format!("GET_TRANSACTION:{txid}")).await;
     match line.strip_prefix("TX:") {
@@ -115,10 +117,10 @@ async fn a_template_mined_and_submitted_becomes_the_tip_with_its_transactions() 
     assert_eq!(t.transactions, vec![tx]);
     let block = mine(t);
     let s = submitted(&mut c, &block).await;
-    assert_eq!((s.status_str(), s.replaced, s.height), ("tip".into(), 0, 1));
+    assert_eq!((s.status.as_str(), s.replaced, s.height), ("tip", 0, 1));
     assert_eq!(s.hash, block.hash);
     // Again: known, nothing changes.
-    assert_eq!(submitted(&mut c, &block).await.status_str(), "known");
+    assert_eq!(submitted(&mut c, &block).await.status.as_str(), "known");
     let txid = tx.txid(&server.chain_id);
     assert_eq!(status_of(&mut c, &txid).await, "confirmed");
     let info: serde_json::Value = payload(&c.ask("GET_INFO").await, "INFO");
@@ -232,7 +234,7 @@ async fn a_fork_race_then_a_reorg_puts_the_first_branch_back_in_the_mempool() {
     let a1 = child(&genesis, &server, vec![pay_bob, bob_pays], 0);
     let b1 = child(&genesis, &server, vec![], 7);
     let s = submitted(&mut c, &a1).await;
-    assert_eq!(s.status_str(), "tip");
+    assert_eq!(s.status.as_str(), "tip");
     assert_eq!(
         events.read_line().await.unwrap(),
         format!("EVENT:TIP:1:{}", a1.hash)
@@ -243,7 +245,7 @@ async fn a_fork_race_then_a_reorg_puts_the_first_branch_back_in_the_mempool() {
     );
     // Same height, same work: the first seen stays main.
     let s = submitted(&mut c, &b1).await;
-    assert_eq!((s.status_str(), s.replaced), ("side".into(), 0));
+    assert_eq!((s.status.as_str(), s.replaced), ("side", 0));
     assert_eq!(
         events.read_line().await.unwrap(),
         format!("EVENT:BLOCK:1:{}:{}:side", b1.hash, genesis.hash)
@@ -258,7 +260,7 @@ async fn a_fork_race_then_a_reorg_puts_the_first_branch_back_in_the_mempool() {
     // An empty block on B: B has more work and becomes main, replacing A1.
     let b2 = child(&b1, &server, vec![], 0);
     let s = submitted(&mut c, &b2).await;
-    assert_eq!((s.status_str(), s.replaced), ("tip".into(), 1));
+    assert_eq!((s.status.as_str(), s.replaced), ("tip", 1));
     assert_eq!(
         events.read_line().await.unwrap(),
         format!("EVENT:TIP:2:{}", b2.hash)
@@ -283,7 +285,7 @@ async fn a_fork_race_then_a_reorg_puts_the_first_branch_back_in_the_mempool() {
     assert_eq!(t.transactions, vec![pay_bob, bob_pays]);
     assert_eq!(t.prev_hash, b2.hash);
     // Mined again on the new main chain: confirmed.
-    assert_eq!(submitted(&mut c, &mine(t)).await.status_str(), "tip");
+    assert_eq!(submitted(&mut c, &mine(t)).await.status.as_str(), "tip");
     let carol: serde_json::Value =
         payload(&c.ask(&format!("GET_ACCOUNT:{}", addr(3))).await, "ACCOUNT");
     assert_eq!(carol["balance"], 60);
@@ -307,7 +309,7 @@ async fn the_reorg_window_is_100_blocks_inclusive() {
     let mut tip = genesis;
     for _ in 0..101 {
         tip = child(&tip, &server, vec![], 0);
-        assert_eq!(submitted(&mut c, &tip).await.status_str(), "tip");
+        assert_eq!(submitted(&mut c, &tip).await.status.as_str(), "tip");
         parents.push(tip.clone());
     }
     // Tip at 101. A block on height 0 would replace 101 blocks: refused.
@@ -322,11 +324,11 @@ async fn the_reorg_window_is_100_blocks_inclusive() {
     for i in 0..100 {
         side = child(&side, &server, vec![], 3);
         let s = submitted(&mut c, &side).await;
-        assert_eq!(s.status_str(), "side", "side block {i}");
+        assert_eq!(s.status.as_str(), "side", "side block {i}");
     }
     side = child(&side, &server, vec![], 3);
     let s = submitted(&mut c, &side).await;
-    assert_eq!((s.status_str(), s.replaced), ("tip".into(), 100));
+    assert_eq!((s.status.as_str(), s.replaced), ("tip", 100));
     assert_eq!(c.ask("VALIDATE_BLOCKCHAIN").await, "VALID");
     server.stop().await;
 }
@@ -338,22 +340,17 @@ async fn side_blocks_and_the_tip_survive_a_restart() {
     let genesis = tip_block(&mut c).await;
     let a1 = child(&genesis, &server, vec![], 0);
     let b1 = child(&genesis, &server, vec![], 5);
-    assert_eq!(submitted(&mut c, &a1).await.status_str(), "tip");
-    assert_eq!(submitted(&mut c, &b1).await.status_str(), "side");
-    let dir = server.dir.clone();
-    let temp = server.stop().await;
-    let mut config = test_config(&dir);
-    config.miner.disabled = true;
-    let server = TestServer::start_with(config).await;
+    assert_eq!(submitted(&mut c, &a1).await.status.as_str(), "tip");
+    assert_eq!(submitted(&mut c, &b1).await.status.as_str(), "side");
+    let server = restart_without_miner(server).await;
     let mut c = server.connect().await;
     assert!(get_block(&mut c, &a1.hash).await.main);
     assert!(!get_block(&mut c, &b1.hash).await.main);
     // And the side branch still works: a block on it takes over.
     let b2 = child(&b1, &server, vec![], 0);
     let s = submitted(&mut c, &b2).await;
-    assert_eq!((s.status_str(), s.replaced), ("tip".into(), 1));
+    assert_eq!((s.status.as_str(), s.replaced), ("tip", 1));
     server.stop().await;
-    drop(temp);
 }
 
 #[tokio::test]
@@ -362,7 +359,7 @@ async fn sync_and_submitted_blocks_feed_the_same_tree() {
     let mut c = server.connect().await;
     let genesis = tip_block(&mut c).await;
     let a1 = child(&genesis, &server, vec![], 0);
-    assert_eq!(submitted(&mut c, &a1).await.status_str(), "tip");
+    assert_eq!(submitted(&mut c, &a1).await.status.as_str(), "tip");
     // A synced chain of two other blocks replaces A1, which stays visible as a side
     // block.
     let b1 = child(&genesis, &server, vec![], 9);
@@ -373,10 +370,10 @@ async fn sync_and_submitted_blocks_feed_the_same_tree() {
     assert!(get_block(&mut c, &b2.hash).await.main);
     // A submitted block on A1's branch is checked there, and A1 + two more take over.
     let a2 = child(&a1, &server, vec![], 0);
-    assert_eq!(submitted(&mut c, &a2).await.status_str(), "side");
+    assert_eq!(submitted(&mut c, &a2).await.status.as_str(), "side");
     let a3 = child(&a2, &server, vec![], 0);
     let s = submitted(&mut c, &a3).await;
-    assert_eq!((s.status_str(), s.replaced), ("tip".into(), 2));
+    assert_eq!((s.status.as_str(), s.replaced), ("tip", 2));
     assert_eq!(c.ask("VALIDATE_BLOCKCHAIN").await, "VALID");
     let tree: Tree = payload(&c.ask("GET_TREE").await, "TREE");
     assert_eq!(tree.tip, a3.hash);
@@ -397,14 +394,14 @@ async fn a_fork_of_empty_blocks_loses_no_dependent_payment() {
     let a1 = child(&genesis, &server, vec![pay_bob], 0);
     let a2 = child(&a1, &server, vec![bob_pays], 0);
     for b in [&a1, &a2] {
-        assert_eq!(submitted(&mut c, b).await.status_str(), "tip");
+        assert_eq!(submitted(&mut c, b).await.status.as_str(), "tip");
     }
     let mut fork = genesis.clone();
     for i in 0..3 {
         fork = child(&fork, &server, vec![], 11);
         let s = submitted(&mut c, &fork).await;
         let expected = if i < 2 { ("side", 0) } else { ("tip", 2) };
-        assert_eq!((s.status_str().as_str(), s.replaced), expected);
+        assert_eq!((s.status.as_str(), s.replaced), expected);
     }
     for tx in [pay_bob, bob_pays] {
         assert_eq!(
@@ -450,7 +447,7 @@ async fn a_reorg_past_the_mempool_capacity_loses_nothing() {
     let mut tip = genesis.clone();
     for chunk in payouts.chunks(600) {
         tip = child(&tip, &server, chunk.to_vec(), 0);
-        assert_eq!(submitted(&mut c, &tip).await.status_str(), "tip");
+        assert_eq!(submitted(&mut c, &tip).await.status.as_str(), "tip");
     }
     // A chain of four empty blocks from genesis, offered by SYNC_BLOCKCHAIN.
     let mut chain = vec![genesis.clone()];
@@ -534,7 +531,7 @@ async fn a_resigned_copy_of_our_blocks_never_splits_memory_from_disk() {
     let genesis = tip_block(&mut c).await;
     let tx = server.tx(&rich_key(), addr(2), 10, 0);
     let ours = child(&genesis, &server, vec![tx], 0);
-    assert_eq!(submitted(&mut c, &ours).await.status_str(), "tip");
+    assert_eq!(submitted(&mut c, &ours).await.status.as_str(), "tip");
     let mut theirs = ours.clone();
     theirs.transactions[0] = resigned(&server, &tx);
     assert_eq!(theirs.compute_hash(), ours.hash, "the same block hash");
@@ -544,15 +541,10 @@ async fn a_resigned_copy_of_our_blocks_never_splits_memory_from_disk() {
     assert_eq!(get_block(&mut c, &next.hash).await.block, next);
     let served = get_block(&mut c, &ours.hash).await.block;
     assert_eq!(served.transactions[0].signature, tx.signature);
-    let dir = server.dir.clone();
-    let temp = server.stop().await;
-    let mut config = test_config(&dir);
-    config.miner.disabled = true;
-    let server = TestServer::start_with(config).await;
+    let server = restart_without_miner(server).await;
     let mut c = server.connect().await;
     let stored = get_block(&mut c, &ours.hash).await.block;
     assert_eq!(stored, served, "what was served is what is stored");
     assert_eq!(c.ask("VALIDATE_BLOCKCHAIN").await, "VALID");
     server.stop().await;
-    drop(temp);
 }

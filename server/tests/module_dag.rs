@@ -15,7 +15,13 @@ fn imports() -> BTreeMap<String, BTreeSet<String>> {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         if path.is_dir() {
             for inner in std::fs::read_dir(&path).unwrap() {
-                files.push((name.clone(), inner.unwrap().path()));
+                let inner = inner.unwrap().path();
+                // `x/tests.rs` is `#[cfg(test)] mod tests;`: test code, like what
+                // follows `#[cfg(test)]` in a file.
+                if inner.file_stem().is_some_and(|s| s == "tests") {
+                    continue;
+                }
+                files.push((name.clone(), inner));
             }
         } else if name != "lib" {
             files.push((name, path));

@@ -328,6 +328,52 @@ async fn start_async(dir: std::path::PathBuf, genesis: Address) -> (Running, Str
         .unwrap()
 }
 
+/// `CRASH_CYCLES` (default 3) and `CRASH_SEED` (default: from the clock; printed, so
+/// that a run can be replayed).
+fn cycles_and_seed() -> (u32, u64) {
+    let cycles = std::env::var("CRASH_CYCLES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    let seed = std::env::var("CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        });
+    (cycles, seed)
+}
+
+/// Starts a new chain whose supply goes to `rich`, pays each sender [`FUNDING`] and
+/// waits until that is confirmed. Returns the server, its address and the chain id.
+async fn start_and_fund(
+    dir: &std::path::Path,
+    rich: &ed25519_dalek::SigningKey,
+    senders: &[Address],
+) -> (Running, String, ChainId) {
+    let (server, addr) = start_async(dir.to_path_buf(), address_of(rich)).await;
+    let mut c = Conn::connect(&addr).await.unwrap();
+    let chain_id: ChainId = payload(&c.ask("GET_INFO").await, "INFO")["chain_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let funding: Vec<String> = senders
+        .iter()
+        .enumerate()
+        .map(|(i, s)| add_line(&Transaction::sign(rich, &chain_id, *s, FUNDING, i as u64)))
+        .collect();
+    for answer in c.pipeline(&funding).await.unwrap() {
+        assert_eq!(answer, "SUCCESS");
+    }
+    wait_mempool_empty(&mut c).await;
+    (server, addr, chain_id)
+}
+
 async fn wait_mempool_empty(c: &mut Conn) {
     for _ in 0..1200 {
         if payload(&c.ask("GET_INFO").await, "INFO")["mempool"] == 0 {
@@ -340,20 +386,7 @@ async fn wait_mempool_empty(c: &mut Conn) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_random_moments_under_load_loses_nothing_and_breaks_no_invariant() {
-    let cycles: u32 = std::env::var("CRASH_CYCLES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
-    let seed: u64 = std::env::var("CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
+    let (cycles, seed) = cycles_and_seed();
     println!("crash loop: {cycles} cycles, CRASH_SEED={seed}");
     let mut rng = Rng(seed);
 
@@ -370,22 +403,7 @@ async fn sigkill_at_random_moments_under_load_loses_nothing_and_breaks_no_invari
         .collect();
 
     // Fund the senders and wait until that is confirmed.
-    let (mut server, mut addr) = start_async(dir.clone(), rich_addr).await;
-    let mut c = Conn::connect(&addr).await.unwrap();
-    let chain_id: ChainId = payload(&c.ask("GET_INFO").await, "INFO")["chain_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let funding: Vec<String> = senders
-        .iter()
-        .enumerate()
-        .map(|(i, s)| add_line(&Transaction::sign(&rich, &chain_id, *s, FUNDING, i as u64)))
-        .collect();
-    for answer in c.pipeline(&funding).await.unwrap() {
-        assert_eq!(answer, "SUCCESS");
-    }
-    wait_mempool_empty(&mut c).await;
+    let (mut server, mut addr, chain_id) = start_and_fund(&dir, &rich, &senders).await;
     let signers: Vec<Signer> = keys
         .into_iter()
         .enumerate()
@@ -616,14 +634,7 @@ async fn sigkill_while_miners_submit_blocks_and_forks_loses_nothing() {
     // random moments. After every restart: every acknowledged transaction is on the
     // main chain or pending, every block answered `SUBMITTED` is still in the tree,
     // and the chain is VALID.
-    let cycles: u32 = std::env::var("CRASH_CYCLES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
-    let seed: u64 = std::env::var("CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5eed_1234_abcd_0001);
+    let (cycles, seed) = cycles_and_seed();
     println!("crash loop with miners: {cycles} cycles, CRASH_SEED={seed}");
     let mut rng = Rng(seed);
     let temp = tempfile::tempdir().unwrap();
@@ -634,22 +645,7 @@ async fn sigkill_while_miners_submit_blocks_and_forks_loses_nothing() {
         .map(|_| simplechain_server::keyfile::generate())
         .collect();
     let senders: Vec<Address> = keys.iter().map(address_of).collect();
-    let (mut server, mut addr) = start_async(dir.clone(), rich_addr).await;
-    let mut c = Conn::connect(&addr).await.unwrap();
-    let chain_id: ChainId = payload(&c.ask("GET_INFO").await, "INFO")["chain_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let funding: Vec<String> = senders
-        .iter()
-        .enumerate()
-        .map(|(i, s)| add_line(&Transaction::sign(&rich, &chain_id, *s, FUNDING, i as u64)))
-        .collect();
-    for answer in c.pipeline(&funding).await.unwrap() {
-        assert_eq!(answer, "SUCCESS");
-    }
-    wait_mempool_empty(&mut c).await;
+    let (mut server, mut addr, chain_id) = start_and_fund(&dir, &rich, &senders).await;
     let sink = Address::from_bytes([0x66; 32]);
     let signers: Vec<Signer> = keys
         .into_iter()

@@ -148,6 +148,17 @@ pub enum BlockStatus {
     Known,
 }
 
+impl BlockStatus {
+    /// The status as written on the wire: `tip`, `side` or `known`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            BlockStatus::Tip => "tip",
+            BlockStatus::Side => "side",
+            BlockStatus::Known => "known",
+        }
+    }
+}
+
 /// `SUBMIT_BLOCK`: what became of the block.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Submitted {

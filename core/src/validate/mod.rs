@@ -11,12 +11,13 @@
 //!   here, strictly;
 //! - [`ChainState::check_built`]: a block built from [`VerifiedTx`](crate::VerifiedTx) (a server's own
 //!   block, see [`crate::template`]); the signatures and txids travel with it;
-//! - [`ChainState::check_stored`]: a block read back from the server's own store,
+//! - [`ChainState::extend_stored`]: a block read back from the server's own store,
 //!   which only ever writes a [`ValidBlock`];
 //! - [`crate::parallel`] verifies a whole chain's signatures on all cores first.
 //!
 //! [`validate_chain`] runs a whole chain from genesis.
 
+mod branch;
 mod rule;
 mod valid;
 
@@ -24,9 +25,9 @@ pub use rule::{ChainError, Rule};
 pub(crate) use valid::Signatures;
 pub use valid::{Effects, PreverifiedBlock, StaleEffects, ValidBlock, ValidChain};
 
-use crate::block::{Block, BlockHeader, leading_zero_bits};
+use crate::block::{Block, leading_zero_bits};
 use crate::ids::{BlockHash, ChainId, TxId};
-use crate::ledger::{Ledger, NotApplied, UndoLog};
+use crate::ledger::{Ledger, UndoLog};
 use crate::merkle::merkle_root;
 use crate::{BLOCK_REWARD, MAX_BLOCK_TRANSACTIONS, MAX_FUTURE_DRIFT_MS};
 use alloc::vec::Vec;
@@ -115,85 +116,6 @@ impl ChainState {
     /// them is done again. Every other rule is checked.
     pub fn check_built(&self, built: &crate::template::BuiltBlock) -> Result<Effects, ChainError> {
         self.check(built.block(), Signatures::Carried(built.txids()), None)
-    }
-
-    /// Checks a block read back from the server's own store as the next block. Only
-    /// [`ValidBlock`]s are ever written there, so signatures are not verified again;
-    /// every other rule is, so a damaged store is caught.
-    pub fn check_stored(&self, block: &Block) -> Result<Effects, ChainError> {
-        self.check(block, Signatures::NotChecked, None)
-    }
-
-    /// Checks a block whose signatures were verified beforehand (a submitted block, see
-    /// [`PreverifiedBlock`]) as the next block. Changes nothing.
-    pub fn check_preverified(
-        &self,
-        block: &PreverifiedBlock,
-        now_ms: Option<u64>,
-    ) -> Result<Effects, ChainError> {
-        self.check(&block.block, block.signatures(&self.chain_id), now_ms)
-    }
-
-    /// Checks a block whose signatures were verified beforehand as the next block and
-    /// applies it: on a branch's state, for a block that goes to a side branch. On
-    /// error nothing changes.
-    pub fn extend(
-        &mut self,
-        block: PreverifiedBlock,
-        now_ms: Option<u64>,
-    ) -> Result<ValidBlock, ChainError> {
-        let signatures = block.signatures(&self.chain_id);
-        let txids = self.advance(&block.block, signatures, now_ms)?;
-        Ok(ValidBlock {
-            block: block.block,
-            txids,
-        })
-    }
-
-    /// [`ChainState::extend`] for a block read back from the server's own store (a
-    /// side block: only valid blocks are written there), every rule but signatures
-    /// checked again, as [`ChainState::check_stored`] does.
-    pub fn extend_stored(&mut self, block: Block) -> Result<ValidBlock, ChainError> {
-        let txids = self.advance(&block, Signatures::NotChecked, None)?;
-        Ok(ValidBlock { block, txids })
-    }
-
-    /// Applies a block that was valid on top of this very state once already (a side
-    /// block becoming main, a block of a validated chain): every rule but signatures
-    /// is checked again. On error nothing changes.
-    pub fn reapply(&mut self, block: &ValidBlock) -> Result<(), ChainError> {
-        self.advance(&block.block, Signatures::Carried(&block.txids), None)
-            .map(|_| ())
-    }
-
-    /// Runs the tip block backwards, for a reorg: `block` is the tip and `parent` the
-    /// header of the block before it. The exact inverse of applying it: the state is
-    /// as it was before, byte for byte. On error nothing changes.
-    pub fn revert(&mut self, block: &Block, parent: &BlockHeader) -> Result<(), NotApplied> {
-        let header = &block.header;
-        if block.hash != self.tip
-            || header.height != self.height
-            || parent.height + 1 != header.height
-        {
-            return Err(NotApplied);
-        }
-        let mut undo = UndoLog::default();
-        let mut run = || {
-            self.ledger
-                .uncredit(header.miner, header.reward, &mut undo)?;
-            for tx in block.transactions.iter().rev() {
-                self.ledger.unapply(tx, &mut undo)?;
-            }
-            Ok(())
-        };
-        if let Err(e) = run() {
-            self.ledger.undo(undo);
-            return Err(e);
-        }
-        self.height = parent.height;
-        self.tip = header.prev_hash;
-        self.tip_timestamp = parent.timestamp;
-        Ok(())
     }
 
     /// Checks `block` as the next block and applies it, verifying every signature.

@@ -97,6 +97,9 @@ pub struct PreverifiedBlock {
     pub(super) block: Block,
     chain_id: ChainId,
     first_bad: Option<(usize, SignatureError)>,
+    /// The txids, when the block was built from verified transactions (they need not
+    /// be hashed again, nor the Merkle root recomputed).
+    txids: Option<Vec<TxId>>,
 }
 
 impl PreverifiedBlock {
@@ -111,6 +114,7 @@ impl PreverifiedBlock {
             block,
             chain_id,
             first_bad,
+            txids: None,
         }
     }
 
@@ -124,9 +128,14 @@ impl PreverifiedBlock {
         PreverifiedBlock::new(block, chain_id, first_bad)
     }
 
-    /// A block built from verified transactions (a miner's own block).
+    /// A block built from verified transactions (a miner's own block): its signatures'
+    /// verdicts and its txids travel with it.
     pub fn from_built(built: crate::template::BuiltBlock, chain_id: ChainId) -> Self {
-        PreverifiedBlock::new(built.into_block(), chain_id, None)
+        let (block, txids) = built.into_parts();
+        PreverifiedBlock {
+            txids: Some(txids),
+            ..PreverifiedBlock::new(block, chain_id, None)
+        }
     }
 
     /// The block.
@@ -139,13 +148,13 @@ impl PreverifiedBlock {
         self.block
     }
 
-    /// How the check treats the signatures: as reported, when they were verified for
-    /// this chain; verified again otherwise.
-    pub(super) fn signatures(&self, chain_id: &ChainId) -> Signatures<'static> {
-        if self.chain_id == *chain_id {
-            Signatures::Reported(self.first_bad)
-        } else {
-            Signatures::VerifyEach
+    /// How the check treats the signatures: carried (a built block) or as reported,
+    /// when they were verified for this chain; verified again otherwise.
+    pub(super) fn signatures(&self, chain_id: &ChainId) -> Signatures<'_> {
+        match &self.txids {
+            _ if self.chain_id != *chain_id => Signatures::VerifyEach,
+            Some(txids) => Signatures::Carried(txids),
+            None => Signatures::Reported(self.first_bad),
         }
     }
 }

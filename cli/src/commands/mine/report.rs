@@ -73,9 +73,7 @@ pub fn fate(submitted: &Submitted) -> String {
         BlockStatus::Tip if submitted.replaced > 0 => {
             format!("tip (replaced {})", submitted.replaced)
         }
-        BlockStatus::Tip => "tip".into(),
-        BlockStatus::Side => "side".into(),
-        BlockStatus::Known => "known".into(),
+        status => status.as_str().into(),
     };
     format!(
         "block {} {}… {what}",

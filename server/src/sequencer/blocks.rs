@@ -1,0 +1,369 @@
+//! The sequencer's block work (PROTOCOL §9): a block from anyone, or from our own
+//! miner, placed in the tree; and the one switch of the main chain to another branch,
+//! which an adopted `SYNC_BLOCKCHAIN` uses too. See the map in `sequencer.rs`.
+
+use super::{Sequencer, blocking};
+use crate::clock::now_ms;
+use crate::state::{ServerState, StoredBlock};
+use crate::storage::Change;
+use crate::tree::lowest_kept;
+use crate::wire_error::{fork_error, internal, invalid_block, not_saved};
+use simplechain_core::fork::{ForkChoice, choose, overtakes};
+use simplechain_core::protocol::{BlockStatus, ErrorCode, Event, ProtocolError, Submitted};
+use simplechain_core::validate::{Effects, PreverifiedBlock, ValidBlock, ValidChain};
+use simplechain_core::{BlockHash, MAX_REORG_DEPTH, Transaction, TxId};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+impl Sequencer {
+    /// Places a block in the tree (see the module comment), durably before it answers.
+    pub(super) async fn submit(
+        &mut self,
+        block: PreverifiedBlock,
+    ) -> Result<Submitted, ProtocolError> {
+        let (hash, height) = (block.block().hash, block.block().header.height);
+        let answer = |status, replaced| Submitted {
+            hash,
+            height,
+            status,
+            replaced,
+        };
+        match self.place(block)? {
+            Placed::Known => Ok(answer(BlockStatus::Known, 0)),
+            Placed::Tip { block, effects } => {
+                self.extend_tip(block, effects).await?;
+                Ok(answer(BlockStatus::Tip, 0))
+            }
+            Placed::Branch {
+                fork_height,
+                mut branch,
+                valid,
+            } => {
+                let stored = Arc::new(StoredBlock::new(valid));
+                let (tip_height, difficulty) = {
+                    let state = self.state.read();
+                    (state.chain.height, state.chain.difficulty)
+                };
+                if !overtakes(height, tip_height, difficulty) {
+                    self.keep_side(stored).await?;
+                    return Ok(answer(BlockStatus::Side, 0));
+                }
+                branch.push(stored);
+                match self.switch_to(fork_height, branch).await {
+                    Ok(replaced) => Ok(answer(BlockStatus::Tip, replaced)),
+                    // The mempool cannot take the replaced blocks' transactions: the
+                    // branch stays a side branch for now, and loses nothing.
+                    Err(e) if e.code == ErrorCode::MempoolFull => {
+                        tracing::warn!(height, error = %e, "not switching to a heavier branch");
+                        Ok(answer(BlockStatus::Side, 0))
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    }
+
+    /// Where a block goes, checked against the state of its own branch. Changes nothing.
+    fn place(&self, block: PreverifiedBlock) -> Result<Placed, ProtocolError> {
+        let state = self.state.read();
+        let header = block.block().header;
+        if state.find_block(&block.block().hash).is_some() {
+            return Ok(Placed::Known);
+        }
+        let now = Some(now_ms());
+        if header.prev_hash == state.chain.tip {
+            let effects = state
+                .chain
+                .check_preverified(&block, now)
+                .map_err(invalid_block)?;
+            return Ok(Placed::Tip { block, effects });
+        }
+        let branch = state
+            .branch_to(&header.prev_hash)
+            .ok_or_else(|| ProtocolError::new(ErrorCode::UnknownParent, header.prev_hash))?;
+        let parent_height = match branch.last() {
+            Some(parent) => parent.height(),
+            None => state
+                .main_height_of(&header.prev_hash)
+                .ok_or_else(|| internal("the parent left the main chain"))?,
+        };
+        let fork_height = branch.first().map_or(parent_height + 1, |b| b.height());
+        let tip = state.chain.height;
+        if parent_height + MAX_REORG_DEPTH < tip || fork_height < lowest_kept(tip) {
+            return Err(ProtocolError::new(
+                ErrorCode::ReorgTooDeep,
+                format!(
+                    "the block's branch leaves the main chain at height {fork_height}, more than {MAX_REORG_DEPTH} blocks below the tip at {tip}"
+                ),
+            ));
+        }
+        let mut on_branch = state
+            .branch_state(fork_height, &branch, block.block())
+            .map_err(internal)?;
+        let valid = on_branch.extend(block, now).map_err(invalid_block)?;
+        Ok(Placed::Branch {
+            fork_height,
+            branch,
+            valid,
+        })
+    }
+
+    /// A block on top of the tip: written with the removal of its transactions from
+    /// the mempool, then applied.
+    async fn extend_tip(
+        &mut self,
+        block: PreverifiedBlock,
+        effects: Effects,
+    ) -> Result<(), ProtocolError> {
+        let block = block.into_block();
+        let (height, hash, prev_hash) = (block.header.height, block.hash, block.header.prev_hash);
+        let json: Arc<str> = serde_json::to_string(&block).unwrap_or_default().into();
+        let remove: Vec<u64> = {
+            let state = self.state.read();
+            let mined = effects.txids().iter();
+            mined.filter_map(|id| state.mempool.seq_of(id)).collect()
+        };
+        let mempool_remove: Vec<u64> = remove.iter().chain(&self.stale).copied().collect();
+        let started = std::time::Instant::now();
+        let written = self
+            .write(Change {
+                main_from: height,
+                main: vec![(height, json.clone())],
+                side_remove: self.pruned.clone(),
+                mempool_remove,
+                ..Change::default()
+            })
+            .await;
+        if let Err(e) = written {
+            tracing::error!(error = %e, height, "could not write a block");
+            return Err(not_saved(e));
+        }
+        self.pruned.clear();
+        self.stale.clear();
+        let write_ms = started.elapsed().as_secs_f64() * 1e3;
+        let transactions = block.transactions.len();
+        tracing::info!(height, transactions, %hash, write_ms, "block");
+        let dropped = {
+            let mut state = self.state.write();
+            let dropped = state
+                .push_block(block, effects, json)
+                .map_err(|e| internal(format!("a checked block no longer applied: {e}")))?;
+            let reasons: Vec<(TxId, String)> = dropped
+                .iter()
+                .map(|e| (e.txid(), format!("no longer valid after block {height}")))
+                .collect();
+            state.remember_dropped(&reasons);
+            self.stale.extend(dropped.iter().map(|e| e.seq));
+            self.pruned.extend(prune_side(&mut state));
+            reasons
+        };
+        for (txid, why) in &dropped {
+            tracing::warn!(%txid, why, "a pending transaction left the mempool");
+        }
+        let _ = self.shared.tips.send(Event::Tip { height, hash });
+        let _ = self.shared.tips.send(Event::Block {
+            height,
+            hash,
+            prev_hash,
+            main: true,
+        });
+        self.shared.wake_miner.notify_one();
+        Ok(())
+    }
+
+    /// A valid block on a branch with no more work than the main chain: kept.
+    async fn keep_side(&mut self, block: Arc<StoredBlock>) -> Result<(), ProtocolError> {
+        self.state
+            .read()
+            .side
+            .room_for(&block)
+            .map_err(|full| ProtocolError::new(ErrorCode::Busy, full))?;
+        let header = block.valid.block().header;
+        let hash = block.valid.hash();
+        self.write(Change {
+            side_add: vec![(hash, block.json.clone())],
+            ..Change::default()
+        })
+        .await
+        .map_err(not_saved)?;
+        tracing::info!(height = header.height, %hash, "side block");
+        self.state.write().side.insert(block);
+        let _ = self.shared.tips.send(Event::Block {
+            height: header.height,
+            hash,
+            prev_hash: header.prev_hash,
+            main: false,
+        });
+        Ok(())
+    }
+
+    /// Makes `new_blocks` the main chain from `fork_height` on (a heavier branch of the
+    /// tree, or an adopted chain): switched in memory, written in one transaction with
+    /// the rebuilt mempool (undone in memory if the write fails), then announced.
+    /// Returns how many main blocks were replaced.
+    async fn switch_to(
+        &mut self,
+        fork_height: u64,
+        new_blocks: Vec<Arc<StoredBlock>>,
+    ) -> Result<u64, ProtocolError> {
+        let switch = {
+            let mut state = self.state.write();
+            // Blocks already in the tree (as side blocks) were announced when they
+            // entered it; only the others get an `EVENT:BLOCK` below.
+            let entering: HashSet<BlockHash> = new_blocks
+                .iter()
+                .map(|b| b.valid.hash())
+                .filter(|h| state.side.get(h).is_none())
+                .collect();
+            let switch = state
+                .switch_main(fork_height, new_blocks.clone())
+                .map_err(internal)?;
+            let bound = 2 * state.mempool.capacity();
+            if state.mempool.len() > bound {
+                let pending = state.mempool.len();
+                state.undo_switch(switch);
+                return Err(ProtocolError::new(
+                    ErrorCode::MempoolFull,
+                    format!(
+                        "switching would leave {pending} transactions pending, more than {bound}; retry once the mempool drains"
+                    ),
+                ));
+            }
+            (switch, entering)
+        };
+        let (switch, entering) = switch;
+        let (main, side_add, mempool_remove, mempool_add) = {
+            let state = self.state.read();
+            let main: Vec<(u64, Arc<str>)> = new_blocks
+                .iter()
+                .map(|b| (b.height(), b.json.clone()))
+                .collect();
+            let side_add: Vec<(BlockHash, Arc<str>)> = switch
+                .replaced
+                .iter()
+                .map(|b| (b.valid.hash(), b.json.clone()))
+                .collect();
+            let mempool_remove: Vec<u64> = switch
+                .old_mempool
+                .entries()
+                .map(|e| e.seq)
+                .chain(self.stale.iter().copied())
+                .collect();
+            let mempool_add: Vec<(u64, Transaction)> =
+                state.mempool.entries().map(|e| (e.seq, *e.tx())).collect();
+            (main, side_add, mempool_remove, mempool_add)
+        };
+        let side_remove: Vec<BlockHash> = new_blocks
+            .iter()
+            .map(|b| b.valid.hash())
+            .chain(self.pruned.iter().copied())
+            .collect();
+        let written = self
+            .write(Change {
+                main_from: fork_height,
+                main,
+                side_add,
+                side_remove,
+                mempool_remove,
+                mempool_add,
+            })
+            .await;
+        if let Err(e) = written {
+            tracing::error!(error = %e, fork_height, "could not write a switch of branches");
+            self.state.write().undo_switch(switch);
+            return Err(not_saved(e));
+        }
+        self.pruned.clear();
+        self.stale.clear();
+        let replaced = switch.replaced.len() as u64;
+        let (height, tip) = {
+            let mut state = self.state.write();
+            for block in &new_blocks {
+                state.side.remove(&block.valid.hash());
+            }
+            for block in switch.replaced {
+                state.side.insert(block);
+            }
+            state.remember_dropped(&switch.dropped);
+            self.pruned.extend(prune_side(&mut state));
+            (state.chain.height, state.chain.tip)
+        };
+        for (txid, why) in &switch.dropped {
+            tracing::warn!(%txid, why, "the new main chain made a transaction invalid");
+        }
+        tracing::info!(height, fork_height, replaced, "switched to another branch");
+        let _ = self.shared.tips.send(Event::Tip { height, hash: tip });
+        for block in new_blocks
+            .iter()
+            .filter(|b| entering.contains(&b.valid.hash()))
+        {
+            let header = block.valid.block().header;
+            let _ = self.shared.tips.send(Event::Block {
+                height: header.height,
+                hash: block.valid.hash(),
+                prev_hash: header.prev_hash,
+                main: true,
+            });
+        }
+        self.shared.wake_miner.notify_one();
+        Ok(replaced)
+    }
+
+    /// Switches to a validated candidate chain (`SYNC_BLOCKCHAIN`): the blocks it
+    /// replaces stay in the tree as a side branch.
+    pub(super) async fn adopt(&mut self, chain: ValidChain) -> Result<(), ProtocolError> {
+        let fork_height = {
+            let state = self.state.read();
+            let theirs: Vec<_> = chain.blocks().iter().map(|b| b.hash()).collect();
+            match choose(&state.hashes(), &theirs, state.chain.difficulty) {
+                Ok(ForkChoice::Same) => return Ok(()),
+                Ok(ForkChoice::Adopt { fork_height, .. }) => fork_height,
+                Err(rejection) => return Err(fork_error(rejection)),
+            }
+        };
+        let (_, blocks) = chain.into_parts();
+        let skip = usize::try_from(fork_height).unwrap_or(usize::MAX);
+        let new_blocks: Vec<Arc<StoredBlock>> = blocks
+            .into_iter()
+            .skip(skip)
+            .map(|valid| Arc::new(StoredBlock::new(valid)))
+            .collect();
+        self.switch_to(fork_height, new_blocks).await.map(|_| ())
+    }
+
+    /// One durable write, off the async threads.
+    async fn write(&self, change: Change) -> Result<(), crate::storage::StorageError> {
+        let storage = self.shared.storage.clone();
+        blocking(move || storage.commit(&change)).await
+    }
+}
+
+/// Drops the side blocks the main tip has left behind and returns their hashes (their
+/// removal from disk goes with the next block write).
+fn prune_side(state: &mut ServerState) -> Vec<BlockHash> {
+    let lowest = lowest_kept(state.chain.height);
+    let main: HashSet<BlockHash> = state
+        .blocks_from(lowest.saturating_sub(1))
+        .iter()
+        .map(|b| b.valid.hash())
+        .collect();
+    state.side.prune(lowest, |h| main.contains(h))
+}
+
+/// Where a block goes in the tree.
+enum Placed {
+    /// Already in the tree.
+    Known,
+    /// On top of the main tip.
+    Tip {
+        block: PreverifiedBlock,
+        effects: Effects,
+    },
+    /// On another branch, valid on that branch's state (`branch`: the side blocks from
+    /// `fork_height` up to its parent).
+    Branch {
+        fork_height: u64,
+        branch: Vec<Arc<StoredBlock>>,
+        valid: ValidBlock,
+    },
+}
