@@ -2,10 +2,10 @@
 
 use crate::components::{
     AccountCard, BackupCard, BackupPrompt, ChainStatus, DeveloperCorner, ExplorerCard, Header,
-    HistoryCard, MempoolCard, Notices, SendCard, SetupCard, UnlockCard,
+    HistoryCard, MempoolCard, Notices, SendCard, SetupCard, Tabs, UnlockCard,
 };
 use crate::hooks::{use_auto_lock, use_relay, use_tick};
-use crate::state::{Action, State, Wallet};
+use crate::state::{Action, Section, State, Wallet};
 use crate::{browser, key_tasks, sign_bench, storage};
 use yew::prelude::*;
 
@@ -88,13 +88,8 @@ pub fn App() -> Html {
         }
     };
 
-    html! {
-        <div class="app" onkeydown={activity.reform(|_: KeyboardEvent| ())}
-            onpointerdown={activity.reform(|_: PointerEvent| ())}>
-            <Header link={state.link} />
-            <Notices error={state.error.clone().map(AttrValue::from)} busy={state.busy.clone().map(AttrValue::from)}
-                received={state.received.clone().map(AttrValue::from)}
-                ondismiss={act(Action::DismissError)} ondismissreceived={act(Action::DismissReceived)} />
+    let section = match state.section {
+        Section::Wallet => html! {
             <main class="grid">
                 { wallet }
                 <ChainStatus info={state.info.clone()} last_event={state.last_event}
@@ -115,6 +110,18 @@ pub fn App() -> Html {
                     onclose={act(Action::CloseDetail)} />
                 <DeveloperCorner onbench={Callback::from(|()| sign_bench::report())} />
             </main>
+        },
+    };
+
+    html! {
+        <div class="app" onkeydown={activity.reform(|_: KeyboardEvent| ())}
+            onpointerdown={activity.reform(|_: PointerEvent| ())}>
+            <Header link={state.link} />
+            <Notices error={state.error.clone().map(AttrValue::from)} busy={state.busy.clone().map(AttrValue::from)}
+                received={state.received.clone().map(AttrValue::from)}
+                ondismiss={act(Action::DismissError)} ondismissreceived={act(Action::DismissReceived)} />
+            <Tabs open={state.section} onopen={dispatch.reform(Action::Open)} />
+            { section }
             <footer class="muted">
                 { "Your key stays in this tab: transfers are signed here, and only signed transfers are sent. " }
                 { "To try a second wallet, open this page in a private window or another browser profile." }

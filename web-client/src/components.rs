@@ -13,6 +13,7 @@ mod mempool;
 mod notices;
 mod send;
 mod setup;
+mod tabs;
 mod unlock;
 
 pub use account::AccountCard;
@@ -27,6 +28,7 @@ pub use mempool::MempoolCard;
 pub use notices::Notices;
 pub use send::SendCard;
 pub use setup::SetupCard;
+pub use tabs::Tabs;
 pub use unlock::UnlockCard;
 
 use crate::format::{coins, short};

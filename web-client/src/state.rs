@@ -17,7 +17,8 @@
 //! - `mempool`: the tick that keeps the page live, the mempool, the wallet's own
 //!   pending transfers and the notice when coins arrive;
 //! - `labels`: names for addresses (the server's treasury and miner, the learner's
-//!   labels).
+//!   labels);
+//! - `section`: which section of the page is open.
 //!
 //! Problems are typed where they happen ([`LinkError`], [`ServerRefusal`],
 //! [`SendError`], [`SendFormError`], [`ExplorerError`], and [`VaultError`] from the key
@@ -31,6 +32,7 @@ mod keys;
 mod labels;
 mod link;
 mod mempool;
+mod section;
 mod send;
 mod send_form;
 
@@ -41,6 +43,7 @@ pub use keys::{Secret, Wallet};
 pub use labels::MAX_LABEL_CHARS;
 pub use link::{Awaiting, Link, LinkError, ServerRefusal};
 pub use mempool::{MAX_TICK_MS, MEMPOOL_PAGE, OwnPending, tick_ms};
+pub use section::Section;
 pub use send::{SendError, SendStep};
 pub use send_form::{SendFormError, check_amount, check_receiver};
 
@@ -54,6 +57,8 @@ use std::rc::Rc;
 /// Everything the page shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
+    /// The open section of the page (`section`).
+    pub section: Section,
     // The link to the relay (`link`).
     pub link: Link,
     /// Whether `SUBSCRIBE` succeeded on the current connection.
@@ -167,11 +172,14 @@ pub enum Action {
     ResetSend,
     DismissError,
     Busy(Option<String>),
+    /// Open a section of the page.
+    Open(Section),
 }
 
 impl Default for State {
     fn default() -> Self {
         State {
+            section: Section::default(),
             link: Link::Connecting,
             subscribed: false,
             outbox: Vec::new(),
@@ -256,6 +264,7 @@ impl State {
             Action::ResetSend => self.reset_send(),
             Action::DismissError => self.error = None,
             Action::Busy(what) => self.busy = what,
+            Action::Open(section) => self.open_section(section),
         }
         self
     }
