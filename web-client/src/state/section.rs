@@ -10,16 +10,22 @@ pub enum Section {
     /// The wallet, the chain at a glance, the mempool and the explorer.
     #[default]
     Wallet,
+    /// Sign and verify; the transfers the server refuses.
+    Signatures,
+    /// The missions.
+    Quests,
 }
 
 impl Section {
     /// Every section, in the tab bar's order.
-    pub const ALL: [Section; 1] = [Section::Wallet];
+    pub const ALL: [Section; 3] = [Section::Wallet, Section::Signatures, Section::Quests];
 
     /// The tab's title.
     pub fn title(self) -> &'static str {
         match self {
             Section::Wallet => "Wallet & explorer",
+            Section::Signatures => "Signatures",
+            Section::Quests => "Quests",
         }
     }
 
@@ -27,6 +33,8 @@ impl Section {
     pub fn testid(self) -> &'static str {
         match self {
             Section::Wallet => "wallet-tab",
+            Section::Signatures => "sig-tab",
+            Section::Quests => "quests-tab",
         }
     }
 }
