@@ -22,7 +22,7 @@ pub fn App() -> Html {
     use_relay(&state);
     use_tick(&state);
     use_effect_with(state.labels.clone(), |labels| storage::save_labels(labels));
-    use_effect_with(state.quests.clone(), |quests| storage::save_quests(quests));
+    use_effect_with(state.quests.clone(), storage::save_quests);
     let activity = use_auto_lock(state.wallet.unlocked().is_some(), state.dispatcher());
     let dispatch: Callback<Action> = {
         let state = state.clone();

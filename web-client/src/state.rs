@@ -318,6 +318,4 @@ impl yew::Reducible for State {
 }
 
 #[cfg(test)]
-mod learning_tests;
-#[cfg(test)]
 mod tests;

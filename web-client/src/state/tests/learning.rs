@@ -2,8 +2,8 @@
 //! signature lab and its trials, the Merkle proof folded in the tab, and the quests
 //! each completed by the server's answer.
 
-use super::tests::{Drive, account, chain, history, key, ready};
-use super::{Action, Detail, ProofView, Quest, SigField, State, Trial, TrialStep};
+use super::super::{Action, Detail, ProofView, Quest, SigField, State, Trial, TrialStep};
+use super::{Drive, account, chain, history, info, key, ready};
 use simplechain_core::merkle::MerkleProof;
 use simplechain_core::protocol::{ErrorCode, History, Proof, Request, Response, TxInfo, TxStatus};
 use simplechain_core::transaction::address_of;
@@ -189,7 +189,7 @@ fn the_first_quest_needs_coins_the_server_reports() {
     let funded = empty
         .with(Action::Line(format!("EVENT:TIP:4:{}", "11".repeat(32))))
         .flushed()
-        .reply(Response::Info(super::tests::info(4, Some(true))))
+        .reply(Response::Info(info(4, Some(true))))
         .reply(Response::Account(account(own, 25, 0)));
     assert!(funded.quests.contains(&Quest::GetCoins));
     let _ = history(own);
