@@ -10,16 +10,22 @@ pub enum Section {
     /// The wallet, the chain at a glance, the mempool and the explorer.
     #[default]
     Wallet,
+    /// Mining in the tab.
+    Mine,
+    /// The block tree: main chain and side branches.
+    Tree,
 }
 
 impl Section {
     /// Every section, in the tab bar's order.
-    pub const ALL: [Section; 1] = [Section::Wallet];
+    pub const ALL: [Section; 3] = [Section::Wallet, Section::Mine, Section::Tree];
 
     /// The tab's title.
     pub fn title(self) -> &'static str {
         match self {
             Section::Wallet => "Wallet & explorer",
+            Section::Mine => "Mine",
+            Section::Tree => "Block tree",
         }
     }
 
@@ -27,13 +33,19 @@ impl Section {
     pub fn testid(self) -> &'static str {
         match self {
             Section::Wallet => "wallet-tab",
+            Section::Mine => "mine-tab",
+            Section::Tree => "tree-tab",
         }
     }
 }
 
 impl State {
     /// Opens a section.
+    /// Opens a section; the tree is asked for whenever its section opens.
     pub(super) fn open_section(&mut self, section: Section) {
         self.section = section;
+        if section == Section::Tree {
+            self.request_tree();
+        }
     }
 }
