@@ -115,6 +115,7 @@ fn update(pool: &Shared, running: bool, threads: usize, job: Option<Job>) {
             slot.worker.terminate();
         }
     }
+    let created = p.slots.len() < threads;
     while p.slots.len() < threads {
         let index = p.slots.len();
         match start_worker(Rc::downgrade(pool), index) {
@@ -131,7 +132,9 @@ fn update(pool: &Shared, running: bool, threads: usize, job: Option<Job>) {
     }
     let new_job = job.map(|j| j.id) != p.job.map(|j| j.id);
     p.job = job;
-    if new_job && let Some(job) = job {
+    if (new_job || created)
+        && let Some(job) = job
+    {
         // Each worker gets its own stretch of nonces, from a random offset so that two
         // tabs of one wallet do not repeat each other's work.
         let stride = u64::MAX / threads.max(1) as u64;
@@ -205,7 +208,7 @@ fn received(pool: &Shared, index: usize, line: &str) {
             return;
         };
         slot.busy = false;
-        if report.found.is_some() {
+        if report.found.is_some() && report.job == slot.job {
             // This job is done; the worker waits for the next template.
             slot.job = 0;
         }
