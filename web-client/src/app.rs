@@ -1,11 +1,11 @@
 //! The page: one store, the relay and tick hooks, and the cards.
 
 use crate::components::{
-    AccountCard, BackupCard, BackupPrompt, ChainStatus, DeveloperCorner, ExplorerCard, Header,
-    HistoryCard, MempoolCard, Notices, QuestsCard, SendCard, SetupCard, SigLabCard, Tabs,
-    UnlockCard,
+    AccountCard, BackupCard, BackupPrompt, BlockTreeCard, ChainStatus, DeveloperCorner,
+    ExplorerCard, Header, HistoryCard, MempoolCard, MineCard, Notices, QuestsCard, SendCard,
+    SetupCard, SigLabCard, Tabs, UnlockCard,
 };
-use crate::hooks::{use_auto_lock, use_relay, use_tick};
+use crate::hooks::{use_auto_lock, use_miners, use_relay, use_tick};
 use crate::state::{Action, Section, State, Wallet};
 use crate::{browser, key_tasks, sign_bench, storage};
 use yew::prelude::*;
@@ -18,8 +18,10 @@ pub fn App() -> Html {
             storage::load().map(|file| file.address),
             storage::load_labels(),
         )
+        .with_cores(browser::cores())
     });
     use_relay(&state);
+    use_miners(&state);
     use_tick(&state);
     use_effect_with(state.labels.clone(), |labels| storage::save_labels(labels));
     use_effect_with(state.quests.clone(), storage::save_quests);
@@ -113,6 +115,23 @@ pub fn App() -> Html {
                     onclose={act(Action::CloseDetail)}
                     proof={state.proof.clone()} onproof={dispatch.reform(Action::AskProof)} />
                 <DeveloperCorner onbench={Callback::from(|()| sign_bench::report())} />
+            </main>
+        },
+        Section::Mine => html! {
+            <main class="grid">
+                <MineCard mining={state.mining.clone()} unlocked={state.wallet.unlocked().is_some()}
+                    difficulty={state.info.as_ref().map(|i| i.difficulty)}
+                    onstart={dispatch.reform(|keep| Action::MineStart { keep })}
+                    onstop={act(Action::MineStop)}
+                    onthreads={dispatch.reform(Action::MineThreads)}
+                    oncap={dispatch.reform(Action::MineCap)} />
+            </main>
+        },
+        Section::Tree => html! {
+            <main class="grid">
+                <BlockTreeCard tree={state.tree.clone()} own={state.wallet.unlocked()}
+                    difficulty={state.info.as_ref().map(|i| i.difficulty)}
+                    onshow={dispatch.reform(Action::ShowBlockHash)} />
             </main>
         },
         Section::Signatures => html! {

@@ -21,7 +21,9 @@
 //! - `section`: which section of the page is open;
 //! - `signatures`: the signature lab (sign and verify text, transfers the server must
 //!   refuse); `proof`: a Merkle proof folded in the tab; `quests`: the missions and
-//!   what completes each.
+//!   what completes each;
+//! - `mining`: mining in the tab (template, the workers' reports, the found block and
+//!   its fate); `tree` and `tree_layout`: the block tree, live, and how it is drawn.
 //!
 //! Problems are typed where they happen ([`LinkError`], [`ServerRefusal`],
 //! [`SendError`], [`SendFormError`], [`ExplorerError`], and [`VaultError`] from the key
@@ -35,12 +37,15 @@ mod keys;
 mod labels;
 mod link;
 mod mempool;
+mod mining;
 mod proof;
 mod quests;
 mod section;
 mod send;
 mod send_form;
 mod signatures;
+mod tree;
+mod tree_layout;
 
 pub use account::{FaucetStep, HISTORY_PAGE};
 pub use chain::Validation;
@@ -49,12 +54,18 @@ pub use keys::{Secret, Wallet};
 pub use labels::MAX_LABEL_CHARS;
 pub use link::{Awaiting, Link, LinkError, ServerRefusal};
 pub use mempool::{MAX_TICK_MS, MEMPOOL_PAGE, OwnPending, tick_ms};
+pub use mining::{
+    Fate, Found, MAX_THREADS, MineError, MineRun, MineStep, Mining, Progress, WorkerRate,
+    expected_secs, read_cap, read_threads,
+};
 pub use proof::{DRAWN_LEAVES, Folded, ProofView};
 pub use quests::Quest;
 pub use section::Section;
 pub use send::{SendError, SendStep};
 pub use send_form::{SendFormError, check_amount, check_receiver};
 pub use signatures::{SigField, SigLab, Trial, TrialStep};
+pub use tree::{BlockTree, Reorg, replaced};
+pub use tree_layout::{Branch, Layout, layout, work};
 
 use crate::vault::VaultError;
 use ed25519_dalek::SigningKey;
@@ -117,6 +128,9 @@ pub struct State {
     // The transfer under way (`send`) and the explorer (`explorer`).
     pub send: SendStep,
     pub explorer: Explorer,
+    /// Mining in the tab (`mining`) and the block tree (`tree`).
+    pub mining: Mining,
+    pub tree: BlockTree,
     // Notices.
     /// The sentence for the last problem to tell the user about
     /// (`data-testid="error"`), made from an error type by `State::show`.
@@ -198,6 +212,27 @@ pub enum Action {
     Trial(Trial),
     /// Ask for the Merkle proof of a confirmed transaction.
     AskProof(TxId),
+    /// "Mine one block" (`keep: false`) or "Keep mining".
+    MineStart {
+        keep: bool,
+    },
+    MineStop,
+    /// The workers field as typed.
+    MineThreads(String),
+    /// The hash-rate cap field as typed (empty: no cap).
+    MineCap(String),
+    /// A worker's report on its slice: `wall_ms` since the slice was sent, `at_ms` the
+    /// time it arrived (milliseconds since the epoch).
+    MinerReport {
+        worker: usize,
+        report: simplechain_miner::Report,
+        wall_ms: f64,
+        at_ms: u64,
+    },
+    /// A worker could not start or run.
+    MinerFailed,
+    /// Open a block of the tree (main or side) in the explorer.
+    ShowBlockHash(BlockHash),
 }
 
 impl Default for State {
@@ -229,6 +264,8 @@ impl Default for State {
             labels: Rc::default(),
             send: SendStep::Idle,
             explorer: Explorer::default(),
+            mining: Mining::default(),
+            tree: BlockTree::default(),
             error: None,
             busy: None,
             sig_lab: SigLab::default(),
@@ -299,7 +336,26 @@ impl State {
             Action::SigFlipSignature => self.sig_flip_signature(),
             Action::Trial(trial) => self.sig_trial(trial),
             Action::AskProof(txid) => self.ask_proof(txid),
+            Action::MineStart { keep } => self.mine_start(keep),
+            Action::MineStop => self.mine_stop(),
+            Action::MineThreads(text) => self.mine_threads(&text),
+            Action::MineCap(text) => self.mine_cap(&text),
+            Action::MinerReport {
+                worker,
+                report,
+                wall_ms,
+                at_ms,
+            } => self.miner_report(worker, report, wall_ms, at_ms),
+            Action::MinerFailed => self.miner_failed(),
+            Action::ShowBlockHash(hash) => self.show_block_hash(hash),
         }
+        self
+    }
+
+    /// The page's first state also knows how many workers to offer: `cores`, the
+    /// browser's `navigator.hardwareConcurrency`.
+    pub fn with_cores(mut self, cores: u32) -> Self {
+        self.mining.threads = cores.clamp(1, MAX_THREADS);
         self
     }
 
