@@ -313,3 +313,16 @@ fn without_the_chain_state_it_says_what_it_needs() {
     let parent = Parent::of(&genesis());
     assert_eq!(parent, Parent::tip_of(&state));
 }
+
+#[test]
+fn the_ledger_a_sandbox_block_leaves_is_the_chains_for_a_valid_block() {
+    let (mut state, block) = valid();
+    let after = simplechain_core::validate::checklist::ledger_after(&state.ledger, &block);
+    state.apply_block(&block, Some(NOW)).unwrap();
+    assert_eq!(after, state.ledger);
+    // A transaction that does not apply is passed over; the reward still lands.
+    let (state, block) = block_with(|chain| vec![Transaction::sign(&alice(), chain, bob(), 5, 9)]);
+    let after = simplechain_core::validate::checklist::ledger_after(&state.ledger, &block);
+    assert_eq!(after.account(&bob()).balance, 0);
+    assert_eq!(after.account(&miner()).balance, 50);
+}

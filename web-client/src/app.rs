@@ -2,9 +2,9 @@
 
 use crate::components::{
     AccountCard, BackupCard, BackupPrompt, ChainStatus, DeveloperCorner, ExplorerCard, Header,
-    HistoryCard, MempoolCard, Notices, SendCard, SetupCard, Tabs, UnlockCard,
+    HistoryCard, LabCard, MempoolCard, Notices, SendCard, SetupCard, Tabs, UnlockCard,
 };
-use crate::hooks::{use_auto_lock, use_relay, use_tick};
+use crate::hooks::{use_auto_lock, use_relay, use_tick, use_work};
 use crate::state::{Action, Section, State, Wallet};
 use crate::{browser, key_tasks, sign_bench, storage};
 use yew::prelude::*;
@@ -19,6 +19,7 @@ pub fn App() -> Html {
     });
     use_relay(&state);
     use_tick(&state);
+    use_work(&state);
     use_effect_with(state.labels.clone(), |labels| storage::save_labels(labels));
     let activity = use_auto_lock(state.wallet.unlocked().is_some(), state.dispatcher());
     let dispatch: Callback<Action> = {
@@ -30,6 +31,7 @@ pub fn App() -> Html {
     let names = state.names();
     let onshowtx = dispatch.reform(Action::ShowTx);
     let onshowaddress = dispatch.reform(Action::ShowAddress);
+    let difficulty = state.info.as_ref().map(|i| i.difficulty);
 
     let wallet = match &state.wallet {
         Wallet::None => html! {
@@ -107,9 +109,21 @@ pub fn App() -> Html {
                     onaddresspage={dispatch.reform(Action::AddressPage)}
                     onblockspage={dispatch.reform(Action::BlocksPage)}
                     onlabel={dispatch.reform(|(a, l)| Action::Label(a, l))}
-                    onclose={act(Action::CloseDetail)} />
+                    onclose={act(Action::CloseDetail)}
+                    glass={state.glass.clone()} difficulty={difficulty}
+                    replay_progress={state.replay.progress()} replay_ready={state.replay.ready().is_some()}
+                    replay_error={state.replay.error.as_ref().map(ToString::to_string)}
+                    onlab={act(Action::LabOpen)} />
                 <DeveloperCorner onbench={Callback::from(|()| sign_bench::report())} />
             </main>
+        },
+        Section::Lab => html! {
+            <LabCard lab={state.lab.clone()} {difficulty} tip={state.info.as_ref().map(|i| i.height)}
+                replay_progress={state.replay.progress()} replay_ready={state.replay.ready().is_some()}
+                replay_error={state.replay.error.as_ref().map(ToString::to_string)}
+                onedit={dispatch.reform(|(block, tx, field, text)| Action::LabEdit { block, tx, field, text })}
+                onremine={act(Action::LabRemine)} onsubmit={act(Action::LabSubmit)}
+                onreset={act(Action::LabReset)} />
         },
     };
 

@@ -18,7 +18,10 @@
 //!   pending transfers and the notice when coins arrive;
 //! - `labels`: names for addresses (the server's treasury and miner, the learner's
 //!   labels);
-//! - `section`: which section of the page is open.
+//! - `section`: which section of the page is open;
+//! - `replay`: the chain replayed in the tab up to a block's parent, a slice at a
+//!   time (`Action::Work`); `glass`: every rule checked in the tab for the open
+//!   block; `lab`: the tamper lab's sandbox, its re-mine and its submission.
 //!
 //! Problems are typed where they happen ([`LinkError`], [`ServerRefusal`],
 //! [`SendError`], [`SendFormError`], [`ExplorerError`], and [`VaultError`] from the key
@@ -28,10 +31,13 @@
 mod account;
 mod chain;
 mod explorer;
+mod glass;
 mod keys;
+mod lab;
 mod labels;
 mod link;
 mod mempool;
+mod replay;
 mod section;
 mod send;
 mod send_form;
@@ -39,10 +45,13 @@ mod send_form;
 pub use account::{FaucetStep, HISTORY_PAGE};
 pub use chain::Validation;
 pub use explorer::{ADDRESS_PAGE, Detail, Explorer, ExplorerError, RECENT_BLOCKS, SearchKey};
+pub use glass::Glass;
 pub use keys::{Secret, Wallet};
+pub use lab::{LAB_BLOCKS, Lab, LabError, LabField, LabInputError, Mining};
 pub use labels::MAX_LABEL_CHARS;
 pub use link::{Awaiting, Link, LinkError, ServerRefusal};
 pub use mempool::{MAX_TICK_MS, MEMPOOL_PAGE, OwnPending, tick_ms};
+pub use replay::{REPLAY_PAGE, REPLAY_SLICE_TXS, Replay, ReplayError};
 pub use section::Section;
 pub use send::{SendError, SendStep};
 pub use send_form::{SendFormError, check_amount, check_receiver};
@@ -108,6 +117,15 @@ pub struct State {
     // The transfer under way (`send`) and the explorer (`explorer`).
     pub send: SendStep,
     pub explorer: Explorer,
+    // The glass box (`glass`, `replay`) and the tamper lab (`lab`).
+    /// The checklist of the explorer's open block.
+    pub glass: Glass,
+    /// The chain replayed in the tab up to the open block's parent.
+    pub replay: Replay,
+    pub lab: Lab,
+    /// Counts the slices of work done (`Action::Work`), so the page schedules the
+    /// next one after each.
+    pub slices: u64,
     // Notices.
     /// The sentence for the last problem to tell the user about
     /// (`data-testid="error"`), made from an error type by `State::show`.
@@ -174,6 +192,23 @@ pub enum Action {
     Busy(Option<String>),
     /// Open a section of the page.
     Open(Section),
+    /// One slice of the tab's heavy work (replaying the chain, re-mining), at this
+    /// time (milliseconds since the epoch); the page yields between slices.
+    Work(f64),
+    /// Take the explorer's open block (and the blocks after it) into the tamper lab.
+    LabOpen,
+    /// A lab input: block index, transaction index (for a transaction's field), the
+    /// field and what was typed.
+    LabEdit {
+        block: usize,
+        tx: Option<usize>,
+        field: LabField,
+        text: String,
+    },
+    /// Put the sandbox back as the real blocks are.
+    LabReset,
+    LabRemine,
+    LabSubmit,
 }
 
 impl Default for State {
@@ -205,6 +240,10 @@ impl Default for State {
             labels: Rc::default(),
             send: SendStep::Idle,
             explorer: Explorer::default(),
+            glass: Glass::default(),
+            replay: Replay::default(),
+            lab: Lab::default(),
+            slices: 0,
             error: None,
             busy: None,
         }
@@ -265,8 +304,34 @@ impl State {
             Action::DismissError => self.error = None,
             Action::Busy(what) => self.busy = what,
             Action::Open(section) => self.open_section(section),
+            Action::Work(now_ms) => self.work(now_ms),
+            Action::LabOpen => self.lab_open(),
+            Action::LabEdit {
+                block,
+                tx,
+                field,
+                text,
+            } => self.lab_edit(block, tx, field, &text),
+            Action::LabReset => self.lab_reset(),
+            Action::LabRemine => self.lab_remine(),
+            Action::LabSubmit => self.lab_submit(),
         }
         self
+    }
+
+    /// Whether a slice of heavy work is waiting for `Action::Work`.
+    pub fn has_work(&self) -> bool {
+        self.replay.has_work() || self.lab.mining.is_some()
+    }
+
+    /// One slice: the replay first (the lab judges on its result), then the re-mine.
+    fn work(&mut self, now_ms: f64) {
+        if self.replay.has_work() {
+            self.replay_step();
+        } else {
+            self.lab_mine_step(now_ms);
+        }
+        self.slices += 1;
     }
 
     /// Tells the user about `problem`: its sentence becomes the error notice.

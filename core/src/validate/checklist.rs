@@ -358,3 +358,18 @@ pub fn all_hold(list: &[RuleCheck]) -> bool {
 
 // The limits the titles quote, kept honest.
 const _: () = assert!(MAX_BLOCK_TRANSACTIONS == 4096 && BLOCK_REWARD == 50);
+
+/// The balances and nonces `block` leaves on `ledger` as a sandbox sees it: each
+/// transaction that meets the ledger's rules (its signature aside) is applied, the
+/// others are passed over, then the reward is credited. For judging the block after a
+/// tampered one on the balances it would leave; a valid block leaves exactly what
+/// [`ChainState::apply`](super::ChainState::apply) would.
+pub fn ledger_after(ledger: &Ledger, block: &Block) -> Ledger {
+    let mut after = ledger.clone();
+    let mut undo = UndoLog::default();
+    for tx in &block.transactions {
+        let _ = after.apply(tx, &mut undo);
+    }
+    let _ = after.credit(block.header.miner, block.header.reward, &mut undo);
+    after
+}

@@ -10,16 +10,20 @@ pub enum Section {
     /// The wallet, the chain at a glance, the mempool and the explorer.
     #[default]
     Wallet,
+    /// The tamper lab: real blocks in a sandbox, changed, re-mined and offered to
+    /// the server.
+    Lab,
 }
 
 impl Section {
     /// Every section, in the tab bar's order.
-    pub const ALL: [Section; 1] = [Section::Wallet];
+    pub const ALL: [Section; 2] = [Section::Wallet, Section::Lab];
 
     /// The tab's title.
     pub fn title(self) -> &'static str {
         match self {
             Section::Wallet => "Wallet & explorer",
+            Section::Lab => "Tamper lab",
         }
     }
 
@@ -27,6 +31,7 @@ impl Section {
     pub fn testid(self) -> &'static str {
         match self {
             Section::Wallet => "wallet-tab",
+            Section::Lab => "lab-tab",
         }
     }
 }
