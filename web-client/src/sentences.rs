@@ -97,10 +97,14 @@ fn request_name(awaiting: &Awaiting) -> &'static str {
         Awaiting::OwnPending(_) => "pending transfers",
         Awaiting::Mempool => "mempool",
         Awaiting::RecentBlocks | Awaiting::Block(_) | Awaiting::Genesis => "blocks",
-        Awaiting::SearchBlock(_) | Awaiting::BlockByHash(_) => "block",
+        Awaiting::SearchBlock(_) | Awaiting::BlockByHash(_) | Awaiting::ReplayAncestor(_) => {
+            "block"
+        }
         Awaiting::Template => "block template",
         Awaiting::SubmitBlock => "mined block",
         Awaiting::Tree => "block tree",
+        Awaiting::ReplayBlocks(_) | Awaiting::LabBlocks(_) => "blocks",
+        Awaiting::LabSubmit(_) => "block submission",
         Awaiting::TrackTx(_) | Awaiting::ShowTx(_) | Awaiting::SearchTx(_) => "transaction",
         Awaiting::Submit(_) => "transfer",
         Awaiting::Faucet => "faucet",

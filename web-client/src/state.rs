@@ -24,6 +24,9 @@
 //!   what completes each;
 //! - `mining`: mining in the tab (template, the workers' reports, the found block and
 //!   its fate); `tree` and `tree_layout`: the block tree, live, and how it is drawn.
+//! - `replay`: the chain replayed in the tab up to a block's parent, a slice at a
+//!   time (`Action::Work`); `glass`: every rule checked in the tab for the open
+//!   block; `lab`: the tamper lab's sandbox, its re-mine and its submission.
 //!
 //! Problems are typed where they happen ([`LinkError`], [`ServerRefusal`],
 //! [`SendError`], [`SendFormError`], [`ExplorerError`], and [`VaultError`] from the key
@@ -33,13 +36,16 @@
 mod account;
 mod chain;
 mod explorer;
+mod glass;
 mod keys;
+mod lab;
 mod labels;
 mod link;
 mod mempool;
 mod mining;
 mod proof;
 mod quests;
+mod replay;
 mod section;
 mod send;
 mod send_form;
@@ -50,7 +56,9 @@ mod tree_layout;
 pub use account::{FaucetStep, HISTORY_PAGE};
 pub use chain::Validation;
 pub use explorer::{ADDRESS_PAGE, Detail, Explorer, ExplorerError, RECENT_BLOCKS, SearchKey};
+pub use glass::Glass;
 pub use keys::{Secret, Wallet};
+pub use lab::{LAB_BLOCKS, Lab, LabError, LabField, LabInputError, Remine};
 pub use labels::MAX_LABEL_CHARS;
 pub use link::{Awaiting, Link, LinkError, ServerRefusal};
 pub use mempool::{MAX_TICK_MS, MEMPOOL_PAGE, OwnPending, tick_ms};
@@ -60,6 +68,7 @@ pub use mining::{
 };
 pub use proof::{DRAWN_LEAVES, Folded, ProofView};
 pub use quests::Quest;
+pub use replay::{REPLAY_PAGE, REPLAY_SLICE_TXS, Replay, ReplayError};
 pub use section::Section;
 pub use send::{SendError, SendStep};
 pub use send_form::{SendFormError, check_amount, check_receiver};
@@ -131,6 +140,15 @@ pub struct State {
     /// Mining in the tab (`mining`) and the block tree (`tree`).
     pub mining: Mining,
     pub tree: BlockTree,
+    // The glass box (`glass`, `replay`) and the tamper lab (`lab`).
+    /// The checklist of the explorer's open block.
+    pub glass: Glass,
+    /// The chain replayed in the tab up to the open block's parent.
+    pub replay: Replay,
+    pub lab: Lab,
+    /// Counts the slices of work done (`Action::Work`), so the page schedules the
+    /// next one after each.
+    pub slices: u64,
     // Notices.
     /// The sentence for the last problem to tell the user about
     /// (`data-testid="error"`), made from an error type by `State::show`.
@@ -233,6 +251,23 @@ pub enum Action {
     MinerFailed,
     /// Open a block of the tree (main or side) in the explorer.
     ShowBlockHash(BlockHash),
+    /// One slice of the tab's heavy work (replaying the chain, re-mining), at this
+    /// time (milliseconds since the epoch); the page yields between slices.
+    Work(f64),
+    /// Take the explorer's open block (and the blocks after it) into the tamper lab.
+    LabOpen,
+    /// A lab input: block index, transaction index (for a transaction's field), the
+    /// field and what was typed.
+    LabEdit {
+        block: usize,
+        tx: Option<usize>,
+        field: LabField,
+        text: String,
+    },
+    /// Put the sandbox back as the real blocks are.
+    LabReset,
+    LabRemine,
+    LabSubmit,
 }
 
 impl Default for State {
@@ -266,6 +301,10 @@ impl Default for State {
             explorer: Explorer::default(),
             mining: Mining::default(),
             tree: BlockTree::default(),
+            glass: Glass::default(),
+            replay: Replay::default(),
+            lab: Lab::default(),
+            slices: 0,
             error: None,
             busy: None,
             sig_lab: SigLab::default(),
@@ -348,6 +387,17 @@ impl State {
             } => self.miner_report(worker, report, wall_ms, at_ms),
             Action::MinerFailed => self.miner_failed(),
             Action::ShowBlockHash(hash) => self.show_block_hash(hash),
+            Action::Work(now_ms) => self.work(now_ms),
+            Action::LabOpen => self.lab_open(),
+            Action::LabEdit {
+                block,
+                tx,
+                field,
+                text,
+            } => self.lab_edit(block, tx, field, &text),
+            Action::LabReset => self.lab_reset(),
+            Action::LabRemine => self.lab_remine(),
+            Action::LabSubmit => self.lab_submit(),
         }
         self
     }
@@ -357,6 +407,21 @@ impl State {
     pub fn with_cores(mut self, cores: u32) -> Self {
         self.mining.threads = cores.clamp(1, MAX_THREADS);
         self
+    }
+
+    /// Whether a slice of heavy work is waiting for `Action::Work`.
+    pub fn has_work(&self) -> bool {
+        self.replay.has_work() || self.lab.mining.is_some()
+    }
+
+    /// One slice: the replay first (the lab judges on its result), then the re-mine.
+    fn work(&mut self, now_ms: f64) {
+        if self.replay.has_work() {
+            self.replay_step();
+        } else {
+            self.lab_mine_step(now_ms);
+        }
+        self.slices += 1;
     }
 
     /// Tells the user about `problem`: its sentence becomes the error notice.

@@ -264,9 +264,17 @@ impl State {
     }
 
     fn open(&mut self, detail: Detail) {
+        let block = match &detail {
+            Detail::Block(block) => Some(block.clone()),
+            _ => None,
+        };
         self.explorer.detail = Some(detail);
         self.explorer.message = None;
         self.explorer.opened += 1;
+        match block {
+            Some(block) => self.glass_open(&block),
+            None => self.refresh_checks(),
+        }
     }
 
     /// The problem replaces whatever was open.

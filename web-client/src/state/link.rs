@@ -69,6 +69,14 @@ pub enum Awaiting {
     /// The wallet's own pending transfers (the pending head of its history).
     OwnPending(Address),
     Mempool,
+    /// The replay's goal block or a side ancestor of it (`GET_BLOCK`).
+    ReplayAncestor(BlockHash),
+    /// A page of the main chain for the replay, from this height.
+    ReplayBlocks(u64),
+    /// The tamper lab's blocks, from the one with this hash on.
+    LabBlocks(BlockHash),
+    /// The lab's `SUBMIT_BLOCK` of its block at this index.
+    LabSubmit(usize),
     Submit(TxId),
     Faucet,
     Validate,
@@ -191,6 +199,8 @@ impl State {
         self.validation_dropped();
         self.mining_dropped();
         self.tree_failed();
+        self.replay_dropped();
+        self.lab.submitting = None;
     }
 
     /// One line from the server.
@@ -247,6 +257,16 @@ impl State {
                 self.got_block_by_hash(bytes, &raw)
             }
             (Awaiting::Mempool, Response::Mempool(mempool)) => self.got_mempool(mempool),
+            (Awaiting::ReplayAncestor(hash), Response::Block(raw)) => {
+                self.got_replay_ancestor(hash, &raw)
+            }
+            (Awaiting::ReplayBlocks(from), Response::Blocks(raw)) => {
+                self.got_replay_blocks(from, &raw)
+            }
+            (Awaiting::LabBlocks(first), Response::Blocks(raw)) => self.got_lab_blocks(first, &raw),
+            (Awaiting::LabSubmit(index), Response::Submitted(submitted)) => {
+                self.lab_submitted(index, &submitted)
+            }
             (Awaiting::RecentBlocks, Response::Blocks(raw)) => self.got_recent_blocks(&raw),
             (Awaiting::Genesis, Response::Blocks(raw)) => {
                 if let Ok(blocks) = decode_blocks(&raw) {
@@ -279,6 +299,10 @@ impl State {
         let not_found = refusal.0.code == ErrorCode::NotFound;
         match awaiting {
             Awaiting::Submit(_) => self.submit_refused(refusal),
+            Awaiting::LabSubmit(index) => self.lab_refused_by_server(index, &refusal),
+            Awaiting::ReplayAncestor(_) | Awaiting::ReplayBlocks(_) => {
+                self.replay_failed(super::ReplayError::Missing)
+            }
             Awaiting::Faucet => self.faucet_refused(&refusal),
             Awaiting::Validate => self.validation_refused(&refusal),
             Awaiting::Trial { trial, .. } => self.trial_refused(trial, refusal),

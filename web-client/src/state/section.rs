@@ -18,14 +18,18 @@ pub enum Section {
     Signatures,
     /// The missions.
     Quests,
+    /// The tamper lab: real blocks in a sandbox, changed, re-mined and offered to
+    /// the server.
+    Lab,
 }
 
 impl Section {
     /// Every section, in the tab bar's order.
-    pub const ALL: [Section; 5] = [
+    pub const ALL: [Section; 6] = [
         Section::Wallet,
         Section::Mine,
         Section::Tree,
+        Section::Lab,
         Section::Signatures,
         Section::Quests,
     ];
@@ -38,6 +42,7 @@ impl Section {
             Section::Tree => "Block tree",
             Section::Signatures => "Signatures",
             Section::Quests => "Quests",
+            Section::Lab => "Tamper lab",
         }
     }
 
@@ -49,6 +54,7 @@ impl Section {
             Section::Tree => "tree-tab",
             Section::Signatures => "sig-tab",
             Section::Quests => "quests-tab",
+            Section::Lab => "lab-tab",
         }
     }
 }

@@ -439,6 +439,14 @@ fn explorer_shows_recent_blocks_newest_first_and_details() {
     assert_eq!(heights, vec![2, 1, 0]);
     let state = state.with(Action::ShowBlock(1));
     assert!(matches!(&state.explorer.detail, Some(Detail::Block(b)) if b.header.height == 1));
+    // The glass box asks for the parent (this one the server does not know).
+    let parent = blocks[1].header.prev_hash;
+    assert_eq!(
+        state.sent_lines().last().unwrap(),
+        &format!("GET_BLOCK:{parent}")
+    );
+    let state = state.reply(Response::error(ErrorCode::NotFound, "no"));
+    assert!(state.replay.error.is_some());
     // A block not in the list is fetched.
     let state = state.with(Action::ShowBlock(40));
     assert_eq!(state.sent_lines().last().unwrap(), "GET_BLOCKS:40:1");
@@ -728,5 +736,6 @@ fn the_faucet_is_named_by_its_payment() {
     );
 }
 
+mod glass_and_lab;
 mod learning;
 mod mining_and_tree;
