@@ -33,7 +33,8 @@ use std::time::{Duration, Instant};
 /// Page loads measured, each in a fresh session.
 const LOADS: usize = 5;
 /// Issue 10's budget for the wallet's first load (wasm + JS, gzip): the mining
-/// worker is not part of it.
+/// worker is not part of it. Issue 10 asks for it printed, not asserted: the figure
+/// and how far it is from the budget are printed for the note.
 const GZIP_BUDGET: u64 = 300_000;
 /// The mining worker's files in `dist/` (trunk names them after the binary).
 const WORKER_PREFIX: &str = "simplechain-miner";
@@ -201,10 +202,11 @@ async fn browser_figures() {
     assert!(wasm_gzip > 0 && js_gzip > 0, "no wasm or JS in dist/");
     assert!(load_median > 0.0, "load_to_interactive {load_median}");
     assert!(sign_median > 0.0, "signing {sign_median}");
-    assert!(
-        total <= GZIP_BUDGET,
-        "wasm + JS is {total} bytes gzip, over the {GZIP_BUDGET} budget"
-    );
+    let verdict = match total.checked_sub(GZIP_BUDGET) {
+        None | Some(0) => format!("within the {GZIP_BUDGET} budget"),
+        Some(over) => format!("OVER the {GZIP_BUDGET} budget by {over} bytes"),
+    };
+    println!("browser figures: first load {total} bytes gzip: {verdict}");
 }
 
 /// The rate in `simplechain mine`'s status line (`mining block 5 | 1.25 MH/s | …`), in
