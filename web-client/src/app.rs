@@ -2,8 +2,8 @@
 
 use crate::components::{
     AccountCard, BackupCard, BackupPrompt, BlockTreeCard, ChainStatus, DeveloperCorner,
-    ExplorerCard, Header, HistoryCard, MempoolCard, MineCard, Notices, SendCard, SetupCard, Tabs,
-    UnlockCard,
+    ExplorerCard, Header, HistoryCard, MempoolCard, MineCard, Notices, QuestsCard, SendCard,
+    SetupCard, SigLabCard, Tabs, UnlockCard,
 };
 use crate::hooks::{use_auto_lock, use_miners, use_relay, use_tick};
 use crate::state::{Action, Section, State, Wallet};
@@ -12,8 +12,9 @@ use yew::prelude::*;
 
 #[component]
 pub fn App() -> Html {
-    let state = use_reducer(|| {
-        State::new(
+    let state = use_reducer(|| State {
+        quests: storage::load_quests(),
+        ..State::new(
             storage::load().map(|file| file.address),
             storage::load_labels(),
         )
@@ -23,6 +24,7 @@ pub fn App() -> Html {
     use_miners(&state);
     use_tick(&state);
     use_effect_with(state.labels.clone(), |labels| storage::save_labels(labels));
+    use_effect_with(state.quests.clone(), storage::save_quests);
     let activity = use_auto_lock(state.wallet.unlocked().is_some(), state.dispatcher());
     let dispatch: Callback<Action> = {
         let state = state.clone();
@@ -110,7 +112,8 @@ pub fn App() -> Html {
                     onaddresspage={dispatch.reform(Action::AddressPage)}
                     onblockspage={dispatch.reform(Action::BlocksPage)}
                     onlabel={dispatch.reform(|(a, l)| Action::Label(a, l))}
-                    onclose={act(Action::CloseDetail)} />
+                    onclose={act(Action::CloseDetail)}
+                    proof={state.proof.clone()} onproof={dispatch.reform(Action::AskProof)} />
                 <DeveloperCorner onbench={Callback::from(|()| sign_bench::report())} />
             </main>
         },
@@ -131,6 +134,13 @@ pub fn App() -> Html {
                     onshow={dispatch.reform(Action::ShowBlockHash)} />
             </main>
         },
+        Section::Signatures => html! {
+            <SigLabCard lab={state.sig_lab.clone()} unlocked={state.wallet.unlocked().is_some()}
+                onedit={dispatch.reform(Action::SigEdit)} onsign={act(Action::SigSign)}
+                onverify={act(Action::SigVerify)} onfliptext={act(Action::SigFlipText)}
+                onflipsignature={act(Action::SigFlipSignature)} ontrial={dispatch.reform(Action::Trial)} />
+        },
+        Section::Quests => html! { <QuestsCard done={state.quests.clone()} /> },
     };
 
     html! {

@@ -13,8 +13,11 @@ mod history;
 mod mempool;
 mod mine;
 mod notices;
+mod proof_view;
+mod quests;
 mod send;
 mod setup;
+mod signatures;
 mod tabs;
 mod unlock;
 
@@ -30,8 +33,11 @@ pub use history::HistoryCard;
 pub use mempool::MempoolCard;
 pub use mine::MineCard;
 pub use notices::Notices;
+pub use proof_view::MerkleProofView;
+pub use quests::QuestsCard;
 pub use send::SendCard;
 pub use setup::SetupCard;
+pub use signatures::SigLabCard;
 pub use tabs::Tabs;
 pub use unlock::UnlockCard;
 

@@ -21,6 +21,9 @@
 //! - `section`: which section of the page is open;
 //! - `mining`: mining in the tab (template, the workers' reports, the found block and
 //!   its fate); `tree` and `tree_layout`: the block tree, live, and how it is drawn.
+//! - `signatures`: the signature lab (sign and verify text, transfers the server must
+//!   refuse); `proof`: a Merkle proof folded in the tab; `quests`: the missions and
+//!   what completes each.
 //!
 //! Problems are typed where they happen ([`LinkError`], [`ServerRefusal`],
 //! [`SendError`], [`SendFormError`], [`ExplorerError`], and [`VaultError`] from the key
@@ -35,9 +38,12 @@ mod labels;
 mod link;
 mod mempool;
 mod mining;
+mod proof;
+mod quests;
 mod section;
 mod send;
 mod send_form;
+mod signatures;
 mod tree;
 mod tree_layout;
 
@@ -52,9 +58,12 @@ pub use mining::{
     Fate, Found, MAX_THREADS, MineError, MineRun, MineStep, Mining, Progress, WorkerRate,
     expected_secs, read_cap, read_threads,
 };
+pub use proof::{DRAWN_LEAVES, Folded, ProofView};
+pub use quests::Quest;
 pub use section::Section;
 pub use send::{SendError, SendStep};
 pub use send_form::{SendFormError, check_amount, check_receiver};
+pub use signatures::{SigField, SigLab, Trial, TrialStep};
 pub use tree::{BlockTree, Reorg, replaced};
 pub use tree_layout::{Branch, Layout, layout, work};
 
@@ -128,6 +137,11 @@ pub struct State {
     pub error: Option<String>,
     /// A slow local job under way (key derivation), shown as a notice.
     pub busy: Option<String>,
+    // Learning (`signatures`, `proof`, `quests`).
+    pub sig_lab: SigLab,
+    pub proof: ProofView,
+    /// The quests the chain and the server have completed, kept in the tab.
+    pub quests: BTreeSet<Quest>,
 }
 
 /// Every change to the state.
@@ -209,6 +223,16 @@ pub enum Action {
     MinerFailed,
     /// Open a block of the tree (main or side) in the explorer.
     ShowBlockHash(BlockHash),
+    /// A field of the signature lab, as typed.
+    SigEdit(SigField),
+    SigSign,
+    SigVerify,
+    SigFlipText,
+    SigFlipSignature,
+    /// Send a transfer the server must refuse.
+    Trial(Trial),
+    /// Ask for the Merkle proof of a confirmed transaction.
+    AskProof(TxId),
 }
 
 impl Default for State {
@@ -244,6 +268,9 @@ impl Default for State {
             tree: BlockTree::default(),
             error: None,
             busy: None,
+            sig_lab: SigLab::default(),
+            proof: ProofView::default(),
+            quests: BTreeSet::new(),
         }
     }
 }
@@ -314,6 +341,13 @@ impl State {
             } => self.miner_report(worker, report, wall_ms, at_ms),
             Action::MinerFailed => self.miner_failed(),
             Action::ShowBlockHash(hash) => self.show_block_hash(hash),
+            Action::SigEdit(field) => self.sig_edit(field),
+            Action::SigSign => self.sig_sign(),
+            Action::SigVerify => self.sig_verify(),
+            Action::SigFlipText => self.sig_flip_text(),
+            Action::SigFlipSignature => self.sig_flip_signature(),
+            Action::Trial(trial) => self.sig_trial(trial),
+            Action::AskProof(txid) => self.ask_proof(txid),
         }
         self
     }
@@ -339,5 +373,7 @@ impl yew::Reducible for State {
     }
 }
 
+#[cfg(test)]
+mod learning_tests;
 #[cfg(test)]
 mod tests;

@@ -14,11 +14,21 @@ pub enum Section {
     Mine,
     /// The block tree: main chain and side branches.
     Tree,
+    /// Sign and verify; the transfers the server refuses.
+    Signatures,
+    /// The missions.
+    Quests,
 }
 
 impl Section {
     /// Every section, in the tab bar's order.
-    pub const ALL: [Section; 3] = [Section::Wallet, Section::Mine, Section::Tree];
+    pub const ALL: [Section; 5] = [
+        Section::Wallet,
+        Section::Mine,
+        Section::Tree,
+        Section::Signatures,
+        Section::Quests,
+    ];
 
     /// The tab's title.
     pub fn title(self) -> &'static str {
@@ -26,6 +36,8 @@ impl Section {
             Section::Wallet => "Wallet & explorer",
             Section::Mine => "Mine",
             Section::Tree => "Block tree",
+            Section::Signatures => "Signatures",
+            Section::Quests => "Quests",
         }
     }
 
@@ -35,6 +47,8 @@ impl Section {
             Section::Wallet => "wallet-tab",
             Section::Mine => "mine-tab",
             Section::Tree => "tree-tab",
+            Section::Signatures => "sig-tab",
+            Section::Quests => "quests-tab",
         }
     }
 }
