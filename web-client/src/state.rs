@@ -19,11 +19,11 @@
 //! - `labels`: names for addresses (the server's treasury and miner, the learner's
 //!   labels);
 //! - `section`: which section of the page is open;
-//! - `mining`: mining in the tab (template, the workers' reports, the found block and
-//!   its fate); `tree` and `tree_layout`: the block tree, live, and how it is drawn.
 //! - `signatures`: the signature lab (sign and verify text, transfers the server must
 //!   refuse); `proof`: a Merkle proof folded in the tab; `quests`: the missions and
-//!   what completes each.
+//!   what completes each;
+//! - `mining`: mining in the tab (template, the workers' reports, the found block and
+//!   its fate); `tree` and `tree_layout`: the block tree, live, and how it is drawn.
 //!
 //! Problems are typed where they happen ([`LinkError`], [`ServerRefusal`],
 //! [`SendError`], [`SendFormError`], [`ExplorerError`], and [`VaultError`] from the key
@@ -202,6 +202,16 @@ pub enum Action {
     Busy(Option<String>),
     /// Open a section of the page.
     Open(Section),
+    /// A field of the signature lab, as typed.
+    SigEdit(SigField),
+    SigSign,
+    SigVerify,
+    SigFlipText,
+    SigFlipSignature,
+    /// Send a transfer the server must refuse.
+    Trial(Trial),
+    /// Ask for the Merkle proof of a confirmed transaction.
+    AskProof(TxId),
     /// "Mine one block" (`keep: false`) or "Keep mining".
     MineStart {
         keep: bool,
@@ -223,16 +233,6 @@ pub enum Action {
     MinerFailed,
     /// Open a block of the tree (main or side) in the explorer.
     ShowBlockHash(BlockHash),
-    /// A field of the signature lab, as typed.
-    SigEdit(SigField),
-    SigSign,
-    SigVerify,
-    SigFlipText,
-    SigFlipSignature,
-    /// Send a transfer the server must refuse.
-    Trial(Trial),
-    /// Ask for the Merkle proof of a confirmed transaction.
-    AskProof(TxId),
 }
 
 impl Default for State {
@@ -329,6 +329,13 @@ impl State {
             Action::DismissError => self.error = None,
             Action::Busy(what) => self.busy = what,
             Action::Open(section) => self.open_section(section),
+            Action::SigEdit(field) => self.sig_edit(field),
+            Action::SigSign => self.sig_sign(),
+            Action::SigVerify => self.sig_verify(),
+            Action::SigFlipText => self.sig_flip_text(),
+            Action::SigFlipSignature => self.sig_flip_signature(),
+            Action::Trial(trial) => self.sig_trial(trial),
+            Action::AskProof(txid) => self.ask_proof(txid),
             Action::MineStart { keep } => self.mine_start(keep),
             Action::MineStop => self.mine_stop(),
             Action::MineThreads(text) => self.mine_threads(&text),
@@ -341,13 +348,6 @@ impl State {
             } => self.miner_report(worker, report, wall_ms, at_ms),
             Action::MinerFailed => self.miner_failed(),
             Action::ShowBlockHash(hash) => self.show_block_hash(hash),
-            Action::SigEdit(field) => self.sig_edit(field),
-            Action::SigSign => self.sig_sign(),
-            Action::SigVerify => self.sig_verify(),
-            Action::SigFlipText => self.sig_flip_text(),
-            Action::SigFlipSignature => self.sig_flip_signature(),
-            Action::Trial(trial) => self.sig_trial(trial),
-            Action::AskProof(txid) => self.ask_proof(txid),
         }
         self
     }
@@ -373,7 +373,5 @@ impl yew::Reducible for State {
     }
 }
 
-#[cfg(test)]
-mod learning_tests;
 #[cfg(test)]
 mod tests;

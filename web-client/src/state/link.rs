@@ -72,13 +72,6 @@ pub enum Awaiting {
     Submit(TxId),
     Faucet,
     Validate,
-    /// `GET_TEMPLATE` for the tab's miner.
-    Template,
-    /// The tab's found block (`SUBMIT_BLOCK`).
-    SubmitBlock,
-    Tree,
-    /// A block of the tree opened in the explorer (`GET_BLOCK`).
-    BlockByHash(BlockHash),
     /// A trial of the signature lab (`last`: its last line).
     Trial {
         trial: Trial,
@@ -87,6 +80,13 @@ pub enum Awaiting {
     /// The Merkle proof of a transaction, then its block's header.
     Proof(TxId),
     ProofBlock(BlockHash),
+    /// `GET_TEMPLATE` for the tab's miner.
+    Template,
+    /// The tab's found block (`SUBMIT_BLOCK`).
+    SubmitBlock,
+    Tree,
+    /// A block of the tree opened in the explorer (`GET_BLOCK`).
+    BlockByHash(BlockHash),
 }
 
 /// An `ERROR` answer from the server; its sentence is the wallet's own for the code,

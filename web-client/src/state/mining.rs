@@ -348,18 +348,10 @@ impl State {
                 status: answer.status,
                 replaced: answer.replaced,
             };
+            self.quests_from_mined(answer.status, answer.replaced);
         }
         if answer.status != BlockStatus::Known {
             self.mining.blocks_found += 1;
-        }
-        // The server's answer completes the mining quests.
-        match answer.status {
-            BlockStatus::Tip => self.quest_seen(super::Quest::MineBlock),
-            BlockStatus::Side => self.quest_seen(super::Quest::ForkRace),
-            BlockStatus::Known => {}
-        }
-        if answer.status == BlockStatus::Tip && answer.replaced > 0 {
-            self.quest_seen(super::Quest::ForkRace);
         }
         self.after_fate();
     }

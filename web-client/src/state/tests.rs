@@ -14,15 +14,15 @@ use simplechain_core::transaction::address_of;
 use simplechain_core::{Address, Block, BlockHash, ChainId, TxId};
 use std::collections::VecDeque;
 
-pub(super) fn key(seed: u8) -> SigningKey {
+fn key(seed: u8) -> SigningKey {
     SigningKey::from_bytes(&[seed; 32])
 }
 
-pub(super) fn chain() -> ChainId {
+fn chain() -> ChainId {
     ChainId::from_bytes([7; 32])
 }
 
-pub(super) fn info(height: u64, faucet: Option<bool>) -> Info {
+fn info(height: u64, faucet: Option<bool>) -> Info {
     Info {
         protocol: 1,
         chain_id: chain(),
@@ -36,7 +36,7 @@ pub(super) fn info(height: u64, faucet: Option<bool>) -> Info {
     }
 }
 
-pub(super) fn account(address: Address, balance: u64, nonce: u64) -> AccountInfo {
+fn account(address: Address, balance: u64, nonce: u64) -> AccountInfo {
     AccountInfo {
         address,
         balance,
@@ -46,7 +46,7 @@ pub(super) fn account(address: Address, balance: u64, nonce: u64) -> AccountInfo
     }
 }
 
-pub(super) fn history(address: Address) -> History {
+fn history(address: Address) -> History {
     History {
         address,
         total: 0,
@@ -54,7 +54,7 @@ pub(super) fn history(address: Address) -> History {
     }
 }
 
-pub(super) trait Drive: Sized {
+trait Drive: Sized {
     fn with(self, action: Action) -> Self;
     fn reply(self, response: Response) -> Self;
     fn sent_lines(&self) -> Vec<String>;
@@ -78,7 +78,7 @@ impl Drive for State {
 }
 
 /// Connected and unlocked with `balance` coins, every initial request answered.
-pub(super) fn ready(balance: u64) -> State {
+fn ready(balance: u64) -> State {
     let address = address_of(&key(1));
     let state = State::new(None, Default::default())
         .with(Action::Unlocked(key(1)))
@@ -728,4 +728,5 @@ fn the_faucet_is_named_by_its_payment() {
     );
 }
 
+mod learning;
 mod mining_and_tree;

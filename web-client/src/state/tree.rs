@@ -74,17 +74,9 @@ impl State {
         if let Some(old) = &self.tree.tree
             && let Some(reorg) = replaced(old, &tree)
         {
-            // One of this wallet's blocks left the main chain: a fork race, lost.
-            let own = self.wallet.unlocked();
-            let lost_own = tree
-                .blocks
-                .iter()
-                .any(|b| Some(b.miner) == own && reorg.blocks.iter().any(|(_, h)| *h == b.hash));
-            if lost_own {
-                self.quest_seen(super::Quest::ForkRace);
-            }
             self.tree.reorg = Some(reorg);
         }
+        self.quests_from_tree(&tree);
         self.tree.tree = Some(Rc::new(tree));
         if std::mem::take(&mut self.tree.again) {
             self.request_tree();

@@ -131,6 +131,11 @@ fn template_found_submit_and_fate() {
     assert!(state.quests.contains(&crate::state::Quest::MineBlock));
     assert!(!state.quests.contains(&crate::state::Quest::ForkRace));
     assert!(state.outbox.is_empty());
+    assert!(state.quests.contains(&crate::state::Quest::MineBlock));
+    assert!(
+        !state.quests.contains(&crate::state::Quest::ForkRace),
+        "no race yet"
+    );
 }
 
 #[test]
