@@ -297,7 +297,20 @@ async fn mining_figures() {
     let (driver, client) = open_wallet(&hard_url, temp.path(), "the connection").await;
     create_wallet(&client, "correct horse battery staple").await;
     click(&client, "mine-tab").await;
-    type_into(&client, "miner-threads", "1\n").await;
+    // One worker (set as a whole value: typing would append to the controlled field).
+    client
+        .execute(
+            "const t = document.querySelector(\"[data-testid='miner-threads']\"); t.value = '1'; t.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_js(
+        &client,
+        "one worker",
+        "return document.querySelector(\"[data-testid='miner-threads']\").value === '1' ? 'yes' : '';",
+    )
+    .await;
     click(&client, "miner-keep").await;
     tokio::time::sleep(Duration::from_secs(8)).await;
     let per_worker: f64 = wait_js(
