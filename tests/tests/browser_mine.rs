@@ -122,14 +122,26 @@ async fn wait_js(client: &Client, what: &str, script: &str) -> String {
     }
 }
 
-/// The fate of the tab's last found block (`data-fate` of `miner-found`), once it is
-/// not `waiting` any more, with the block's hash.
-async fn fate(client: &Client) -> (String, String) {
+/// The hash of the tab's last found block ("" if none).
+async fn found_hash(client: &Client) -> String {
+    js(
+        client,
+        "const f = document.querySelector(\"[data-testid='miner-found']\"); return f ? f.dataset.hash : '';",
+    )
+    .await
+}
+
+/// The fate of a block found after `previous` (`data-fate` of `miner-found`), once it
+/// is not `waiting` any more, with the block's hash.
+async fn fate(client: &Client, previous: &str) -> (String, String) {
     let both = wait_js(
         client,
         "the found block's fate",
-        "const f = document.querySelector(\"[data-testid='miner-found']\");
-         return f && f.dataset.fate !== 'waiting' ? f.dataset.fate + ' ' + f.dataset.hash : '';",
+        &format!(
+            "const f = document.querySelector(\"[data-testid='miner-found']\");
+             return f && f.dataset.hash !== '{previous}' && f.dataset.fate !== 'waiting'
+                 ? f.dataset.fate + ' ' + f.dataset.hash : '';"
+        ),
     )
     .await;
     let (fate, hash) = both.split_once(' ').unwrap();
@@ -147,8 +159,9 @@ fn tree_main(hash: &str) -> String {
 /// Mines one block in the tab and returns its hash once the server said `tip`.
 async fn mine_one_tip(client: &Client) -> String {
     click(client, "mine-tab").await;
+    let previous = found_hash(client).await;
     click(client, "miner-start").await;
-    let (fate, hash) = fate(client).await;
+    let (fate, hash) = fate(client, &previous).await;
     assert_eq!(fate, "tip", "{}", page_text(client).await);
     let text = text(client, "miner-found").await.unwrap();
     assert!(text.contains("tip"), "{text}");

@@ -206,10 +206,11 @@ impl State {
         self.request_template(address);
     }
 
+    /// Stops; the last template stays on screen, with the last nonce tried (the
+    /// winning one after a find).
     pub(super) fn mine_stop(&mut self) {
         self.mining.run = MineRun::Off;
         self.mining.step = MineStep::Idle;
-        self.mining.template = None;
     }
 
     pub(super) fn mine_threads(&mut self, text: &str) {

@@ -128,6 +128,8 @@ fn template_found_submit_and_fate() {
     );
     assert_eq!(state.mining.run, MineRun::Off);
     assert_eq!(state.mining.blocks_found, 1);
+    assert!(state.quests.contains(&crate::state::Quest::MineBlock));
+    assert!(!state.quests.contains(&crate::state::Quest::ForkRace));
     assert!(state.outbox.is_empty());
     assert!(state.quests.contains(&crate::state::Quest::MineBlock));
     assert!(
