@@ -7,9 +7,13 @@
 use super::glass_box::GlassBox;
 use super::glossary::{Term, term};
 use super::tx_glass::tx_glass;
-use super::{Names, RowLinks, address_link, block_link, history_table, input_text, tx_link};
+use super::{
+    MerkleProofView, Names, RowLinks, address_link, block_link, history_table, input_text, tx_link,
+};
 use crate::format::{coins, short, timestamp};
-use crate::state::{ADDRESS_PAGE, Detail, Explorer, Glass, MAX_LABEL_CHARS, RECENT_BLOCKS};
+use crate::state::{
+    ADDRESS_PAGE, Detail, Explorer, Glass, MAX_LABEL_CHARS, ProofView, RECENT_BLOCKS,
+};
 use simplechain_core::protocol::TxStatus;
 use simplechain_core::{Address, ChainId, TxId};
 use yew::prelude::*;
@@ -31,6 +35,9 @@ pub struct ExplorerProps {
     pub onblockspage: Callback<Option<u64>>,
     pub onlabel: Callback<(Address, String)>,
     pub onclose: Callback<()>,
+    /// The Merkle proof on show, and asking for one.
+    pub proof: ProofView,
+    pub onproof: Callback<TxId>,
     /// The open block's checklist (the glass box).
     pub glass: Glass,
     /// The chain's difficulty.
@@ -197,6 +204,9 @@ pub fn ExplorerCard(props: &ExplorerProps) -> Html {
                         <dt>{ term(Term::Signature) }</dt><dd class="mono">{ tx.signature.to_string() }</dd>
                     </dl>
                     if let Some(chain) = props.chain_id { { tx_glass(tx, chain, info.txid) } }
+                    if info.status == TxStatus::Confirmed {
+                        <MerkleProofView txid={info.txid} proof={props.proof.clone()} onask={props.onproof.clone()} />
+                    }
                 </div>
             }
         }

@@ -201,7 +201,7 @@ impl PartialEq for Snapshot {
 
 /// A re-mine under way.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Mining {
+pub struct Remine {
     /// The sandbox block being mined.
     pub index: usize,
     /// Its header with the Merkle root and link recomputed; the nonce is searched.
@@ -234,7 +234,7 @@ pub struct Lab {
     pub loading: bool,
     /// The sentence for the last input or action refused.
     pub error: Option<String>,
-    pub mining: Option<Mining>,
+    pub mining: Option<Remine>,
     /// The tab's hash rate, measured by the last re-mine (hashes per second).
     pub hash_rate: Option<u64>,
     /// The block whose `SUBMIT_BLOCK` awaits its answer.
@@ -398,7 +398,7 @@ impl State {
         };
         self.lab.error = None;
         self.lab.results.clear();
-        self.lab.mining = Some(Mining {
+        self.lab.mining = Some(Remine {
             index,
             header,
             next_nonce: 0,
@@ -500,6 +500,9 @@ impl State {
 
     pub(super) fn lab_refused_by_server(&mut self, index: usize, refusal: &ServerRefusal) {
         let height = self.lab.blocks.get(index).map_or(0, |b| b.header.height);
+        if refusal.0.code == simplechain_core::protocol::ErrorCode::InvalidBlock {
+            self.quest_seen(super::Quest::Tamper);
+        }
         self.lab
             .results
             .push(format!("block {height}: refused: {}", refusal.0));

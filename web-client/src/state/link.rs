@@ -6,7 +6,7 @@
 //! come back in request order (PROTOCOL §1), so each answer line belongs to the oldest
 //! entry of `in_flight`; `EVENT:` lines answer nothing and may arrive at any time.
 
-use super::{State, Validation};
+use super::{Quest, State, Trial, Validation};
 use simplechain_core::protocol::{
     ChainJson, ErrorCode, Event, LineError, ProtocolError, Request, Response, ServerLine,
 };
@@ -39,6 +39,9 @@ impl Link {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Awaiting {
     Info,
+    /// `SUBSCRIBE:BLOCKS`: tips and every block that enters the tree.
+    SubscribeBlocks,
+    /// Plain `SUBSCRIBE`, for a server without `SUBSCRIBE:BLOCKS`.
     Subscribe,
     Account(Address),
     History {
@@ -77,6 +80,21 @@ pub enum Awaiting {
     Submit(TxId),
     Faucet,
     Validate,
+    /// A trial of the signature lab (`last`: its last line).
+    Trial {
+        trial: Trial,
+        last: bool,
+    },
+    /// The Merkle proof of a transaction, then its block's header.
+    Proof(TxId),
+    ProofBlock(BlockHash),
+    /// `GET_TEMPLATE` for the tab's miner.
+    Template,
+    /// The tab's found block (`SUBMIT_BLOCK`).
+    SubmitBlock,
+    Tree,
+    /// A block of the tree opened in the explorer (`GET_BLOCK`).
+    BlockByHash(BlockHash),
 }
 
 /// An `ERROR` answer from the server; its sentence is the wallet's own for the code,
@@ -158,9 +176,13 @@ impl State {
             self.error = None;
         }
         self.request(Request::GetInfo, Awaiting::Info);
-        self.request(Request::Subscribe, Awaiting::Subscribe);
+        self.request(Request::SubscribeBlocks, Awaiting::SubscribeBlocks);
         self.refresh_wallet();
         self.track_transfer_again();
+        self.mining_reconnected();
+        if self.tree.tree.is_some() || self.section == super::Section::Tree {
+            self.request_tree();
+        }
     }
 
     pub(super) fn disconnected(&mut self) {
@@ -175,6 +197,8 @@ impl State {
         self.subscribed = false;
         self.faucet_dropped();
         self.validation_dropped();
+        self.mining_dropped();
+        self.tree_failed();
         self.replay_dropped();
         self.lab.submitting = None;
     }
@@ -183,8 +207,8 @@ impl State {
     pub(super) fn line(&mut self, line: &str) {
         match ServerLine::parse(line) {
             Ok(ServerLine::Event(Event::Tip { height, hash })) => self.tip(height, hash),
-            // Sent only after SUBSCRIBE:BLOCKS, which this wallet does not ask for yet.
-            Ok(ServerLine::Event(Event::Block { .. })) => {}
+            // Sent after SUBSCRIBE:BLOCKS, after the EVENT:TIP it caused (if any).
+            Ok(ServerLine::Event(Event::Block { .. })) => self.tree_changed(),
             Ok(ServerLine::Response(response)) => match self.in_flight.pop_front() {
                 Some(awaiting) => self.answer(awaiting, response),
                 None => self.show(&LinkError::Unrequested),
@@ -206,7 +230,13 @@ impl State {
         }
         match (awaiting, response) {
             (Awaiting::Info, Response::Info(info)) => self.got_info(info),
-            (Awaiting::Subscribe, Response::Success) => self.subscribed = true,
+            (Awaiting::Subscribe | Awaiting::SubscribeBlocks, Response::Success) => {
+                self.subscribed = true
+            }
+            (Awaiting::Template, Response::Template(template)) => self.got_template(template),
+            (Awaiting::SubmitBlock, Response::Submitted(answer)) => self.submitted(answer),
+            (Awaiting::Tree, Response::Tree(tree)) => self.got_tree(tree),
+            (Awaiting::BlockByHash(hash), Response::Block(raw)) => self.got_tree_block(hash, &raw),
             (Awaiting::Account(address), Response::Account(account)) => {
                 self.got_account(address, account)
             }
@@ -248,7 +278,15 @@ impl State {
             (Awaiting::ShowTx(_), Response::Tx(info)) => self.got_tx(info),
             (Awaiting::Submit(txid), Response::Success) => self.accepted(txid),
             (Awaiting::Faucet, Response::Success) => self.faucet_sent(),
-            (Awaiting::Validate, Response::Valid) => self.validation = Validation::Valid,
+            (Awaiting::Validate, Response::Valid) => {
+                self.validation = Validation::Valid;
+                self.quest_seen(Quest::Validate);
+            }
+            (Awaiting::Trial { trial, last }, Response::Success) => {
+                self.trial_accepted(trial, last)
+            }
+            (Awaiting::Proof(_), Response::Proof(proof)) => self.got_proof(proof),
+            (Awaiting::ProofBlock(_), Response::Block(raw)) => self.got_proof_block(&raw),
             (Awaiting::Validate, Response::Invalid { height, reason }) => {
                 self.validation = Validation::Invalid { height, reason }
             }
@@ -267,12 +305,25 @@ impl State {
             }
             Awaiting::Faucet => self.faucet_refused(&refusal),
             Awaiting::Validate => self.validation_refused(&refusal),
+            Awaiting::Trial { trial, .. } => self.trial_refused(trial, refusal),
+            Awaiting::Proof(_) | Awaiting::ProofBlock(_) => self.proof_failed(&refusal.to_string()),
             Awaiting::ShowTx(_) if not_found => self.tx_not_found(),
             Awaiting::SearchTx(bytes) if not_found => self.search_block(bytes),
             // No such block, or a server without `GET_BLOCK`: an address, then.
             Awaiting::SearchBlock(bytes) => self.show_address(Address::from_bytes(bytes)),
             Awaiting::TrackTx(txid) if not_found => self.transfer_not_found(txid),
+            // An older server: tips only.
+            Awaiting::SubscribeBlocks => {
+                self.request(Request::Subscribe, Awaiting::Subscribe);
+            }
             Awaiting::Subscribe => self.show(&LinkError::LiveUpdatesOff(refusal)),
+            Awaiting::Template => self.template_refused(&refusal),
+            Awaiting::SubmitBlock => self.block_refused(&refusal),
+            Awaiting::Tree => {
+                self.tree_failed();
+                self.show(&LinkError::Refused(refusal));
+            }
+            Awaiting::BlockByHash(hash) if not_found => self.no_such_block_hash(hash),
             _ => self.show(&LinkError::Refused(refusal)),
         }
     }

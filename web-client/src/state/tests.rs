@@ -87,7 +87,7 @@ fn ready(balance: u64) -> State {
         state.sent_lines(),
         vec![
             "GET_INFO".to_string(),
-            "SUBSCRIBE".into(),
+            "SUBSCRIBE:BLOCKS".into(),
             format!("GET_ACCOUNT:{address}"),
             format!("GET_HISTORY:{address}:0:{HISTORY_PAGE}"),
             format!("GET_HISTORY:{address}:0:100"),
@@ -155,7 +155,7 @@ fn outbox_is_trimmed_once_sent() {
     let state = State::new(None, Default::default()).with(Action::Connected);
     assert_eq!(state.outbox.len(), 2);
     let state = state.with(Action::Sent(1));
-    assert_eq!(state.sent_lines(), vec!["SUBSCRIBE".to_string()]);
+    assert_eq!(state.sent_lines(), vec!["SUBSCRIBE:BLOCKS".to_string()]);
     let state = state.flushed();
     assert!(state.outbox.is_empty());
     assert_eq!(state.in_flight.len(), 2, "still waiting for the answers");
@@ -176,7 +176,7 @@ fn reconnect_forgets_in_flight_and_resubscribes() {
     assert!(state.error.is_some());
     let state = state.with(Action::Connected);
     assert_eq!(state.link, Link::Connected);
-    assert!(state.sent_lines().contains(&"SUBSCRIBE".to_string()));
+    assert!(state.sent_lines().contains(&"SUBSCRIBE:BLOCKS".to_string()));
     assert_eq!(state.error, None);
 }
 
@@ -493,7 +493,7 @@ fn unknown_lines_still_take_their_turn() {
     let state = State::new(None, Default::default())
         .with(Action::Connected)
         .with(Action::Line("WHAT:is this".into()));
-    assert_eq!(state.in_flight, VecDeque::from([Awaiting::Subscribe]));
+    assert_eq!(state.in_flight, VecDeque::from([Awaiting::SubscribeBlocks]));
     assert!(state.error.is_some());
     let state = state.with(Action::Line("EVENT:NEWTHING:1".into()));
     assert_eq!(state.in_flight.len(), 1);
@@ -737,3 +737,5 @@ fn the_faucet_is_named_by_its_payment() {
 }
 
 mod glass_and_lab;
+mod learning;
+mod mining_and_tree;

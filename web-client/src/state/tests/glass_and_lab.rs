@@ -272,6 +272,7 @@ fn a_changed_amount_breaks_the_signature_and_the_merkle_root_and_no_re_mine_mend
         [format!("block 1: refused: invalid_block: {reason}")]
     );
     assert_eq!(state.lab.submitting, None);
+    assert!(state.quests.contains(&crate::state::Quest::Tamper));
 }
 
 #[test]
