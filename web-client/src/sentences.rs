@@ -7,7 +7,8 @@
 
 use crate::format::coins;
 use crate::state::{
-    Awaiting, ExplorerError, LinkError, MineError, SendError, SendFormError, ServerRefusal,
+    Awaiting, Expected, ExplorerError, LabError, LabInputError, LinkError, MineError, ReplayError,
+    SendError, SendFormError, ServerRefusal,
 };
 use crate::storage::StorageError;
 use crate::vault::{CryptoStep, VaultError};
@@ -171,6 +172,39 @@ impl Display for ExplorerError {
     }
 }
 
+impl Display for LabInputError {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let field = self.field.key();
+        let text = &self.text;
+        match self.expected {
+            Expected::Number => write!(
+                f,
+                "{field}: \"{text}\" is not a whole number from 0 to {}; nothing changed",
+                u64::MAX
+            ),
+            Expected::Hex(len) => write!(
+                f,
+                "{field}: \"{text}\" is not {len} hexadecimal characters; nothing changed"
+            ),
+            Expected::Transaction => write!(f, "{field}: no such transaction field"),
+        }
+    }
+}
+
+impl Display for LabError {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LabError::Genesis => "the genesis block is the chain's id: pick a later block",
+            LabError::NoBlock => "open a block in the explorer first",
+            LabError::NothingToMine => {
+                "nothing to re-mine: every block's hash, proof of work, Merkle root and link hold"
+            }
+            LabError::NothingChanged => "nothing to submit: no block differs from the real one",
+            LabError::NoChain => "the chain id is not known yet: wait for the connection",
+        })
+    }
+}
+
 impl Display for MineError {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -191,6 +225,21 @@ impl Display for MineError {
                 "The server's template pays another address than this wallet's; mining stopped."
             }
         })
+    }
+}
+
+impl Display for ReplayError {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            ReplayError::Invalid(why) => write!(
+                f,
+                "the chain replayed in this tab broke a rule ({why}); if a reorg just happened, open the block again"
+            ),
+            ReplayError::Missing => {
+                f.write_str("the server did not send the blocks asked for; open the block again")
+            }
+            ReplayError::TooDeep => f.write_str("the side branch is deeper than the server keeps"),
+        }
     }
 }
 

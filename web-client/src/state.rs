@@ -58,7 +58,7 @@ pub use chain::Validation;
 pub use explorer::{ADDRESS_PAGE, Detail, Explorer, ExplorerError, RECENT_BLOCKS, SearchKey};
 pub use glass::Glass;
 pub use keys::{Secret, Wallet};
-pub use lab::{LAB_BLOCKS, Lab, LabError, LabField, LabInputError, Remine};
+pub use lab::{Expected, LAB_BLOCKS, Lab, LabError, LabField, LabInputError, Remine};
 pub use labels::MAX_LABEL_CHARS;
 pub use link::{Awaiting, Link, LinkError, ServerRefusal};
 pub use mempool::{MAX_TICK_MS, MEMPOOL_PAGE, OwnPending, tick_ms};
@@ -253,7 +253,7 @@ pub enum Action {
     ShowBlockHash(BlockHash),
     /// One slice of the tab's heavy work (replaying the chain, re-mining), at this
     /// time (milliseconds since the epoch); the page yields between slices.
-    Work(f64),
+    Work(u64),
     /// Take the explorer's open block (and the blocks after it) into the tamper lab.
     LabOpen,
     /// A lab input: block index, transaction index (for a transaction's field), the
@@ -415,7 +415,7 @@ impl State {
     }
 
     /// One slice: the replay first (the lab judges on its result), then the re-mine.
-    fn work(&mut self, now_ms: f64) {
+    fn work(&mut self, now_ms: u64) {
         if self.replay.has_work() {
             self.replay_step();
         } else {

@@ -48,20 +48,21 @@ fn label(field: LabField) -> Html {
     }
 }
 
-/// A duration in the largest unit that keeps it readable.
-fn duration(seconds: f64) -> String {
+/// A duration in the largest unit that keeps it readable, to a tenth.
+fn duration(seconds: u128) -> String {
     let units = [
-        (365.25 * 86_400.0, "years"),
-        (86_400.0, "days"),
-        (3_600.0, "hours"),
-        (60.0, "minutes"),
+        (31_557_600, "years"),
+        (86_400, "days"),
+        (3_600, "hours"),
+        (60, "minutes"),
+        (1, "seconds"),
     ];
-    for (size, name) in units {
-        if seconds >= size {
-            return format!("{:.1} {name}", seconds / size);
-        }
-    }
-    format!("{seconds:.1} seconds")
+    let (size, name) = units
+        .into_iter()
+        .find(|(size, _)| seconds >= *size)
+        .unwrap_or((1, "seconds"));
+    let tenths = seconds * 10 / size;
+    format!("{}.{} {name}", tenths / 10, tenths % 10)
 }
 
 /// What overtaking the main chain from the lab's first block would take.
@@ -71,13 +72,13 @@ fn cost(lab: &Lab, difficulty: u64, tip: u64) -> Html {
     };
     // Every block from the first to the tip again, and one more: strictly more work.
     let blocks = tip.saturating_sub(first) + 2;
-    let per_block = 2f64.powi(difficulty.min(1023) as i32);
-    let hashes = blocks as f64 * per_block;
+    // 2^difficulty hashes a block on average; past 2^100 the number says nothing more.
+    let hashes = u128::from(blocks) << difficulty.min(100);
     let depth = tip + 1 - first;
     let rate = match lab.hash_rate {
-        Some(rate) if rate > 0.0 => format!(
-            "At this tab's measured {rate:.0} hashes per second that is about {} — while the honest miners keep adding blocks you would have to re-mine as well.",
-            duration(hashes / rate)
+        Some(rate) if rate > 0 => format!(
+            "At this tab's measured {rate} hashes per second that is about {} — while the honest miners keep adding blocks you would have to re-mine as well.",
+            duration(hashes / u128::from(rate))
         ),
         _ => {
             "Re-mine a block to measure this tab's hash rate and see the time it takes.".to_string()
@@ -96,7 +97,7 @@ fn cost(lab: &Lab, difficulty: u64, tip: u64) -> Html {
         <div data-testid="lab-cost">
             <h3>{ "What a rewrite costs" }</h3>
             <p>
-                { format!("To replace block {first} for good, your branch needs more work than the main chain: re-mine blocks {first} to {tip} and one more, {blocks} blocks × 2^{difficulty} hashes each ≈ {hashes:.3e} hashes on average. ") }
+                { format!("To replace block {first} for good, your branch needs more work than the main chain: re-mine blocks {first} to {tip} and one more, {blocks} blocks × 2^{difficulty} hashes each ≈ {hashes} hashes on average. ") }
                 { rate }
             </p>
             <p class="muted">{ limit }</p>
@@ -137,7 +138,7 @@ pub fn LabCard(props: &LabProps) -> Html {
     };
     let mining = lab.mining.as_ref().map(|m| {
         let height = lab.blocks.get(m.index).map_or(0, |b| b.header.height);
-        let rate = lab.hash_rate.map_or(String::new(), |r| format!(", {r:.0} hashes/s"));
+        let rate = lab.hash_rate.map_or(String::new(), |r| format!(", {r} hashes/s"));
         html! {
             <p data-testid="lab-progress" role="status">
                 { format!("Re-mining block {height}: nonce {}, best {} of {} leading zero bits, {} hashes so far{rate}", m.next_nonce, m.best_bits, m.header.difficulty, m.tried) }

@@ -15,7 +15,7 @@ pub fn use_work(state: &UseReducerHandle<State>) {
     use_effect_with((due, state.slices), move |&(due, _)| {
         let next = due.then(|| {
             Timeout::new(0, move || {
-                dispatcher.dispatch(Action::Work(js_sys::Date::now()));
+                dispatcher.dispatch(Action::Work(js_sys::Date::now() as u64));
             })
         });
         move || drop(next)

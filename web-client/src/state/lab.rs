@@ -17,7 +17,6 @@ use simplechain_core::validate::checklist::{
     CheckName, Context, Parent, RuleCheck, checklist, ledger_after,
 };
 use simplechain_core::{Address, Block, BlockHash, Ledger, MerkleRoot, Signature, TxId};
-use std::fmt;
 use std::rc::Rc;
 
 /// The most blocks taken into the sandbox.
@@ -25,7 +24,7 @@ pub const LAB_BLOCKS: u64 = 10;
 /// The first slice of a re-mine, in nonces; later slices last about [`SLICE_MS`].
 const FIRST_SLICE: u64 = 4_000;
 /// How long one slice of mining should take, so that the page stays responsive.
-const SLICE_MS: f64 = 30.0;
+const SLICE_MS: u64 = 30;
 
 /// A field of a sandbox block, as the lab's inputs name it (`data-field`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,25 +170,6 @@ pub struct LabInputError {
     pub expected: Expected,
 }
 
-impl fmt::Display for LabInputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let field = self.field.key();
-        let text = &self.text;
-        match self.expected {
-            Expected::Number => write!(
-                f,
-                "{field}: \"{text}\" is not a whole number from 0 to {}; nothing changed",
-                u64::MAX
-            ),
-            Expected::Hex(len) => write!(
-                f,
-                "{field}: \"{text}\" is not {len} hexadecimal characters; nothing changed"
-            ),
-            Expected::Transaction => write!(f, "{field}: no such transaction field"),
-        }
-    }
-}
-
 impl std::error::Error for LabInputError {}
 
 /// Why the lab cannot do what was asked.
@@ -205,20 +185,6 @@ pub enum LabError {
     NothingChanged,
     /// The chain id is not known yet (no `GET_INFO`).
     NoChain,
-}
-
-impl fmt::Display for LabError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            LabError::Genesis => "the genesis block is the chain's id: pick a later block",
-            LabError::NoBlock => "open a block in the explorer first",
-            LabError::NothingToMine => {
-                "nothing to re-mine: every block's hash, proof of work, Merkle root and link hold"
-            }
-            LabError::NothingChanged => "nothing to submit: no block differs from the real one",
-            LabError::NoChain => "the chain id is not known yet: wait for the connection",
-        })
-    }
 }
 
 impl std::error::Error for LabError {}
@@ -247,7 +213,7 @@ pub struct Remine {
     /// The most leading zero bits seen on this block.
     pub best_bits: u64,
     /// When the re-mine started (ms), `None` until the first slice.
-    started_ms: Option<f64>,
+    started_ms: Option<u64>,
     /// Nonces in the next slice.
     slice: u64,
 }
@@ -270,7 +236,7 @@ pub struct Lab {
     pub error: Option<String>,
     pub mining: Option<Remine>,
     /// The tab's hash rate, measured by the last re-mine (hashes per second).
-    pub hash_rate: Option<f64>,
+    pub hash_rate: Option<u64>,
     /// The block whose `SUBMIT_BLOCK` awaits its answer.
     pub submitting: Option<usize>,
     /// The server's answers, one line per block submitted.
@@ -463,16 +429,16 @@ impl State {
     }
 
     /// One slice of the re-mine: about [`SLICE_MS`] of nonces with core's search.
-    pub(super) fn lab_mine_step(&mut self, now_ms: f64) {
+    pub(super) fn lab_mine_step(&mut self, now_ms: u64) {
         let Some(mut mining) = self.lab.mining.take() else {
             return;
         };
         let started = *mining.started_ms.get_or_insert(now_ms);
-        let elapsed = now_ms - started;
-        if elapsed > 0.0 && mining.tried > 0 {
-            let rate = mining.tried as f64 * 1000.0 / elapsed;
+        let elapsed = now_ms.saturating_sub(started);
+        if elapsed > 0 && mining.tried > 0 {
+            let rate = mining.tried.saturating_mul(1000) / elapsed;
             self.lab.hash_rate = Some(rate);
-            mining.slice = ((rate * SLICE_MS / 1000.0) as u64).clamp(1_000, 1_000_000);
+            mining.slice = (rate.saturating_mul(SLICE_MS) / 1000).clamp(1_000, 1_000_000);
         }
         let searched = NonceSearch::new(mining.header).run(mining.next_nonce, mining.slice);
         mining.tried += searched.tried;

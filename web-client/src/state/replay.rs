@@ -15,11 +15,10 @@
 
 use super::link::decode_blocks;
 use super::{Awaiting, State};
-use simplechain_core::protocol::{BlockInfo, Request};
+use simplechain_core::protocol::Request;
 use simplechain_core::validate::ChainState;
 use simplechain_core::{Block, BlockHash};
 use std::collections::VecDeque;
-use std::fmt;
 use std::rc::Rc;
 
 /// Blocks asked for in one `GET_BLOCKS` (the protocol's maximum).
@@ -68,21 +67,6 @@ pub enum ReplayError {
     TooDeep,
 }
 
-impl fmt::Display for ReplayError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ReplayError::Invalid(why) => write!(
-                f,
-                "the chain replayed in this tab broke a rule ({why}); if a reorg just happened, open the block again"
-            ),
-            ReplayError::Missing => {
-                f.write_str("the server did not send the blocks asked for; open the block again")
-            }
-            ReplayError::TooDeep => f.write_str("the side branch is deeper than the server keeps"),
-        }
-    }
-}
-
 impl std::error::Error for ReplayError {}
 
 /// Two replays are the same when they stand at the same place (the ledger itself is
@@ -97,6 +81,18 @@ impl PartialEq for Replay {
             && self.error == other.error
             && self.fork == other.fork
     }
+}
+
+/// The `main` field of a `BLOCK:` answer.
+#[derive(serde::Deserialize)]
+struct OnMain {
+    main: bool,
+}
+
+/// A `BLOCK:` answer read.
+struct OnMainBlock {
+    block: Block,
+    main: bool,
 }
 
 impl Replay {
@@ -146,9 +142,14 @@ impl State {
 
     /// `GET_BLOCK` for the goal or one of its side ancestors.
     pub(super) fn got_replay_ancestor(&mut self, hash: BlockHash, json: &str) {
-        let Ok(info) = serde_json::from_str::<BlockInfo>(json) else {
+        // The block, then its "main" flag: two plain reads cost the page less code
+        // than one of `BlockInfo`, whose flattened fields need serde's buffering.
+        let read = serde_json::from_str::<Block>(json)
+            .and_then(|block| Ok((block, serde_json::from_str::<OnMain>(json)?.main)));
+        let Ok((block, main)) = read else {
             return self.replay_failed(ReplayError::Missing);
         };
+        let info = OnMainBlock { block, main };
         if info.block.hash != hash || self.replay.goal.is_none() {
             return self.replay_failed(ReplayError::Missing);
         }

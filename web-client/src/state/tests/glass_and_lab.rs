@@ -77,12 +77,12 @@ fn connected(blocks: &[Block]) -> State {
 
 /// Slices of work until none is left (at most `limit`).
 fn work_done(mut state: State, limit: usize) -> State {
-    let mut now = 1000.0;
+    let mut now = 1000;
     for _ in 0..limit {
         if !state.has_work() {
             return state;
         }
-        now += 5.0;
+        now += 5;
         state = state.with(Action::Work(now));
     }
     assert!(!state.has_work(), "work left after {limit} slices");
