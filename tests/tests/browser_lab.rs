@@ -8,7 +8,6 @@ mod browser_support;
 
 use browser_support::*;
 use fantoccini::{Client, Locator};
-use serde_json::Value;
 use simplechain_core::block::{BlockHeader, leading_zero_bits};
 use simplechain_core::protocol::ChainJson;
 use simplechain_core::validate::checklist::{Context, checklist};
@@ -323,10 +322,7 @@ async fn the_glass_box_checks_a_block_and_the_lab_breaks_exactly_what_each_chang
     screenshots(&client, "lab-03-side-branch").await;
 
     let console = log_entries(&client, "browser").await;
-    let severe: Vec<_> = console
-        .iter()
-        .filter(|e| e["level"] == Value::from("SEVERE"))
-        .collect();
+    let severe: Vec<_> = console.iter().filter(|e| e["level"] == "SEVERE").collect();
     assert!(severe.is_empty(), "console errors: {severe:#?}");
     client.close().await.unwrap();
 }
