@@ -4,6 +4,7 @@
 //! isolation), which is about the time of one signature, so signatures are timed in
 //! batches and the median is taken over the batches' per-signature times.
 
+use crate::format::decimal;
 use ed25519_dalek::SigningKey;
 use simplechain_core::{Address, ChainId, Transaction};
 
@@ -37,7 +38,9 @@ pub fn measure() -> Option<(f64, f64)> {
 pub fn report() -> String {
     match measure() {
         Some((median, fastest)) => format!(
-            "signing: median {median:.3} ms per signature (fastest batch {fastest:.3} ms), {BATCHES} batches of {PER_BATCH}"
+            "signing: median {} ms per signature (fastest batch {} ms), {BATCHES} batches of {PER_BATCH}",
+            decimal(median, 3),
+            decimal(fastest, 3)
         ),
         None => "this browser has no timer".into(),
     }

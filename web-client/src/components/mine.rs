@@ -3,7 +3,7 @@
 //! drawn bit by bit against the difficulty, the hash rate and the expected time to a
 //! block, and the fate of the last block found.
 
-use crate::format::{coins, short};
+use crate::format::{coins, decimal, short};
 use crate::state::{Fate, Found, MineRun, MineStep, Mining, expected_secs};
 use simplechain_core::BlockHash;
 use simplechain_core::protocol::BlockStatus;
@@ -26,24 +26,24 @@ pub struct MineProps {
 /// `1.23 MH/s`, `456 kH/s`, `789 H/s`.
 pub fn hash_rate(rate: f64) -> String {
     if rate >= 1e6 {
-        format!("{:.2} MH/s", rate / 1e6)
+        format!("{} MH/s", decimal(rate / 1e6, 2))
     } else if rate >= 1e3 {
-        format!("{:.0} kH/s", rate / 1e3)
+        format!("{} kH/s", decimal(rate / 1e3, 0))
     } else {
-        format!("{rate:.0} H/s")
+        format!("{} H/s", decimal(rate, 0))
     }
 }
 
 /// `about 3.2 s`, `about 4 min`, `about 2.5 h`, `about 12 days`.
 pub fn duration(secs: f64) -> String {
     if secs < 60.0 {
-        format!("about {secs:.1} s")
+        format!("about {} s", decimal(secs, 1))
     } else if secs < 3600.0 {
-        format!("about {:.0} min", secs / 60.0)
+        format!("about {} min", decimal(secs / 60.0, 0))
     } else if secs < 86_400.0 {
-        format!("about {:.1} h", secs / 3600.0)
+        format!("about {} h", decimal(secs / 3600.0, 1))
     } else {
-        format!("about {:.0} days", secs / 86_400.0)
+        format!("about {} days", decimal(secs / 86_400.0, 0))
     }
 }
 
@@ -213,8 +213,8 @@ pub fn MineCard(props: &MineProps) -> Html {
                 { bit_cells(best_hash.as_ref(), best_bits, difficulty) }
             </div>
             <dl class="figures">
-                <div><dt>{ "Hash rate" }</dt><dd data-testid="miner-rate" data-hps={format!("{rate:.0}")}
-                    data-per-worker={format!("{:.0}", m.rate_per_worker())}>{ hash_rate(rate) }</dd></div>
+                <div><dt>{ "Hash rate" }</dt><dd data-testid="miner-rate" data-hps={decimal(rate, 0)}
+                    data-per-worker={decimal(m.rate_per_worker(), 0)}>{ hash_rate(rate) }</dd></div>
                 <div><dt>{ "Expected time to a block" }</dt><dd data-testid="miner-expected">{ expected }</dd></div>
                 <div><dt>{ "Hashes tried" }</dt><dd>{ coins(m.progress.tried) }</dd></div>
             </dl>
