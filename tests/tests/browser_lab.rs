@@ -291,6 +291,20 @@ async fn the_glass_box_checks_a_block_and_the_lab_breaks_exactly_what_each_chang
     );
     assert!(answer.contains("signature"), "{answer}");
     screenshots(&client, "lab-02-amount-refused").await;
+    click(&client, "quests-tab").await;
+    let tamper = client
+        .find(Locator::Css("[data-quest='tamper']"))
+        .await
+        .unwrap()
+        .attr("data-done")
+        .await
+        .unwrap();
+    assert_eq!(
+        tamper.as_deref(),
+        Some("true"),
+        "the server refused the tampered block"
+    );
+    click(&client, "lab-tab").await;
 
     // A changed nonce: the hash (and almost surely the proof of work), and the link
     // of the block after it.

@@ -168,6 +168,17 @@ async fn mine_one_tip(client: &Client) -> String {
     hash
 }
 
+/// Whether the quest `key` is marked done on the Quests tab.
+async fn quest_done(client: &Client, key: &str) -> bool {
+    click(client, "quests-tab").await;
+    let done = js(
+        client,
+        &format!("return document.querySelector(\"[data-quest='{key}']\").dataset.done"),
+    )
+    .await;
+    done == "true"
+}
+
 async fn no_console_errors(client: &Client) {
     let console = log_entries(client, "browser").await;
     let severe: Vec<_> = console.iter().filter(|e| e["level"] == "SEVERE").collect();
@@ -238,6 +249,12 @@ async fn a_tab_mines_a_block_that_becomes_the_tip_and_pays_its_wallet() {
     .await;
     assert_eq!(own, "true");
     screenshot(&client, "tree-laptop").await;
+    assert!(
+        quest_done(&client, "mine-block").await,
+        "the server said tip"
+    );
+    assert!(!quest_done(&client, "fork-race").await, "no race yet");
+    click(&client, "tree-tab").await;
 
     // A block of the tree opens in the explorer.
     click(&client, "tree-block").await;
@@ -309,6 +326,12 @@ async fn two_tabs_race_and_the_tree_shows_the_side_block() {
         owners += usize::from(own == "true");
         let work = text(client, "tree-work").await.unwrap();
         assert!(work.contains("Side branch 1"), "{work}");
+        if own == "true" {
+            assert!(
+                quest_done(client, "fork-race").await,
+                "its block is on a side branch"
+            );
+        }
     }
     assert_eq!(owners, 1, "the side block is one tab's");
     for (_, client) in &tabs {
