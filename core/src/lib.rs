@@ -2,6 +2,8 @@
 //!
 //! - [`ids`]: one newtype per meaning of 32 or 64 bytes (addresses, signatures, hashes);
 //! - [`transaction`]: the signed transfer, its signing message and txid (PROTOCOL §3);
+//!   [`text_signature`]: any text signed with a wallet's key, never mistaken for a
+//!   transfer;
 //! - [`block`]: headers, block hashes, proof of work and mining (§4), [`merkle`] roots;
 //!   [`nonce_search`]: the same search for external miners, with the best hash seen;
 //! - [`ledger`]: balances and nonces; [`validate`]: the consensus rules of §5, and
@@ -38,6 +40,7 @@ pub mod number;
 pub mod parallel;
 pub mod protocol;
 pub mod template;
+pub mod text_signature;
 pub mod transaction;
 pub mod validate;
 

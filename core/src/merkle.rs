@@ -25,6 +25,32 @@ use crate::ids::{MerkleNode, MerkleRoot, TxId};
 use alloc::vec::Vec;
 use sha2::{Digest, Sha256};
 
+/// Every level of the tree of `txids`, from the leaves (the txids) up to the root (one
+/// node), for drawing the tree; an odd last node is paired with itself, as in
+/// [`merkle_root`]. Empty for no txids.
+pub fn merkle_levels(txids: &[TxId]) -> Vec<Vec<MerkleNode>> {
+    let mut levels: Vec<Vec<MerkleNode>> = Vec::new();
+    let mut level: Vec<MerkleNode> = txids
+        .iter()
+        .map(|t| MerkleNode::from_bytes(t.to_bytes()))
+        .collect();
+    while level.len() > 1 {
+        let next = level
+            .chunks(2)
+            .map(|pair| {
+                let left = pair[0].to_bytes();
+                let right = pair.get(1).map_or(left, |r| r.to_bytes());
+                MerkleNode::from_bytes(parent(&left, &right))
+            })
+            .collect();
+        levels.push(core::mem::replace(&mut level, next));
+    }
+    if !level.is_empty() {
+        levels.push(level);
+    }
+    levels
+}
+
 /// The Merkle root of `txids`.
 pub fn merkle_root(txids: &[TxId]) -> MerkleRoot {
     match txids {
@@ -156,6 +182,39 @@ impl MerkleProof {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_levels_end_in_the_root_and_the_proof_path_is_made_of_their_siblings() {
+        assert!(merkle_levels(&[]).is_empty());
+        for n in 1..=9u8 {
+            let txids: Vec<TxId> = (0..n).map(|i| TxId::from_bytes([i + 1; 32])).collect();
+            let levels = merkle_levels(&txids);
+            let top = levels.last().expect("a root level");
+            assert_eq!(top.len(), 1);
+            assert_eq!(
+                top[0].to_bytes(),
+                merkle_root(&txids).to_bytes(),
+                "{n} leaves"
+            );
+            for index in 0..n as usize {
+                let proof = MerkleProof::build(&txids, index).expect("in range");
+                assert_eq!(proof.path.len(), levels.len() - 1);
+                for (depth, sibling) in proof.path.iter().enumerate() {
+                    let at = index >> depth;
+                    let level = &levels[depth];
+                    let expected = if at % 2 == 0 {
+                        *level.get(at + 1).unwrap_or(&level[at])
+                    } else {
+                        level[at - 1]
+                    };
+                    assert_eq!(
+                        *sibling, expected,
+                        "{n} leaves, index {index}, depth {depth}"
+                    );
+                }
+            }
+        }
+    }
     use super::*;
     use crate::sha256;
 

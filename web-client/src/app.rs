@@ -2,17 +2,19 @@
 
 use crate::components::{
     AccountCard, BackupCard, BackupPrompt, ChainStatus, DeveloperCorner, ExplorerCard, Header,
-    HistoryCard, MempoolCard, Notices, SendCard, SetupCard, UnlockCard,
+    HistoryCard, MempoolCard, Notices, QuestsCard, SendCard, SetupCard, SigLabCard, Tabs,
+    UnlockCard,
 };
 use crate::hooks::{use_auto_lock, use_relay, use_tick};
-use crate::state::{Action, State, Wallet};
+use crate::state::{Action, Section, State, Wallet};
 use crate::{browser, key_tasks, sign_bench, storage};
 use yew::prelude::*;
 
 #[component]
 pub fn App() -> Html {
-    let state = use_reducer(|| {
-        State::new(
+    let state = use_reducer(|| State {
+        quests: storage::load_quests(),
+        ..State::new(
             storage::load().map(|file| file.address),
             storage::load_labels(),
         )
@@ -20,6 +22,7 @@ pub fn App() -> Html {
     use_relay(&state);
     use_tick(&state);
     use_effect_with(state.labels.clone(), |labels| storage::save_labels(labels));
+    use_effect_with(state.quests.clone(), |quests| storage::save_quests(quests));
     let activity = use_auto_lock(state.wallet.unlocked().is_some(), state.dispatcher());
     let dispatch: Callback<Action> = {
         let state = state.clone();
@@ -88,13 +91,8 @@ pub fn App() -> Html {
         }
     };
 
-    html! {
-        <div class="app" onkeydown={activity.reform(|_: KeyboardEvent| ())}
-            onpointerdown={activity.reform(|_: PointerEvent| ())}>
-            <Header link={state.link} />
-            <Notices error={state.error.clone().map(AttrValue::from)} busy={state.busy.clone().map(AttrValue::from)}
-                received={state.received.clone().map(AttrValue::from)}
-                ondismiss={act(Action::DismissError)} ondismissreceived={act(Action::DismissReceived)} />
+    let section = match state.section {
+        Section::Wallet => html! {
             <main class="grid">
                 { wallet }
                 <ChainStatus info={state.info.clone()} last_event={state.last_event}
@@ -112,9 +110,29 @@ pub fn App() -> Html {
                     onaddresspage={dispatch.reform(Action::AddressPage)}
                     onblockspage={dispatch.reform(Action::BlocksPage)}
                     onlabel={dispatch.reform(|(a, l)| Action::Label(a, l))}
-                    onclose={act(Action::CloseDetail)} />
+                    onclose={act(Action::CloseDetail)}
+                    proof={state.proof.clone()} onproof={dispatch.reform(Action::AskProof)} />
                 <DeveloperCorner onbench={Callback::from(|()| sign_bench::report())} />
             </main>
+        },
+        Section::Signatures => html! {
+            <SigLabCard lab={state.sig_lab.clone()} unlocked={state.wallet.unlocked().is_some()}
+                onedit={dispatch.reform(Action::SigEdit)} onsign={act(Action::SigSign)}
+                onverify={act(Action::SigVerify)} onfliptext={act(Action::SigFlipText)}
+                onflipsignature={act(Action::SigFlipSignature)} ontrial={dispatch.reform(Action::Trial)} />
+        },
+        Section::Quests => html! { <QuestsCard done={state.quests.clone()} /> },
+    };
+
+    html! {
+        <div class="app" onkeydown={activity.reform(|_: KeyboardEvent| ())}
+            onpointerdown={activity.reform(|_: PointerEvent| ())}>
+            <Header link={state.link} />
+            <Notices error={state.error.clone().map(AttrValue::from)} busy={state.busy.clone().map(AttrValue::from)}
+                received={state.received.clone().map(AttrValue::from)}
+                ondismiss={act(Action::DismissError)} ondismissreceived={act(Action::DismissReceived)} />
+            <Tabs open={state.section} onopen={dispatch.reform(Action::Open)} />
+            { section }
             <footer class="muted">
                 { "Your key stays in this tab: transfers are signed here, and only signed transfers are sent. " }
                 { "To try a second wallet, open this page in a private window or another browser profile." }

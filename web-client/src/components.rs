@@ -11,8 +11,12 @@ mod header;
 mod history;
 mod mempool;
 mod notices;
+mod proof_view;
+mod quests;
 mod send;
 mod setup;
+mod signatures;
+mod tabs;
 mod unlock;
 
 pub use account::AccountCard;
@@ -25,8 +29,12 @@ pub use header::Header;
 pub use history::HistoryCard;
 pub use mempool::MempoolCard;
 pub use notices::Notices;
+pub use proof_view::MerkleProofView;
+pub use quests::QuestsCard;
 pub use send::SendCard;
 pub use setup::SetupCard;
+pub use signatures::SigLabCard;
+pub use tabs::Tabs;
 pub use unlock::UnlockCard;
 
 use crate::format::{coins, short};

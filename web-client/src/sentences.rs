@@ -100,6 +100,8 @@ fn request_name(awaiting: &Awaiting) -> &'static str {
         Awaiting::Submit(_) => "transfer",
         Awaiting::Faucet => "faucet",
         Awaiting::Validate => "validation",
+        Awaiting::Trial { .. } => "trial transfer",
+        Awaiting::Proof(_) | Awaiting::ProofBlock(_) => "Merkle proof",
     }
 }
 

@@ -17,7 +17,11 @@
 //! - `mempool`: the tick that keeps the page live, the mempool, the wallet's own
 //!   pending transfers and the notice when coins arrive;
 //! - `labels`: names for addresses (the server's treasury and miner, the learner's
-//!   labels).
+//!   labels);
+//! - `section`: which section of the page is open;
+//! - `signatures`: the signature lab (sign and verify text, transfers the server must
+//!   refuse); `proof`: a Merkle proof folded in the tab; `quests`: the missions and
+//!   what completes each.
 //!
 //! Problems are typed where they happen ([`LinkError`], [`ServerRefusal`],
 //! [`SendError`], [`SendFormError`], [`ExplorerError`], and [`VaultError`] from the key
@@ -31,8 +35,12 @@ mod keys;
 mod labels;
 mod link;
 mod mempool;
+mod proof;
+mod quests;
+mod section;
 mod send;
 mod send_form;
+mod signatures;
 
 pub use account::{FaucetStep, HISTORY_PAGE};
 pub use chain::Validation;
@@ -41,8 +49,12 @@ pub use keys::{Secret, Wallet};
 pub use labels::MAX_LABEL_CHARS;
 pub use link::{Awaiting, Link, LinkError, ServerRefusal};
 pub use mempool::{MAX_TICK_MS, MEMPOOL_PAGE, OwnPending, tick_ms};
+pub use proof::{DRAWN_LEAVES, Folded, ProofView};
+pub use quests::Quest;
+pub use section::Section;
 pub use send::{SendError, SendStep};
 pub use send_form::{SendFormError, check_amount, check_receiver};
+pub use signatures::{SigField, SigLab, Trial, TrialStep};
 
 use crate::vault::VaultError;
 use ed25519_dalek::SigningKey;
@@ -54,6 +66,8 @@ use std::rc::Rc;
 /// Everything the page shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
+    /// The open section of the page (`section`).
+    pub section: Section,
     // The link to the relay (`link`).
     pub link: Link,
     /// Whether `SUBSCRIBE` succeeded on the current connection.
@@ -109,6 +123,11 @@ pub struct State {
     pub error: Option<String>,
     /// A slow local job under way (key derivation), shown as a notice.
     pub busy: Option<String>,
+    // Learning (`signatures`, `proof`, `quests`).
+    pub sig_lab: SigLab,
+    pub proof: ProofView,
+    /// The quests the chain and the server have completed, kept in the tab.
+    pub quests: BTreeSet<Quest>,
 }
 
 /// Every change to the state.
@@ -167,11 +186,24 @@ pub enum Action {
     ResetSend,
     DismissError,
     Busy(Option<String>),
+    /// Open a section of the page.
+    Open(Section),
+    /// A field of the signature lab, as typed.
+    SigEdit(SigField),
+    SigSign,
+    SigVerify,
+    SigFlipText,
+    SigFlipSignature,
+    /// Send a transfer the server must refuse.
+    Trial(Trial),
+    /// Ask for the Merkle proof of a confirmed transaction.
+    AskProof(TxId),
 }
 
 impl Default for State {
     fn default() -> Self {
         State {
+            section: Section::default(),
             link: Link::Connecting,
             subscribed: false,
             outbox: Vec::new(),
@@ -199,6 +231,9 @@ impl Default for State {
             explorer: Explorer::default(),
             error: None,
             busy: None,
+            sig_lab: SigLab::default(),
+            proof: ProofView::default(),
+            quests: BTreeSet::new(),
         }
     }
 }
@@ -256,6 +291,14 @@ impl State {
             Action::ResetSend => self.reset_send(),
             Action::DismissError => self.error = None,
             Action::Busy(what) => self.busy = what,
+            Action::Open(section) => self.open_section(section),
+            Action::SigEdit(field) => self.sig_edit(field),
+            Action::SigSign => self.sig_sign(),
+            Action::SigVerify => self.sig_verify(),
+            Action::SigFlipText => self.sig_flip_text(),
+            Action::SigFlipSignature => self.sig_flip_signature(),
+            Action::Trial(trial) => self.sig_trial(trial),
+            Action::AskProof(txid) => self.ask_proof(txid),
         }
         self
     }
@@ -274,5 +317,7 @@ impl yew::Reducible for State {
     }
 }
 
+#[cfg(test)]
+mod learning_tests;
 #[cfg(test)]
 mod tests;

@@ -1,10 +1,11 @@
 //! The encrypted wallet in `localStorage` (one per browser profile and origin), and
-//! the learner's address labels in `sessionStorage` (kept in the tab).
+//! the learner's address labels and quests in `sessionStorage` (kept in the tab).
 
 use crate::browser::JsCause;
+use crate::state::Quest;
 use crate::wallet_file::WalletFile;
 use simplechain_core::Address;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use web_sys::Storage;
 
 /// Why the record could not be stored.
@@ -72,5 +73,28 @@ pub fn load_labels() -> BTreeMap<Address, String> {
 pub fn save_labels(labels: &BTreeMap<Address, String>) {
     if let (Some(storage), Ok(text)) = (session(), serde_json::to_string(labels)) {
         let _ = storage.set_item(LABELS_KEY, &text);
+    }
+}
+
+/// The `sessionStorage` key of the quests done in this tab.
+pub const QUESTS_KEY: &str = "simplechain-quests";
+
+/// The quests done in this tab (their keys, space-separated; unknown keys are skipped).
+pub fn load_quests() -> BTreeSet<Quest> {
+    session()
+        .and_then(|s| s.get_item(QUESTS_KEY).ok().flatten())
+        .map(|text| {
+            text.split_whitespace()
+                .filter_map(Quest::from_key)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Keeps the quests done in this tab.
+pub fn save_quests(quests: &BTreeSet<Quest>) {
+    if let Some(storage) = session() {
+        let keys: Vec<&str> = quests.iter().map(|q| q.key()).collect();
+        let _ = storage.set_item(QUESTS_KEY, &keys.join(" "));
     }
 }

@@ -2,9 +2,11 @@
 //! a page at a time back to genesis, and a block, a transaction or an address opened
 //! in view, where every hash that names something is a link to it.
 
-use super::{Names, RowLinks, address_link, block_link, history_table, input_text, tx_link};
+use super::{
+    MerkleProofView, Names, RowLinks, address_link, block_link, history_table, input_text, tx_link,
+};
 use crate::format::{coins, short, timestamp};
-use crate::state::{ADDRESS_PAGE, Detail, Explorer, MAX_LABEL_CHARS, RECENT_BLOCKS};
+use crate::state::{ADDRESS_PAGE, Detail, Explorer, MAX_LABEL_CHARS, ProofView, RECENT_BLOCKS};
 use simplechain_core::protocol::TxStatus;
 use simplechain_core::{Address, ChainId, TxId};
 use yew::prelude::*;
@@ -26,6 +28,9 @@ pub struct ExplorerProps {
     pub onblockspage: Callback<Option<u64>>,
     pub onlabel: Callback<(Address, String)>,
     pub onclose: Callback<()>,
+    /// The Merkle proof on show, and asking for one.
+    pub proof: ProofView,
+    pub onproof: Callback<TxId>,
 }
 
 #[component]
@@ -170,6 +175,9 @@ pub fn ExplorerCard(props: &ExplorerProps) -> Html {
                         <dt>{ "Nonce" }</dt><dd>{ tx.nonce }</dd>
                         <dt>{ "Signature" }</dt><dd class="mono">{ tx.signature.to_string() }</dd>
                     </dl>
+                    if info.status == TxStatus::Confirmed {
+                        <MerkleProofView txid={info.txid} proof={props.proof.clone()} onask={props.onproof.clone()} />
+                    }
                 </div>
             }
         }

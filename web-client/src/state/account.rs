@@ -80,6 +80,7 @@ impl State {
 
     pub(super) fn got_account(&mut self, address: Address, account: AccountInfo) {
         if self.wallet.unlocked() == Some(address) && account.address == address {
+            self.quests_from_account(account.balance);
             self.account = Some(account);
         }
     }
@@ -89,6 +90,7 @@ impl State {
             if offset == 0 {
                 self.note_incoming(address, &history.items);
             }
+            self.quests_from_history(address, &history);
             self.history = Some(history);
         }
     }

@@ -6,11 +6,11 @@
 //! come back in request order (PROTOCOL §1), so each answer line belongs to the oldest
 //! entry of `in_flight`; `EVENT:` lines answer nothing and may arrive at any time.
 
-use super::{State, Validation};
+use super::{Quest, State, Trial, Validation};
 use simplechain_core::protocol::{
     ChainJson, ErrorCode, Event, LineError, ProtocolError, Request, Response, ServerLine,
 };
-use simplechain_core::{Address, Block, TxId};
+use simplechain_core::{Address, Block, BlockHash, TxId};
 
 /// The WebSocket to the relay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +69,14 @@ pub enum Awaiting {
     Submit(TxId),
     Faucet,
     Validate,
+    /// A trial of the signature lab (`last`: its last line).
+    Trial {
+        trial: Trial,
+        last: bool,
+    },
+    /// The Merkle proof of a transaction, then its block's header.
+    Proof(TxId),
+    ProofBlock(BlockHash),
 }
 
 /// An `ERROR` answer from the server; its sentence is the wallet's own for the code,
@@ -228,7 +236,15 @@ impl State {
             (Awaiting::ShowTx(_), Response::Tx(info)) => self.got_tx(info),
             (Awaiting::Submit(txid), Response::Success) => self.accepted(txid),
             (Awaiting::Faucet, Response::Success) => self.faucet_sent(),
-            (Awaiting::Validate, Response::Valid) => self.validation = Validation::Valid,
+            (Awaiting::Validate, Response::Valid) => {
+                self.validation = Validation::Valid;
+                self.quest_seen(Quest::Validate);
+            }
+            (Awaiting::Trial { trial, last }, Response::Success) => {
+                self.trial_accepted(trial, last)
+            }
+            (Awaiting::Proof(_), Response::Proof(proof)) => self.got_proof(proof),
+            (Awaiting::ProofBlock(_), Response::Block(raw)) => self.got_proof_block(&raw),
             (Awaiting::Validate, Response::Invalid { height, reason }) => {
                 self.validation = Validation::Invalid { height, reason }
             }
@@ -243,6 +259,8 @@ impl State {
             Awaiting::Submit(_) => self.submit_refused(refusal),
             Awaiting::Faucet => self.faucet_refused(&refusal),
             Awaiting::Validate => self.validation_refused(&refusal),
+            Awaiting::Trial { trial, .. } => self.trial_refused(trial, refusal),
+            Awaiting::Proof(_) | Awaiting::ProofBlock(_) => self.proof_failed(&refusal.to_string()),
             Awaiting::ShowTx(_) if not_found => self.tx_not_found(),
             Awaiting::SearchTx(bytes) if not_found => self.search_block(bytes),
             // No such block, or a server without `GET_BLOCK`: an address, then.

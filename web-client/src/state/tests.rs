@@ -14,15 +14,15 @@ use simplechain_core::transaction::address_of;
 use simplechain_core::{Address, Block, BlockHash, ChainId, TxId};
 use std::collections::VecDeque;
 
-fn key(seed: u8) -> SigningKey {
+pub(super) fn key(seed: u8) -> SigningKey {
     SigningKey::from_bytes(&[seed; 32])
 }
 
-fn chain() -> ChainId {
+pub(super) fn chain() -> ChainId {
     ChainId::from_bytes([7; 32])
 }
 
-fn info(height: u64, faucet: Option<bool>) -> Info {
+pub(super) fn info(height: u64, faucet: Option<bool>) -> Info {
     Info {
         protocol: 1,
         chain_id: chain(),
@@ -36,7 +36,7 @@ fn info(height: u64, faucet: Option<bool>) -> Info {
     }
 }
 
-fn account(address: Address, balance: u64, nonce: u64) -> AccountInfo {
+pub(super) fn account(address: Address, balance: u64, nonce: u64) -> AccountInfo {
     AccountInfo {
         address,
         balance,
@@ -46,7 +46,7 @@ fn account(address: Address, balance: u64, nonce: u64) -> AccountInfo {
     }
 }
 
-fn history(address: Address) -> History {
+pub(super) fn history(address: Address) -> History {
     History {
         address,
         total: 0,
@@ -54,7 +54,7 @@ fn history(address: Address) -> History {
     }
 }
 
-trait Drive: Sized {
+pub(super) trait Drive: Sized {
     fn with(self, action: Action) -> Self;
     fn reply(self, response: Response) -> Self;
     fn sent_lines(&self) -> Vec<String>;
@@ -78,7 +78,7 @@ impl Drive for State {
 }
 
 /// Connected and unlocked with `balance` coins, every initial request answered.
-fn ready(balance: u64) -> State {
+pub(super) fn ready(balance: u64) -> State {
     let address = address_of(&key(1));
     let state = State::new(None, Default::default())
         .with(Action::Unlocked(key(1)))
