@@ -37,13 +37,20 @@ async fn start(dir: &Path) -> TestServer {
     TestServer::start_with(config).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acknowledged_transactions_in_the_log_survive_a_torn_tail_and_are_folded_in() {
-    let temp = tempfile::tempdir().unwrap();
-    let server = start(temp.path()).await;
+/// Starts a server on `dir`, has `n` payments to `to` acknowledged one at a time (one
+/// log record each), and stops it. Returns them and the chain id.
+async fn acknowledge(
+    dir: &Path,
+    n: u64,
+    to: u8,
+) -> (
+    Vec<simplechain_core::Transaction>,
+    simplechain_core::ChainId,
+) {
+    let server = start(dir).await;
     let mut c = server.connect().await;
-    let txs: Vec<_> = (0..5)
-        .map(|i| server.tx(&rich_key(), addr(1), 10 + i, i))
+    let txs: Vec<_> = (0..n)
+        .map(|i| server.tx(&rich_key(), addr(to), 10 + i, i))
         .collect();
     for tx in &txs {
         assert_eq!(c.ask(&add_line(tx)).await, "SUCCESS");
@@ -51,6 +58,13 @@ async fn acknowledged_transactions_in_the_log_survive_a_torn_tail_and_are_folded
     let chain_id = server.chain_id;
     drop(c);
     server.stop().await;
+    (txs, chain_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_transactions_in_the_log_survive_a_torn_tail_and_are_folded_in() {
+    let temp = tempfile::tempdir().unwrap();
+    let (txs, chain_id) = acknowledge(temp.path(), 5, 1).await;
 
     // Five records, one per acknowledged batch; redb has none of them yet.
     let (offsets, end) = records(temp.path());
@@ -121,17 +135,7 @@ fn server_tx(txs: &[simplechain_core::Transaction]) -> simplechain_core::Transac
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_damaged_record_ends_the_log_and_the_records_before_it_survive() {
     let temp = tempfile::tempdir().unwrap();
-    let server = start(temp.path()).await;
-    let mut c = server.connect().await;
-    let txs: Vec<_> = (0..4)
-        .map(|i| server.tx(&rich_key(), addr(2), 10 + i, i))
-        .collect();
-    for tx in &txs {
-        assert_eq!(c.ask(&add_line(tx)).await, "SUCCESS");
-    }
-    let chain_id = server.chain_id;
-    drop(c);
-    server.stop().await;
+    let (txs, chain_id) = acknowledge(temp.path(), 4, 2).await;
     // One bit of the third record's payload flipped (a damaged sector, say).
     let (offsets, _) = records(temp.path());
     let log = std::fs::OpenOptions::new()
