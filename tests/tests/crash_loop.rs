@@ -657,6 +657,40 @@ async fn external_miner(addr: String, chain_id: ChainId, fork: bool, told: Submi
     }
 }
 
+/// Mines one empty block on the tip (through `GET_TEMPLATE` and `SUBMIT_BLOCK`, as any
+/// miner), so that the blocks holding the senders' funding are no longer the tip.
+///
+/// The forker replaces only the tip (it builds on the tip's parent), and no other
+/// branch in this test forks lower, so a block with one on top of it stays on the main
+/// chain. Without this, the forker's first reorg could put the funding back in the
+/// mempool, and the senders' next payments would be refused (`insufficient_funds`:
+/// PROTOCOL §6 spends only confirmed coins), which is the protocol working, not a loss.
+async fn bury_funding(addr: &str) {
+    let mut c = Conn::connect(addr).await.unwrap();
+    let height = |info: &str| payload(info, "INFO")["height"].as_u64().unwrap();
+    let funded = height(&c.ask("GET_INFO").await);
+    while height(&c.ask("GET_INFO").await) <= funded {
+        let me = Address::from_bytes([0x77; 32]);
+        let template: simplechain_core::protocol::Template = serde_json::from_value(payload(
+            &c.ask(&format!("GET_TEMPLATE:{me}")).await,
+            "TEMPLATE",
+        ))
+        .unwrap();
+        let block = tokio::task::spawn_blocking(move || {
+            let (header, hash) = template.header(0).mine(0, u64::MAX).unwrap();
+            template.into_block(header, hash)
+        })
+        .await
+        .unwrap();
+        let line = format!("SUBMIT_BLOCK:{}", serde_json::to_string(&block).unwrap());
+        let answer = c.ask(&line).await;
+        assert!(
+            answer.starts_with("SUBMITTED:"),
+            "burying the funding: {answer}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_while_miners_submit_blocks_and_forks_loses_nothing() {
     // PROTOCOL §9 under the crash loop: the server's own miner, an external miner and
@@ -676,6 +710,7 @@ async fn sigkill_while_miners_submit_blocks_and_forks_loses_nothing() {
         .collect();
     let senders: Vec<Address> = keys.iter().map(address_of).collect();
     let (mut server, mut addr, chain_id) = start_and_fund(&dir, &rich, &senders).await;
+    bury_funding(&addr).await;
     let sink = Address::from_bytes([0x66; 32]);
     let signers: Vec<Signer> = keys
         .into_iter()
