@@ -202,7 +202,7 @@ mod tests {
                 for (depth, sibling) in proof.path.iter().enumerate() {
                     let at = index >> depth;
                     let level = &levels[depth];
-                    let expected = if at % 2 == 0 {
+                    let expected = if at.is_multiple_of(2) {
                         *level.get(at + 1).unwrap_or(&level[at])
                     } else {
                         level[at - 1]

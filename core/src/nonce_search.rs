@@ -33,6 +33,9 @@ pub struct Searched {
     pub found: Option<(BlockHeader, BlockHash)>,
     /// The most leading zero bits of any hash tried (0 if none was tried).
     pub best_bits: u64,
+    /// The first nonce tried with that many bits, and its hash (`None` if none was
+    /// tried), for a miner that shows the best hash so far.
+    pub best: Option<(u64, BlockHash)>,
     /// How many nonces were hashed.
     pub tried: u64,
 }
@@ -60,13 +63,17 @@ impl NonceSearch {
         let end = start.saturating_add(attempts);
         let mut digits = Digits::new(start);
         let mut best_bits = 0;
+        let mut best = None;
         let mut nonce = start;
         while nonce < end {
             let mut h = self.prefix.clone();
             h.update(digits.as_bytes());
             let hash = BlockHash::from_bytes(h.finalize().into());
             let bits = leading_zero_bits(&hash);
-            best_bits = best_bits.max(bits);
+            if best.is_none() || bits > best_bits {
+                best_bits = bits;
+                best = Some((nonce, hash));
+            }
             if bits >= self.header.difficulty {
                 let header = BlockHeader {
                     nonce,
@@ -75,6 +82,7 @@ impl NonceSearch {
                 return Searched {
                     found: Some((header, hash)),
                     best_bits,
+                    best,
                     tried: nonce - start + 1,
                 };
             }
@@ -84,6 +92,7 @@ impl NonceSearch {
         Searched {
             found: None,
             best_bits,
+            best,
             tried: end - start,
         }
     }
@@ -180,6 +189,9 @@ mod tests {
             .unwrap();
         assert_eq!(searched.best_bits, best);
         assert!(best > 0);
+        let (nonce, hash) = searched.best.unwrap();
+        assert_eq!(BlockHeader { nonce, ..h }.hash(), hash);
+        assert_eq!(leading_zero_bits(&hash), best);
     }
 
     #[test]

@@ -52,7 +52,8 @@ const STREAM_CHUNK: usize = 64 << 10;
 
 /// The `Content-Security-Policy` of a page: its own scripts and styles only, the wasm
 /// compiled with `'wasm-unsafe-eval'`, the inline scripts whose hashes are given (trunk
-/// writes one that loads the wasm), connections to itself and to `connect` (the
+/// writes one that loads the wasm), Web Workers from its own scripts only (the mining
+/// worker, `worker-src 'self'`), connections to itself and to `connect` (the
 /// WebSocket addresses), and no framing (`frame-ancestors 'none'`).
 pub fn content_security_policy(inline_script_hashes: &[String], connect: &[String]) -> String {
     let mut scripts = String::from("'self' 'wasm-unsafe-eval'");
@@ -65,8 +66,8 @@ pub fn content_security_policy(inline_script_hashes: &[String], connect: &[Strin
         connects.push_str(url);
     }
     format!(
-        "default-src 'none'; script-src {scripts}; style-src 'self'; img-src 'self' data:; \
-         connect-src {connects}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        "default-src 'none'; script-src {scripts}; worker-src 'self'; style-src 'self'; \
+         img-src 'self' data:; connect-src {connects}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
 }
 
@@ -221,6 +222,8 @@ mod tests {
         let csp = content_security_policy(&[], &["ws://127.0.0.1:8080".into()]);
         assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
         assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
+        // The mining worker's script is the page's own; no blob: or data: workers.
+        assert!(csp.contains("worker-src 'self';"), "{csp}");
         assert!(
             csp.contains("connect-src 'self' ws://127.0.0.1:8080"),
             "{csp}"

@@ -407,6 +407,10 @@ async fn pages_carry_a_strict_csp_and_cannot_be_framed() {
     assert!(csp.contains("frame-ancestors 'none'"));
     assert!(csp.contains("'wasm-unsafe-eval'"));
     assert!(
+        csp.contains("worker-src 'self';"),
+        "the mining worker: {csp}"
+    );
+    assert!(
         csp.contains("'sha256-"),
         "the inline loader is allowed by its hash"
     );

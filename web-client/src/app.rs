@@ -1,11 +1,11 @@
 //! The page: one store, the relay and tick hooks, and the cards.
 
 use crate::components::{
-    AccountCard, BackupCard, BackupPrompt, ChainStatus, DeveloperCorner, ExplorerCard, Header,
-    HistoryCard, MempoolCard, Notices, QuestsCard, SendCard, SetupCard, SigLabCard, Tabs,
-    UnlockCard,
+    AccountCard, BackupCard, BackupPrompt, BlockTreeCard, ChainStatus, DeveloperCorner,
+    ExplorerCard, Header, HistoryCard, LabCard, MempoolCard, MineCard, Notices, QuestsCard,
+    SendCard, SetupCard, SigLabCard, Tabs, UnlockCard,
 };
-use crate::hooks::{use_auto_lock, use_relay, use_tick};
+use crate::hooks::{use_auto_lock, use_miners, use_relay, use_tick, use_work};
 use crate::state::{Action, Section, State, Wallet};
 use crate::{browser, key_tasks, sign_bench, storage};
 use yew::prelude::*;
@@ -18,11 +18,14 @@ pub fn App() -> Html {
             storage::load().map(|file| file.address),
             storage::load_labels(),
         )
+        .with_cores(browser::cores())
     });
     use_relay(&state);
+    use_miners(&state);
     use_tick(&state);
+    use_work(&state);
     use_effect_with(state.labels.clone(), |labels| storage::save_labels(labels));
-    use_effect_with(state.quests.clone(), |quests| storage::save_quests(quests));
+    use_effect_with(state.quests.clone(), storage::save_quests);
     let activity = use_auto_lock(state.wallet.unlocked().is_some(), state.dispatcher());
     let dispatch: Callback<Action> = {
         let state = state.clone();
@@ -33,6 +36,7 @@ pub fn App() -> Html {
     let names = state.names();
     let onshowtx = dispatch.reform(Action::ShowTx);
     let onshowaddress = dispatch.reform(Action::ShowAddress);
+    let difficulty = state.info.as_ref().map(|i| i.difficulty);
 
     let wallet = match &state.wallet {
         Wallet::None => html! {
@@ -111,8 +115,29 @@ pub fn App() -> Html {
                     onblockspage={dispatch.reform(Action::BlocksPage)}
                     onlabel={dispatch.reform(|(a, l)| Action::Label(a, l))}
                     onclose={act(Action::CloseDetail)}
-                    proof={state.proof.clone()} onproof={dispatch.reform(Action::AskProof)} />
+                    proof={state.proof.clone()} onproof={dispatch.reform(Action::AskProof)}
+                    glass={state.glass.clone()} difficulty={difficulty}
+                    replay_progress={state.replay.progress()} replay_ready={state.replay.ready().is_some()}
+                    replay_error={state.replay.error.as_ref().map(ToString::to_string)}
+                    onlab={act(Action::LabOpen)} />
                 <DeveloperCorner onbench={Callback::from(|()| sign_bench::report())} />
+            </main>
+        },
+        Section::Mine => html! {
+            <main class="grid">
+                <MineCard mining={state.mining.clone()} unlocked={state.wallet.unlocked().is_some()}
+                    difficulty={state.info.as_ref().map(|i| i.difficulty)}
+                    onstart={dispatch.reform(|keep| Action::MineStart { keep })}
+                    onstop={act(Action::MineStop)}
+                    onthreads={dispatch.reform(Action::MineThreads)}
+                    oncap={dispatch.reform(Action::MineCap)} />
+            </main>
+        },
+        Section::Tree => html! {
+            <main class="grid">
+                <BlockTreeCard tree={state.tree.clone()} own={state.wallet.unlocked()}
+                    difficulty={state.info.as_ref().map(|i| i.difficulty)}
+                    onshow={dispatch.reform(Action::ShowBlockHash)} />
             </main>
         },
         Section::Signatures => html! {
@@ -122,6 +147,14 @@ pub fn App() -> Html {
                 onflipsignature={act(Action::SigFlipSignature)} ontrial={dispatch.reform(Action::Trial)} />
         },
         Section::Quests => html! { <QuestsCard done={state.quests.clone()} /> },
+        Section::Lab => html! {
+            <LabCard lab={state.lab.clone()} {difficulty} tip={state.info.as_ref().map(|i| i.height)}
+                replay_progress={state.replay.progress()} replay_ready={state.replay.ready().is_some()}
+                replay_error={state.replay.error.as_ref().map(ToString::to_string)}
+                onedit={dispatch.reform(|(block, tx, field, text)| Action::LabEdit { block, tx, field, text })}
+                onremine={act(Action::LabRemine)} onsubmit={act(Action::LabSubmit)}
+                onreset={act(Action::LabReset)} />
+        },
     };
 
     html! {

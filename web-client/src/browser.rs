@@ -43,3 +43,8 @@ pub fn download(name: &str, text: &str) -> Option<()> {
     let _ = web_sys::Url::revoke_object_url(&url);
     Some(())
 }
+
+/// The browser's logical cores (`navigator.hardwareConcurrency`), at least 1.
+pub fn cores() -> u32 {
+    web_sys::window().map_or(1, |w| w.navigator().hardware_concurrency().max(1.0) as u32)
+}

@@ -6,7 +6,9 @@
 //! Sentences end with a period and name no code: they are for people.
 
 use crate::format::coins;
-use crate::state::{Awaiting, ExplorerError, LinkError, SendError, SendFormError, ServerRefusal};
+use crate::state::{
+    Awaiting, ExplorerError, LinkError, MineError, SendError, SendFormError, ServerRefusal,
+};
 use crate::storage::StorageError;
 use crate::vault::{CryptoStep, VaultError};
 use crate::wallet_file::{MAX_ITERATIONS, MIN_PASSPHRASE_CHARS, VERSION, WalletFileError};
@@ -89,13 +91,20 @@ impl Display for LinkError {
 fn request_name(awaiting: &Awaiting) -> &'static str {
     match awaiting {
         Awaiting::Info => "chain info",
-        Awaiting::Subscribe => "subscription",
+        Awaiting::Subscribe | Awaiting::SubscribeBlocks => "subscription",
         Awaiting::Account(_) | Awaiting::ExplorerAccount(_) => "account",
         Awaiting::History { .. } | Awaiting::ExplorerHistory { .. } => "history",
         Awaiting::OwnPending(_) => "pending transfers",
         Awaiting::Mempool => "mempool",
         Awaiting::RecentBlocks | Awaiting::Block(_) | Awaiting::Genesis => "blocks",
-        Awaiting::SearchBlock(_) => "block",
+        Awaiting::SearchBlock(_) | Awaiting::BlockByHash(_) | Awaiting::ReplayAncestor(_) => {
+            "block"
+        }
+        Awaiting::Template => "block template",
+        Awaiting::SubmitBlock => "mined block",
+        Awaiting::Tree => "block tree",
+        Awaiting::ReplayBlocks(_) | Awaiting::LabBlocks(_) => "blocks",
+        Awaiting::LabSubmit(_) => "block submission",
         Awaiting::TrackTx(_) | Awaiting::ShowTx(_) | Awaiting::SearchTx(_) => "transaction",
         Awaiting::Submit(_) => "transfer",
         Awaiting::Faucet => "faucet",
@@ -152,7 +161,36 @@ impl Display for ExplorerError {
             ExplorerError::NotAKey => f.write_str(
                 "Type a block height, or a block hash, a txid or an address (64 hexadecimal characters).",
             ),
+            ExplorerError::NoSuchBlockHash(hash) => write!(
+                f,
+                "The server has no block {} (any more): only the last {} blocks of side branches are kept.",
+                crate::format::short(&hash.to_string()),
+                simplechain_core::MAX_REORG_DEPTH
+            ),
         }
+    }
+}
+
+impl Display for MineError {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MineError::Locked => {
+                "Unlock (or create) a wallet to mine: the block's reward is paid to its address."
+            }
+            MineError::Threads => "Workers: a whole number from 1 to 64.",
+            MineError::Cap => {
+                "Hash-rate cap: a whole number of hashes per second above zero, or empty for no cap."
+            }
+            MineError::BadFind => {
+                "A worker's block does not hash to what it said; mining stopped (reload the page)."
+            }
+            MineError::Worker => {
+                "The mining worker could not start or run in this browser; mining stopped."
+            }
+            MineError::ForeignTemplate => {
+                "The server's template pays another address than this wallet's; mining stopped."
+            }
+        })
     }
 }
 

@@ -21,7 +21,12 @@
 //! - `section`: which section of the page is open;
 //! - `signatures`: the signature lab (sign and verify text, transfers the server must
 //!   refuse); `proof`: a Merkle proof folded in the tab; `quests`: the missions and
-//!   what completes each.
+//!   what completes each;
+//! - `mining`: mining in the tab (template, the workers' reports, the found block and
+//!   its fate); `tree` and `tree_layout`: the block tree, live, and how it is drawn.
+//! - `replay`: the chain replayed in the tab up to a block's parent, a slice at a
+//!   time (`Action::Work`); `glass`: every rule checked in the tab for the open
+//!   block; `lab`: the tamper lab's sandbox, its re-mine and its submission.
 //!
 //! Problems are typed where they happen ([`LinkError`], [`ServerRefusal`],
 //! [`SendError`], [`SendFormError`], [`ExplorerError`], and [`VaultError`] from the key
@@ -31,30 +36,45 @@
 mod account;
 mod chain;
 mod explorer;
+mod glass;
 mod keys;
+mod lab;
 mod labels;
 mod link;
 mod mempool;
+mod mining;
 mod proof;
 mod quests;
+mod replay;
 mod section;
 mod send;
 mod send_form;
 mod signatures;
+mod tree;
+mod tree_layout;
 
 pub use account::{FaucetStep, HISTORY_PAGE};
 pub use chain::Validation;
 pub use explorer::{ADDRESS_PAGE, Detail, Explorer, ExplorerError, RECENT_BLOCKS, SearchKey};
+pub use glass::Glass;
 pub use keys::{Secret, Wallet};
+pub use lab::{LAB_BLOCKS, Lab, LabError, LabField, LabInputError, Remine};
 pub use labels::MAX_LABEL_CHARS;
 pub use link::{Awaiting, Link, LinkError, ServerRefusal};
 pub use mempool::{MAX_TICK_MS, MEMPOOL_PAGE, OwnPending, tick_ms};
+pub use mining::{
+    Fate, Found, MAX_THREADS, MineError, MineRun, MineStep, Mining, Progress, WorkerRate,
+    expected_secs, read_cap, read_threads,
+};
 pub use proof::{DRAWN_LEAVES, Folded, ProofView};
 pub use quests::Quest;
+pub use replay::{REPLAY_PAGE, REPLAY_SLICE_TXS, Replay, ReplayError};
 pub use section::Section;
 pub use send::{SendError, SendStep};
 pub use send_form::{SendFormError, check_amount, check_receiver};
 pub use signatures::{SigField, SigLab, Trial, TrialStep};
+pub use tree::{BlockTree, Reorg, replaced};
+pub use tree_layout::{Branch, Layout, layout, work};
 
 use crate::vault::VaultError;
 use ed25519_dalek::SigningKey;
@@ -117,6 +137,18 @@ pub struct State {
     // The transfer under way (`send`) and the explorer (`explorer`).
     pub send: SendStep,
     pub explorer: Explorer,
+    /// Mining in the tab (`mining`) and the block tree (`tree`).
+    pub mining: Mining,
+    pub tree: BlockTree,
+    // The glass box (`glass`, `replay`) and the tamper lab (`lab`).
+    /// The checklist of the explorer's open block.
+    pub glass: Glass,
+    /// The chain replayed in the tab up to the open block's parent.
+    pub replay: Replay,
+    pub lab: Lab,
+    /// Counts the slices of work done (`Action::Work`), so the page schedules the
+    /// next one after each.
+    pub slices: u64,
     // Notices.
     /// The sentence for the last problem to tell the user about
     /// (`data-testid="error"`), made from an error type by `State::show`.
@@ -198,6 +230,44 @@ pub enum Action {
     Trial(Trial),
     /// Ask for the Merkle proof of a confirmed transaction.
     AskProof(TxId),
+    /// "Mine one block" (`keep: false`) or "Keep mining".
+    MineStart {
+        keep: bool,
+    },
+    MineStop,
+    /// The workers field as typed.
+    MineThreads(String),
+    /// The hash-rate cap field as typed (empty: no cap).
+    MineCap(String),
+    /// A worker's report on its slice: `wall_ms` since the slice was sent, `at_ms` the
+    /// time it arrived (milliseconds since the epoch).
+    MinerReport {
+        worker: usize,
+        report: simplechain_miner::Report,
+        wall_ms: f64,
+        at_ms: u64,
+    },
+    /// A worker could not start or run.
+    MinerFailed,
+    /// Open a block of the tree (main or side) in the explorer.
+    ShowBlockHash(BlockHash),
+    /// One slice of the tab's heavy work (replaying the chain, re-mining), at this
+    /// time (milliseconds since the epoch); the page yields between slices.
+    Work(f64),
+    /// Take the explorer's open block (and the blocks after it) into the tamper lab.
+    LabOpen,
+    /// A lab input: block index, transaction index (for a transaction's field), the
+    /// field and what was typed.
+    LabEdit {
+        block: usize,
+        tx: Option<usize>,
+        field: LabField,
+        text: String,
+    },
+    /// Put the sandbox back as the real blocks are.
+    LabReset,
+    LabRemine,
+    LabSubmit,
 }
 
 impl Default for State {
@@ -229,6 +299,12 @@ impl Default for State {
             labels: Rc::default(),
             send: SendStep::Idle,
             explorer: Explorer::default(),
+            mining: Mining::default(),
+            tree: BlockTree::default(),
+            glass: Glass::default(),
+            replay: Replay::default(),
+            lab: Lab::default(),
+            slices: 0,
             error: None,
             busy: None,
             sig_lab: SigLab::default(),
@@ -299,8 +375,53 @@ impl State {
             Action::SigFlipSignature => self.sig_flip_signature(),
             Action::Trial(trial) => self.sig_trial(trial),
             Action::AskProof(txid) => self.ask_proof(txid),
+            Action::MineStart { keep } => self.mine_start(keep),
+            Action::MineStop => self.mine_stop(),
+            Action::MineThreads(text) => self.mine_threads(&text),
+            Action::MineCap(text) => self.mine_cap(&text),
+            Action::MinerReport {
+                worker,
+                report,
+                wall_ms,
+                at_ms,
+            } => self.miner_report(worker, report, wall_ms, at_ms),
+            Action::MinerFailed => self.miner_failed(),
+            Action::ShowBlockHash(hash) => self.show_block_hash(hash),
+            Action::Work(now_ms) => self.work(now_ms),
+            Action::LabOpen => self.lab_open(),
+            Action::LabEdit {
+                block,
+                tx,
+                field,
+                text,
+            } => self.lab_edit(block, tx, field, &text),
+            Action::LabReset => self.lab_reset(),
+            Action::LabRemine => self.lab_remine(),
+            Action::LabSubmit => self.lab_submit(),
         }
         self
+    }
+
+    /// The page's first state also knows how many workers to offer: `cores`, the
+    /// browser's `navigator.hardwareConcurrency`.
+    pub fn with_cores(mut self, cores: u32) -> Self {
+        self.mining.threads = cores.clamp(1, MAX_THREADS);
+        self
+    }
+
+    /// Whether a slice of heavy work is waiting for `Action::Work`.
+    pub fn has_work(&self) -> bool {
+        self.replay.has_work() || self.lab.mining.is_some()
+    }
+
+    /// One slice: the replay first (the lab judges on its result), then the re-mine.
+    fn work(&mut self, now_ms: f64) {
+        if self.replay.has_work() {
+            self.replay_step();
+        } else {
+            self.lab_mine_step(now_ms);
+        }
+        self.slices += 1;
     }
 
     /// Tells the user about `problem`: its sentence becomes the error notice.
@@ -317,7 +438,5 @@ impl yew::Reducible for State {
     }
 }
 
-#[cfg(test)]
-mod learning_tests;
 #[cfg(test)]
 mod tests;

@@ -15,9 +15,13 @@
 //!   which only ever writes a [`ValidBlock`];
 //! - [`crate::parallel`] verifies a whole chain's signatures on all cores first.
 //!
-//! [`validate_chain`] runs a whole chain from genesis.
+//! [`validate_chain`] runs a whole chain from genesis. Each rule is a small function
+//! of `checks.rs`; [`checklist`] runs every one of them on one block, without
+//! stopping at the first that fails, for the wallet's glass-box explorer.
 
 mod branch;
+pub mod checklist;
+mod checks;
 mod rule;
 mod valid;
 
@@ -25,11 +29,10 @@ pub use rule::{ChainError, Rule};
 pub(crate) use valid::Signatures;
 pub use valid::{Effects, PreverifiedBlock, StaleEffects, ValidBlock, ValidChain};
 
-use crate::block::{Block, leading_zero_bits};
+use crate::BLOCK_REWARD;
+use crate::block::Block;
 use crate::ids::{BlockHash, ChainId, TxId};
 use crate::ledger::{Ledger, UndoLog};
-use crate::merkle::merkle_root;
-use crate::{BLOCK_REWARD, MAX_BLOCK_TRANSACTIONS, MAX_FUTURE_DRIFT_MS};
 use alloc::vec::Vec;
 
 /// What a valid chain leaves behind.
@@ -50,30 +53,15 @@ impl ChainState {
     /// `now_ms` is the validator's clock (blocks more than 2 hours ahead of it are
     /// refused); `None` skips that check, which depends on the clock, not the chain.
     pub fn genesis(block: &Block, now_ms: Option<u64>) -> Result<Self, ChainError> {
-        let fail = |rule| Err(ChainError { height: 0, rule });
+        let fail = |rule| ChainError { height: 0, rule };
         let header = &block.header;
-        if header.height != 0 {
-            return fail(Rule::GenesisHeight {
-                found: header.height,
-            });
-        }
-        if header.prev_hash != BlockHash::ZERO {
-            return fail(Rule::GenesisPrevHash);
-        }
-        if !block.transactions.is_empty() {
-            return fail(Rule::GenesisTransactions);
-        }
-        if header.difficulty > 255 {
-            return fail(Rule::DifficultyOutOfRange {
-                found: header.difficulty,
-            });
-        }
-        check_header(block, header.difficulty, now_ms)
-            .map_err(|rule| ChainError { height: 0, rule })?;
+        checks::genesis_height(header).map_err(fail)?;
+        checks::genesis_prev_hash(header).map_err(fail)?;
+        checks::genesis_transactions(block).map_err(fail)?;
+        checks::difficulty_in_range(header).map_err(fail)?;
+        check_header(block, header.difficulty, now_ms).map_err(fail)?;
         let chain_id = ChainId::from(block.hash);
-        if header.tx_root != merkle_root(&[]) {
-            return fail(Rule::TxRootMismatch);
-        }
+        checks::tx_root(header, &[]).map_err(fail)?;
         let mut ledger = Ledger::new();
         ledger
             .credit(header.miner, header.reward, &mut UndoLog::default())
@@ -215,37 +203,12 @@ impl ChainState {
         let height = self.height + 1;
         let fail = |rule| ChainError { height, rule };
         let header = &block.header;
-        if header.height != height {
-            return Err(fail(Rule::Height {
-                expected: height,
-                found: header.height,
-            }));
-        }
-        if header.prev_hash != self.tip {
-            return Err(fail(Rule::PrevHash));
-        }
-        if header.difficulty != self.difficulty {
-            return Err(fail(Rule::DifficultyChanged {
-                expected: self.difficulty,
-                found: header.difficulty,
-            }));
-        }
-        if header.reward != BLOCK_REWARD {
-            return Err(fail(Rule::Reward {
-                found: header.reward,
-            }));
-        }
-        if header.timestamp < self.tip_timestamp {
-            return Err(fail(Rule::TimestampDecreased {
-                previous: self.tip_timestamp,
-                found: header.timestamp,
-            }));
-        }
-        if block.transactions.len() > MAX_BLOCK_TRANSACTIONS {
-            return Err(fail(Rule::TooManyTransactions {
-                count: block.transactions.len(),
-            }));
-        }
+        checks::height(header, height).map_err(fail)?;
+        checks::prev_hash(header, &self.tip).map_err(fail)?;
+        checks::difficulty(header, self.difficulty).map_err(fail)?;
+        checks::reward(header).map_err(fail)?;
+        checks::timestamp(header, self.tip_timestamp).map_err(fail)?;
+        checks::transaction_count(block).map_err(fail)?;
         check_header(block, self.difficulty, now_ms).map_err(fail)?;
         Ok(height)
     }
@@ -295,8 +258,8 @@ fn run_transactions(
     }
     // A built block's root was computed from these txids by its template, once.
     let root_by_construction = matches!(signatures, Signatures::Carried(_));
-    if !root_by_construction && merkle_root(&txids) != block.header.tx_root {
-        return Err(Rule::TxRootMismatch);
+    if !root_by_construction {
+        checks::tx_root(&block.header, &txids)?;
     }
     ledger
         .credit(block.header.miner, block.header.reward, undo)
@@ -306,29 +269,12 @@ fn run_transactions(
 
 /// Rule 2 for one block's header: the hash, proof of work and the future-time limit.
 fn check_header(block: &Block, difficulty: u64, now_ms: Option<u64>) -> Result<(), Rule> {
-    let computed = block.compute_hash();
-    if computed != block.hash {
-        return Err(Rule::HashMismatch {
-            claimed: block.hash,
-            computed,
-        });
+    let computed = checks::hash(block)?;
+    checks::proof_of_work(&computed, difficulty)?;
+    match now_ms {
+        Some(now) => checks::not_in_future(&block.header, now),
+        None => Ok(()),
     }
-    let zero_bits = leading_zero_bits(&computed);
-    if zero_bits < difficulty {
-        return Err(Rule::ProofOfWork {
-            zero_bits,
-            difficulty,
-        });
-    }
-    if let Some(now) = now_ms
-        && block.header.timestamp > now.saturating_add(MAX_FUTURE_DRIFT_MS)
-    {
-        return Err(Rule::TimestampInFuture {
-            found: block.header.timestamp,
-            now,
-        });
-    }
-    Ok(())
 }
 
 /// Validates a whole chain from genesis, verifying every signature, and returns its

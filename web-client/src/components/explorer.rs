@@ -1,12 +1,19 @@
 //! The block explorer: a search box (height, block hash, txid or address), the blocks
 //! a page at a time back to genesis, and a block, a transaction or an address opened
-//! in view, where every hash that names something is a link to it.
+//! in view, where every hash that names something is a link to it. A block and a
+//! transaction are checked in this tab too (the glass box), and a block can be taken
+//! into the tamper lab.
 
+use super::glass_box::GlassBox;
+use super::glossary::{Term, term};
+use super::tx_glass::tx_glass;
 use super::{
     MerkleProofView, Names, RowLinks, address_link, block_link, history_table, input_text, tx_link,
 };
 use crate::format::{coins, short, timestamp};
-use crate::state::{ADDRESS_PAGE, Detail, Explorer, MAX_LABEL_CHARS, ProofView, RECENT_BLOCKS};
+use crate::state::{
+    ADDRESS_PAGE, Detail, Explorer, Glass, MAX_LABEL_CHARS, ProofView, RECENT_BLOCKS,
+};
 use simplechain_core::protocol::TxStatus;
 use simplechain_core::{Address, ChainId, TxId};
 use yew::prelude::*;
@@ -31,6 +38,16 @@ pub struct ExplorerProps {
     /// The Merkle proof on show, and asking for one.
     pub proof: ProofView,
     pub onproof: Callback<TxId>,
+    /// The open block's checklist (the glass box).
+    pub glass: Glass,
+    /// The chain's difficulty.
+    pub difficulty: Option<u64>,
+    /// The replay up to the open block's parent: blocks done and to do.
+    pub replay_progress: Option<(u64, u64)>,
+    pub replay_ready: bool,
+    pub replay_error: Option<String>,
+    /// Take the open block into the tamper lab.
+    pub onlab: Callback<()>,
 }
 
 #[component]
@@ -140,18 +157,29 @@ pub fn ExplorerCard(props: &ExplorerProps) -> Html {
                 <div class="detail" aria-label="Block detail" data-testid="block-detail">
                     { heading(format!("Block {}", h.height), "detail-title") }
                     <dl class="fields">
-                        <dt>{ "Hash" }</dt><dd class="mono" data-testid="block-hash">{ block.hash.to_string() }</dd>
-                        <dt>{ "Previous" }</dt><dd>{ previous }</dd>
-                        <dt>{ "Time" }</dt><dd>{ timestamp(h.timestamp) }</dd>
-                        <dt>{ if h.height == 0 { "Owner" } else { "Miner" } }</dt>
+                        <dt>{ term(Term::Hash) }</dt><dd class="mono" data-testid="block-hash">{ block.hash.to_string() }</dd>
+                        <dt>{ term(Term::PrevHash) }</dt><dd>{ previous }</dd>
+                        <dt>{ term(Term::Timestamp) }</dt><dd>{ format!("{} ({} ms)", timestamp(h.timestamp), h.timestamp) }</dd>
+                        <dt>{ if h.height == 0 { html! { "Owner" } } else { term(Term::Miner) } }</dt>
                         <dd>{ address_link(h.miner, &props.names, &props.onshowaddress) }</dd>
-                        <dt>{ reward_label }</dt><dd>{ format!("{} coins", coins(h.reward)) }</dd>
-                        <dt>{ "Difficulty" }</dt><dd>{ h.difficulty }</dd>
-                        <dt>{ "Merkle root" }</dt><dd class="mono">{ h.tx_root.to_string() }</dd>
-                        <dt>{ "Nonce" }</dt><dd>{ h.nonce }</dd>
+                        <dt>{ if h.height == 0 { html! { reward_label } } else { term(Term::Reward) } }</dt><dd>{ format!("{} coins", coins(h.reward)) }</dd>
+                        <dt>{ term(Term::Difficulty) }</dt><dd>{ h.difficulty }</dd>
+                        <dt>{ term(Term::MerkleRoot) }</dt><dd class="mono">{ h.tx_root.to_string() }</dd>
+                        <dt>{ term(Term::Nonce) }</dt><dd>{ h.nonce }</dd>
                     </dl>
                     <h4>{ format!("{} transaction(s)", block.transactions.len()) }</h4>
                     <ul class="txs">{ for txs }</ul>
+                    <GlassBox block={block.clone()} checks={props.glass.checks.clone()}
+                        difficulty={props.difficulty} progress={props.replay_progress}
+                        ready={props.replay_ready} replay_error={props.replay_error.clone()} />
+                    if h.height > 0 {
+                        <div class="row">
+                            <button class="btn" data-testid="lab-open" onclick={props.onlab.reform(|_| ())}>
+                                { "Tamper with this block in the lab →" }
+                            </button>
+                            <span class="muted">{ "a copy in this tab: change it, re-mine it, offer it to the server" }</span>
+                        </div>
+                    }
                 </div>
             }
         }
@@ -167,14 +195,15 @@ pub fn ExplorerCard(props: &ExplorerProps) -> Html {
                 <div class="detail" aria-label="Transaction detail" data-testid="tx-detail">
                     { heading("Transaction".into(), "detail-title") }
                     <dl class="fields">
-                        <dt>{ "Txid" }</dt><dd class="mono" data-testid="tx-txid">{ info.txid.to_string() }</dd>
+                        <dt>{ term(Term::Txid) }</dt><dd class="mono" data-testid="tx-txid">{ info.txid.to_string() }</dd>
                         <dt>{ "Status" }</dt><dd>{ status }</dd>
                         <dt>{ "From" }</dt><dd>{ address_link(tx.sender, &props.names, &props.onshowaddress) }</dd>
                         <dt>{ "To" }</dt><dd>{ address_link(tx.receiver, &props.names, &props.onshowaddress) }</dd>
                         <dt>{ "Amount" }</dt><dd>{ format!("{} coins", coins(tx.amount)) }</dd>
-                        <dt>{ "Nonce" }</dt><dd>{ tx.nonce }</dd>
-                        <dt>{ "Signature" }</dt><dd class="mono">{ tx.signature.to_string() }</dd>
+                        <dt>{ term(Term::TxNonce) }</dt><dd>{ tx.nonce }</dd>
+                        <dt>{ term(Term::Signature) }</dt><dd class="mono">{ tx.signature.to_string() }</dd>
                     </dl>
+                    if let Some(chain) = props.chain_id { { tx_glass(tx, chain, info.txid) } }
                     if info.status == TxStatus::Confirmed {
                         <MerkleProofView txid={info.txid} proof={props.proof.clone()} onask={props.onproof.clone()} />
                     }

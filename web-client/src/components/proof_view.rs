@@ -96,7 +96,7 @@ fn folded_view(folded: &Folded) -> Html {
 fn tree(levels: &[Vec<simplechain_core::ids::MerkleNode>], index: u64) -> Html {
     let rows = levels.iter().enumerate().rev().map(|(depth, level)| {
         let at = (index >> depth) as usize;
-        let sibling = if at % 2 == 0 {
+        let sibling = if at.is_multiple_of(2) {
             (at + 1).min(level.len() - 1)
         } else {
             at - 1

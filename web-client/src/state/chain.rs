@@ -27,6 +27,8 @@ impl State {
         self.request(Request::GetInfo, Awaiting::Info);
         self.refresh_wallet();
         self.track_accepted_transfer();
+        self.mining_tip(hash);
+        self.tree_changed();
     }
 
     /// `INFO:`, then the newest blocks when the explorer follows the tip, and the

@@ -57,6 +57,8 @@ pub enum ExplorerError {
     UnknownTransaction,
     /// Neither a height nor 64 hexadecimal characters.
     NotAKey,
+    /// The server's tree holds no block with that hash (any more).
+    NoSuchBlockHash(BlockHash),
 }
 
 impl std::error::Error for ExplorerError {}
@@ -111,6 +113,25 @@ impl State {
             Ok(block) => self.open(Detail::Block(Rc::new(block))),
             Err(_) => self.show_address(Address::from_bytes(bytes)),
         }
+    }
+
+    /// A block of the tree, main or side, opened in the explorer (in the wallet's
+    /// section, brought into view once it arrives).
+    pub(super) fn show_block_hash(&mut self, hash: BlockHash) {
+        self.section = super::Section::Wallet;
+        self.request(Request::GetBlock(hash), Awaiting::BlockByHash(hash));
+    }
+
+    /// The answer to [`State::show_block_hash`]'s `GET_BLOCK`.
+    pub(super) fn got_tree_block(&mut self, hash: BlockHash, json: &str) {
+        match serde_json::from_str::<Block>(json) {
+            Ok(block) if block.hash == hash => self.open(Detail::Block(Rc::new(block))),
+            _ => self.no_such_block_hash(hash),
+        }
+    }
+
+    pub(super) fn no_such_block_hash(&mut self, hash: BlockHash) {
+        self.explorer_problem(ExplorerError::NoSuchBlockHash(hash));
     }
 
     pub(super) fn show_block(&mut self, height: u64) {
@@ -243,9 +264,17 @@ impl State {
     }
 
     fn open(&mut self, detail: Detail) {
+        let block = match &detail {
+            Detail::Block(block) => Some(block.clone()),
+            _ => None,
+        };
         self.explorer.detail = Some(detail);
         self.explorer.message = None;
         self.explorer.opened += 1;
+        match block {
+            Some(block) => self.glass_open(&block),
+            None => self.refresh_checks(),
+        }
     }
 
     /// The problem replaces whatever was open.

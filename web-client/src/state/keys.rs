@@ -73,6 +73,7 @@ impl State {
 
     /// Forgets the key in memory; the stored wallet stays.
     pub(super) fn lock(&mut self) {
+        self.mine_stop();
         if let Some(address) = self.wallet.address() {
             self.stored(address);
         }

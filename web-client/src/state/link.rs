@@ -39,6 +39,9 @@ impl Link {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Awaiting {
     Info,
+    /// `SUBSCRIBE:BLOCKS`: tips and every block that enters the tree.
+    SubscribeBlocks,
+    /// Plain `SUBSCRIBE`, for a server without `SUBSCRIBE:BLOCKS`.
     Subscribe,
     Account(Address),
     History {
@@ -66,6 +69,14 @@ pub enum Awaiting {
     /// The wallet's own pending transfers (the pending head of its history).
     OwnPending(Address),
     Mempool,
+    /// The replay's goal block or a side ancestor of it (`GET_BLOCK`).
+    ReplayAncestor(BlockHash),
+    /// A page of the main chain for the replay, from this height.
+    ReplayBlocks(u64),
+    /// The tamper lab's blocks, from the one with this hash on.
+    LabBlocks(BlockHash),
+    /// The lab's `SUBMIT_BLOCK` of its block at this index.
+    LabSubmit(usize),
     Submit(TxId),
     Faucet,
     Validate,
@@ -77,6 +88,13 @@ pub enum Awaiting {
     /// The Merkle proof of a transaction, then its block's header.
     Proof(TxId),
     ProofBlock(BlockHash),
+    /// `GET_TEMPLATE` for the tab's miner.
+    Template,
+    /// The tab's found block (`SUBMIT_BLOCK`).
+    SubmitBlock,
+    Tree,
+    /// A block of the tree opened in the explorer (`GET_BLOCK`).
+    BlockByHash(BlockHash),
 }
 
 /// An `ERROR` answer from the server; its sentence is the wallet's own for the code,
@@ -158,9 +176,13 @@ impl State {
             self.error = None;
         }
         self.request(Request::GetInfo, Awaiting::Info);
-        self.request(Request::Subscribe, Awaiting::Subscribe);
+        self.request(Request::SubscribeBlocks, Awaiting::SubscribeBlocks);
         self.refresh_wallet();
         self.track_transfer_again();
+        self.mining_reconnected();
+        if self.tree.tree.is_some() || self.section == super::Section::Tree {
+            self.request_tree();
+        }
     }
 
     pub(super) fn disconnected(&mut self) {
@@ -175,14 +197,18 @@ impl State {
         self.subscribed = false;
         self.faucet_dropped();
         self.validation_dropped();
+        self.mining_dropped();
+        self.tree_failed();
+        self.replay_dropped();
+        self.lab.submitting = None;
     }
 
     /// One line from the server.
     pub(super) fn line(&mut self, line: &str) {
         match ServerLine::parse(line) {
             Ok(ServerLine::Event(Event::Tip { height, hash })) => self.tip(height, hash),
-            // Sent only after SUBSCRIBE:BLOCKS, which this wallet does not ask for yet.
-            Ok(ServerLine::Event(Event::Block { .. })) => {}
+            // Sent after SUBSCRIBE:BLOCKS, after the EVENT:TIP it caused (if any).
+            Ok(ServerLine::Event(Event::Block { .. })) => self.tree_changed(),
             Ok(ServerLine::Response(response)) => match self.in_flight.pop_front() {
                 Some(awaiting) => self.answer(awaiting, response),
                 None => self.show(&LinkError::Unrequested),
@@ -204,7 +230,13 @@ impl State {
         }
         match (awaiting, response) {
             (Awaiting::Info, Response::Info(info)) => self.got_info(info),
-            (Awaiting::Subscribe, Response::Success) => self.subscribed = true,
+            (Awaiting::Subscribe | Awaiting::SubscribeBlocks, Response::Success) => {
+                self.subscribed = true
+            }
+            (Awaiting::Template, Response::Template(template)) => self.got_template(template),
+            (Awaiting::SubmitBlock, Response::Submitted(answer)) => self.submitted(answer),
+            (Awaiting::Tree, Response::Tree(tree)) => self.got_tree(tree),
+            (Awaiting::BlockByHash(hash), Response::Block(raw)) => self.got_tree_block(hash, &raw),
             (Awaiting::Account(address), Response::Account(account)) => {
                 self.got_account(address, account)
             }
@@ -225,6 +257,16 @@ impl State {
                 self.got_block_by_hash(bytes, &raw)
             }
             (Awaiting::Mempool, Response::Mempool(mempool)) => self.got_mempool(mempool),
+            (Awaiting::ReplayAncestor(hash), Response::Block(raw)) => {
+                self.got_replay_ancestor(hash, &raw)
+            }
+            (Awaiting::ReplayBlocks(from), Response::Blocks(raw)) => {
+                self.got_replay_blocks(from, &raw)
+            }
+            (Awaiting::LabBlocks(first), Response::Blocks(raw)) => self.got_lab_blocks(first, &raw),
+            (Awaiting::LabSubmit(index), Response::Submitted(submitted)) => {
+                self.lab_submitted(index, &submitted)
+            }
             (Awaiting::RecentBlocks, Response::Blocks(raw)) => self.got_recent_blocks(&raw),
             (Awaiting::Genesis, Response::Blocks(raw)) => {
                 if let Ok(blocks) = decode_blocks(&raw) {
@@ -257,6 +299,10 @@ impl State {
         let not_found = refusal.0.code == ErrorCode::NotFound;
         match awaiting {
             Awaiting::Submit(_) => self.submit_refused(refusal),
+            Awaiting::LabSubmit(index) => self.lab_refused_by_server(index, &refusal),
+            Awaiting::ReplayAncestor(_) | Awaiting::ReplayBlocks(_) => {
+                self.replay_failed(super::ReplayError::Missing)
+            }
             Awaiting::Faucet => self.faucet_refused(&refusal),
             Awaiting::Validate => self.validation_refused(&refusal),
             Awaiting::Trial { trial, .. } => self.trial_refused(trial, refusal),
@@ -266,7 +312,18 @@ impl State {
             // No such block, or a server without `GET_BLOCK`: an address, then.
             Awaiting::SearchBlock(bytes) => self.show_address(Address::from_bytes(bytes)),
             Awaiting::TrackTx(txid) if not_found => self.transfer_not_found(txid),
+            // An older server: tips only.
+            Awaiting::SubscribeBlocks => {
+                self.request(Request::Subscribe, Awaiting::Subscribe);
+            }
             Awaiting::Subscribe => self.show(&LinkError::LiveUpdatesOff(refusal)),
+            Awaiting::Template => self.template_refused(&refusal),
+            Awaiting::SubmitBlock => self.block_refused(&refusal),
+            Awaiting::Tree => {
+                self.tree_failed();
+                self.show(&LinkError::Refused(refusal));
+            }
+            Awaiting::BlockByHash(hash) if not_found => self.no_such_block_hash(hash),
             _ => self.show(&LinkError::Refused(refusal)),
         }
     }

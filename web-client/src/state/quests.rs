@@ -5,7 +5,7 @@
 use super::State;
 use super::signatures::Trial;
 use simplechain_core::Address;
-use simplechain_core::protocol::{History, TxStatus};
+use simplechain_core::protocol::{BlockStatus, History, Tree, TxStatus};
 
 /// A mission, in the order a learner takes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -150,6 +150,28 @@ impl State {
             .any(|item| item.status == TxStatus::Confirmed && item.transaction.sender == own);
         if sent_and_confirmed {
             self.quest_seen(Quest::SendPayment);
+        }
+    }
+
+    /// `SUBMITTED` for a block this tab mined: the tip completes "mine a block"; a side
+    /// block, or a tip that replaced another branch's blocks, completes the fork race.
+    pub(super) fn quests_from_mined(&mut self, status: BlockStatus, replaced: u64) {
+        if status == BlockStatus::Tip {
+            self.quest_seen(Quest::MineBlock);
+        }
+        if status == BlockStatus::Side || (status == BlockStatus::Tip && replaced > 0) {
+            self.quest_seen(Quest::ForkRace);
+        }
+    }
+
+    /// The block tree: a block of this wallet's on a side branch (its block lost a race,
+    /// or was replaced by a heavier branch) completes the fork race.
+    pub(super) fn quests_from_tree(&mut self, tree: &Tree) {
+        let Some(own) = self.wallet.address() else {
+            return;
+        };
+        if tree.blocks.iter().any(|b| b.miner == own && !b.main) {
+            self.quest_seen(Quest::ForkRace);
         }
     }
 }

@@ -10,22 +10,39 @@ pub enum Section {
     /// The wallet, the chain at a glance, the mempool and the explorer.
     #[default]
     Wallet,
+    /// Mining in the tab.
+    Mine,
+    /// The block tree: main chain and side branches.
+    Tree,
     /// Sign and verify; the transfers the server refuses.
     Signatures,
     /// The missions.
     Quests,
+    /// The tamper lab: real blocks in a sandbox, changed, re-mined and offered to
+    /// the server.
+    Lab,
 }
 
 impl Section {
     /// Every section, in the tab bar's order.
-    pub const ALL: [Section; 3] = [Section::Wallet, Section::Signatures, Section::Quests];
+    pub const ALL: [Section; 6] = [
+        Section::Wallet,
+        Section::Mine,
+        Section::Tree,
+        Section::Lab,
+        Section::Signatures,
+        Section::Quests,
+    ];
 
     /// The tab's title.
     pub fn title(self) -> &'static str {
         match self {
             Section::Wallet => "Wallet & explorer",
+            Section::Mine => "Mine",
+            Section::Tree => "Block tree",
             Section::Signatures => "Signatures",
             Section::Quests => "Quests",
+            Section::Lab => "Tamper lab",
         }
     }
 
@@ -33,15 +50,22 @@ impl Section {
     pub fn testid(self) -> &'static str {
         match self {
             Section::Wallet => "wallet-tab",
+            Section::Mine => "mine-tab",
+            Section::Tree => "tree-tab",
             Section::Signatures => "sig-tab",
             Section::Quests => "quests-tab",
+            Section::Lab => "lab-tab",
         }
     }
 }
 
 impl State {
     /// Opens a section.
+    /// Opens a section; the tree is asked for whenever its section opens.
     pub(super) fn open_section(&mut self, section: Section) {
         self.section = section;
+        if section == Section::Tree {
+            self.request_tree();
+        }
     }
 }

@@ -14,15 +14,15 @@ use simplechain_core::transaction::address_of;
 use simplechain_core::{Address, Block, BlockHash, ChainId, TxId};
 use std::collections::VecDeque;
 
-pub(super) fn key(seed: u8) -> SigningKey {
+fn key(seed: u8) -> SigningKey {
     SigningKey::from_bytes(&[seed; 32])
 }
 
-pub(super) fn chain() -> ChainId {
+fn chain() -> ChainId {
     ChainId::from_bytes([7; 32])
 }
 
-pub(super) fn info(height: u64, faucet: Option<bool>) -> Info {
+fn info(height: u64, faucet: Option<bool>) -> Info {
     Info {
         protocol: 1,
         chain_id: chain(),
@@ -36,7 +36,7 @@ pub(super) fn info(height: u64, faucet: Option<bool>) -> Info {
     }
 }
 
-pub(super) fn account(address: Address, balance: u64, nonce: u64) -> AccountInfo {
+fn account(address: Address, balance: u64, nonce: u64) -> AccountInfo {
     AccountInfo {
         address,
         balance,
@@ -46,7 +46,7 @@ pub(super) fn account(address: Address, balance: u64, nonce: u64) -> AccountInfo
     }
 }
 
-pub(super) fn history(address: Address) -> History {
+fn history(address: Address) -> History {
     History {
         address,
         total: 0,
@@ -54,7 +54,7 @@ pub(super) fn history(address: Address) -> History {
     }
 }
 
-pub(super) trait Drive: Sized {
+trait Drive: Sized {
     fn with(self, action: Action) -> Self;
     fn reply(self, response: Response) -> Self;
     fn sent_lines(&self) -> Vec<String>;
@@ -78,7 +78,7 @@ impl Drive for State {
 }
 
 /// Connected and unlocked with `balance` coins, every initial request answered.
-pub(super) fn ready(balance: u64) -> State {
+fn ready(balance: u64) -> State {
     let address = address_of(&key(1));
     let state = State::new(None, Default::default())
         .with(Action::Unlocked(key(1)))
@@ -87,7 +87,7 @@ pub(super) fn ready(balance: u64) -> State {
         state.sent_lines(),
         vec![
             "GET_INFO".to_string(),
-            "SUBSCRIBE".into(),
+            "SUBSCRIBE:BLOCKS".into(),
             format!("GET_ACCOUNT:{address}"),
             format!("GET_HISTORY:{address}:0:{HISTORY_PAGE}"),
             format!("GET_HISTORY:{address}:0:100"),
@@ -155,7 +155,7 @@ fn outbox_is_trimmed_once_sent() {
     let state = State::new(None, Default::default()).with(Action::Connected);
     assert_eq!(state.outbox.len(), 2);
     let state = state.with(Action::Sent(1));
-    assert_eq!(state.sent_lines(), vec!["SUBSCRIBE".to_string()]);
+    assert_eq!(state.sent_lines(), vec!["SUBSCRIBE:BLOCKS".to_string()]);
     let state = state.flushed();
     assert!(state.outbox.is_empty());
     assert_eq!(state.in_flight.len(), 2, "still waiting for the answers");
@@ -176,7 +176,7 @@ fn reconnect_forgets_in_flight_and_resubscribes() {
     assert!(state.error.is_some());
     let state = state.with(Action::Connected);
     assert_eq!(state.link, Link::Connected);
-    assert!(state.sent_lines().contains(&"SUBSCRIBE".to_string()));
+    assert!(state.sent_lines().contains(&"SUBSCRIBE:BLOCKS".to_string()));
     assert_eq!(state.error, None);
 }
 
@@ -439,6 +439,14 @@ fn explorer_shows_recent_blocks_newest_first_and_details() {
     assert_eq!(heights, vec![2, 1, 0]);
     let state = state.with(Action::ShowBlock(1));
     assert!(matches!(&state.explorer.detail, Some(Detail::Block(b)) if b.header.height == 1));
+    // The glass box asks for the parent (this one the server does not know).
+    let parent = blocks[1].header.prev_hash;
+    assert_eq!(
+        state.sent_lines().last().unwrap(),
+        &format!("GET_BLOCK:{parent}")
+    );
+    let state = state.reply(Response::error(ErrorCode::NotFound, "no"));
+    assert!(state.replay.error.is_some());
     // A block not in the list is fetched.
     let state = state.with(Action::ShowBlock(40));
     assert_eq!(state.sent_lines().last().unwrap(), "GET_BLOCKS:40:1");
@@ -485,7 +493,7 @@ fn unknown_lines_still_take_their_turn() {
     let state = State::new(None, Default::default())
         .with(Action::Connected)
         .with(Action::Line("WHAT:is this".into()));
-    assert_eq!(state.in_flight, VecDeque::from([Awaiting::Subscribe]));
+    assert_eq!(state.in_flight, VecDeque::from([Awaiting::SubscribeBlocks]));
     assert!(state.error.is_some());
     let state = state.with(Action::Line("EVENT:NEWTHING:1".into()));
     assert_eq!(state.in_flight.len(), 1);
@@ -727,3 +735,7 @@ fn the_faucet_is_named_by_its_payment() {
         "{notice}"
     );
 }
+
+mod glass_and_lab;
+mod learning;
+mod mining_and_tree;

@@ -2,12 +2,14 @@
 //! signature lab and its trials, the Merkle proof folded in the tab, and the quests
 //! each completed by the server's answer.
 
-use super::tests::{Drive, account, chain, history, key, ready};
-use super::{Action, Detail, ProofView, Quest, SigField, State, Trial, TrialStep};
+use super::super::{Action, Detail, ProofView, Quest, Section, SigField, State, Trial, TrialStep};
+use super::{Drive, account, chain, history, info, key, ready};
 use simplechain_core::merkle::MerkleProof;
-use simplechain_core::protocol::{ErrorCode, History, Proof, Request, Response, TxInfo, TxStatus};
+use simplechain_core::protocol::{
+    ErrorCode, History, Proof, Request, Response, Tree, TreeEntry, TxInfo, TxStatus,
+};
 use simplechain_core::transaction::address_of;
-use simplechain_core::{Address, Block, ChainId, Transaction};
+use simplechain_core::{Address, Block, BlockHash, ChainId, Transaction};
 
 /// The transaction the last queued line carries.
 fn last_transfer(state: &State) -> Transaction {
@@ -189,7 +191,7 @@ fn the_first_quest_needs_coins_the_server_reports() {
     let funded = empty
         .with(Action::Line(format!("EVENT:TIP:4:{}", "11".repeat(32))))
         .flushed()
-        .reply(Response::Info(super::tests::info(4, Some(true))))
+        .reply(Response::Info(info(4, Some(true))))
         .reply(Response::Account(account(own, 25, 0)));
     assert!(funded.quests.contains(&Quest::GetCoins));
     let _ = history(own);
@@ -306,4 +308,34 @@ fn a_proof_is_folded_in_the_tab_against_the_blocks_header() {
             serde_json::to_string(&other).expect("json"),
         ));
     assert!(matches!(state.proof, ProofView::Failed(_)));
+}
+
+#[test]
+fn a_block_of_ours_on_a_side_branch_completes_the_fork_race() {
+    let own = address_of(&key(1));
+    let block = |hash: u8, miner: Address, main: bool| TreeEntry {
+        hash: BlockHash::from_bytes([hash; 32]),
+        prev_hash: BlockHash::from_bytes([3; 32]),
+        height: 4,
+        timestamp: 0,
+        miner,
+        transactions: 0,
+        main,
+    };
+    let tree = |blocks| Tree {
+        tip: BlockHash::from_bytes([4; 32]),
+        blocks,
+    };
+    let state = ready(100).with(Action::Open(Section::Tree));
+    // Someone else's side block: not ours.
+    let theirs = state.clone().flushed().reply(Response::Tree(tree(vec![
+        block(4, own, true),
+        block(5, Address::from_bytes([9; 32]), false),
+    ])));
+    assert!(!theirs.quests.contains(&Quest::ForkRace));
+    let ours = state.flushed().reply(Response::Tree(tree(vec![
+        block(4, Address::from_bytes([9; 32]), true),
+        block(5, own, false),
+    ])));
+    assert!(ours.quests.contains(&Quest::ForkRace));
 }
