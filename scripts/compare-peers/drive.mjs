@@ -18,7 +18,8 @@ const SENDERS = 64;
 
 let id = 0;
 // A dropped keep-alive connection (Ganache closes some) is retried; a transaction that
-// the node had taken before the drop answers "already known" then, which counts.
+// the node had taken before the drop answers "already known" then (Ganache: "transaction
+// underpriced", its answer to the same nonce at the same price), which counts.
 async function rpc(method, params = [], tries = 3) {
   let res;
   try {
@@ -31,7 +32,7 @@ async function rpc(method, params = [], tries = 3) {
     if (tries <= 1) throw e;
     const again = await rpc(method, params, tries - 1).catch((e) => e);
     if (again instanceof Error) {
-      if (/already known|known transaction/i.test(again.message)) return "known";
+      if (/already known|known transaction|underpriced/i.test(again.message)) return "known";
       throw again;
     }
     return again;
