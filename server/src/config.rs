@@ -121,6 +121,9 @@ pub struct Limits {
     /// Bytes of such lines all connections together may read per second (reading
     /// them costs CPU however they are answered); past it, readers wait.
     pub max_large_bytes_per_sec: usize,
+    /// Size of the acknowledgement log (`wal.rs`), zero-filled when it is created;
+    /// when it is full, its transactions are checkpointed into redb.
+    pub ack_log_bytes: u64,
 }
 
 impl Default for Limits {
@@ -140,6 +143,7 @@ impl Default for Limits {
             trusted_addresses: Vec::new(),
             max_large_bytes: 256 << 20,
             max_large_bytes_per_sec: 32 << 20,
+            ack_log_bytes: crate::wal::DEFAULT_LOG_BYTES,
         }
     }
 }

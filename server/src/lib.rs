@@ -1,7 +1,7 @@
 //! The central server (PROTOCOL §1–§7): the library behind `simplechain server`.
 //!
 //! ```text
-//! connections ──verify──▶ sequencer ──group commit──▶ redb
+//! connections ──verify──▶ sequencer ──group commit──▶ acks.log ──checkpoint──▶ redb
 //!      ▲                     │   ▲
 //!      │ read lock           ▼   │ mined blocks
 //!      └─────────────── ServerState ◀── miner
@@ -18,16 +18,17 @@
 //!
 //! ```text
 //! lib (Server) → open, connection, sequencer, miner, shared, state, inbox,
-//!                storage, config, clock, cost
-//! open         → state, storage, keyfile,     a data dir read back or created
-//!                config, clock
+//!                storage, config, clock, cost, wal
+//! open         → state, storage, keyfile,     a data dir read back or created,
+//!                config, clock, wal           the log replayed
 //! connection   → cmd, shared, large_lines,    frames in, answers out, in order
 //!                cost
 //! cmd/         → shared, inbox, state, cost,  one file per request; mod.rs
 //!                storage, clock, wire_error   dispatches, session.rs is the
 //!                                             connection's budget and subscription
 //! sequencer    → shared, inbox, state,        the one writer (group commit)
-//!                mempool, storage, wire_error
+//!                mempool, storage, wire_error,
+//!                wal
 //! miner        → shared, inbox, clock         proof of work
 //! shared       → state, inbox, storage,       what every task shares
 //!                config, cost, wire_error
@@ -36,7 +37,8 @@
 //! tree         → stored                       the side branches of the block tree
 //! wire_error   → mempool                      internal errors → wire codes
 //! large_lines  → cost                         the budget for large request lines
-//! clock, config, cost, inbox, keyfile, mempool, storage, stored → nothing in this
+//! config       → wal                          the log's default size
+//! clock, cost, inbox, keyfile, mempool, storage, stored, wal → nothing in this
 //! crate
 //! ```
 //!
@@ -59,6 +61,7 @@ mod state;
 pub mod storage;
 mod stored;
 mod tree;
+pub mod wal;
 mod wire_error;
 
 pub use clock::now_ms;
@@ -93,6 +96,8 @@ pub struct Server {
     treasury: Option<SigningKey>,
     miner: Address,
     miner_config: MinerConfig,
+    /// The acknowledgement log, handed to the sequencer by [`Server::run`].
+    log: wal::AckLog,
 }
 
 impl Server {
@@ -136,6 +141,7 @@ impl Server {
             treasury: opened.treasury,
             miner: opened.miner,
             miner_config: config.miner.clone(),
+            log: opened.log,
         })
     }
 
@@ -158,10 +164,11 @@ impl Server {
             treasury,
             miner,
             miner_config,
+            log,
         } = self;
         let tasks = TaskTracker::new();
         let sequencer =
-            tokio::spawn(Sequencer::new(shared.clone(), writer, commands, treasury).run());
+            tokio::spawn(Sequencer::new(shared.clone(), writer, commands, treasury, log).run());
         let miner_task = tokio::spawn(miner::run(
             shared.clone(),
             miner,

@@ -1,15 +1,18 @@
 //! Opening a data dir: the stored chain and mempool read back (or a new chain created,
-//! with its treasury key and genesis block), and the flags checked against them.
+//! with its treasury key and genesis block), the acknowledgement log replayed into the
+//! mempool and folded into redb, and the flags checked against them.
 
 use crate::TREASURY_FILE;
 use crate::clock::now_ms;
 use crate::config::{DEFAULT_DIFFICULTY, DEFAULT_SUPPLY, NewChain, ServerConfig};
 use crate::state::ServerState;
-use crate::storage::{META_MINER, Storage, StorageError};
+use crate::storage::{Change, FORMAT, META_MINER, Storage, StorageError};
+use crate::wal::{AckLog, LOG_FILE, Replayed};
 use ed25519_dalek::SigningKey;
 use simplechain_core::transaction::address_of;
 use simplechain_core::validate::{ChainError, ValidChain};
-use simplechain_core::{Address, Block, BlockHash};
+use simplechain_core::{Address, Block, BlockHash, Transaction};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Why a data dir could not be opened.
@@ -19,6 +22,15 @@ pub enum OpenError {
     DataDir { path: PathBuf, source: StorageError },
     /// The database could not be read.
     Read { path: PathBuf, source: StorageError },
+    /// The data dir was written by a newer server, in a format this one does not know.
+    NewerFormat(u64),
+    /// The acknowledgement log could not be opened, created or read.
+    Log {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// What the acknowledgement log held could not be written into the database.
+    Checkpoint(StorageError),
     /// The new chain could not be written.
     Create(StorageError),
     /// The treasury key of a new chain could not be read or written.
@@ -47,6 +59,17 @@ impl std::fmt::Display for OpenError {
                 write!(f, "cannot open the data dir {}", path.display())
             }
             OpenError::Read { path, .. } => write!(f, "cannot read {}", path.display()),
+            OpenError::NewerFormat(found) => write!(
+                f,
+                "the data dir is in format {found}, written by a newer simplechain; this one \
+                 reads formats 1 to {FORMAT}. Run the newer simplechain, or use another --data-dir"
+            ),
+            OpenError::Log { path, .. } => {
+                write!(f, "cannot open the data dir's log {}", path.display())
+            }
+            OpenError::Checkpoint(_) => {
+                f.write_str("cannot write the acknowledgement log's transactions into the database")
+            }
             OpenError::Create(e) => e.fmt(f),
             OpenError::Treasury(e) => e.fmt(f),
             OpenError::NoTreasury(_) => f.write_str(
@@ -72,11 +95,14 @@ impl std::error::Error for OpenError {
         match self {
             OpenError::DataDir { source, .. }
             | OpenError::Read { source, .. }
-            | OpenError::StalePending(source) => Some(source),
+            | OpenError::StalePending(source)
+            | OpenError::Checkpoint(source) => Some(source),
+            OpenError::Log { source, .. } => Some(source),
             OpenError::NoTreasury(e) => Some(e.as_ref()),
             // These show their cause as their own text.
             OpenError::Create(_) | OpenError::Treasury(_) | OpenError::Damaged(_) => None,
             OpenError::Difficulty(_)
+            | OpenError::NewerFormat(_)
             | OpenError::NoMiner
             | OpenError::DamagedMiner
             | OpenError::Contradicting(_) => None,
@@ -90,6 +116,8 @@ pub struct Opened {
     pub state: ServerState,
     pub treasury: Option<SigningKey>,
     pub miner: Address,
+    /// The acknowledgement log, empty: what it held is in the database now.
+    pub log: AckLog,
 }
 
 /// Opens the data dir, creating a new chain there if it is empty.
@@ -103,11 +131,21 @@ pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
         path: storage.path().to_path_buf(),
         source,
     })?;
+    if loaded.format > FORMAT {
+        return Err(OpenError::NewerFormat(loaded.format));
+    }
     if loaded.blocks.is_empty() {
         let (genesis, miner) = create_chain(&storage, data_dir, &config.new_chain)?;
         loaded.blocks.push(genesis);
+        loaded.format = FORMAT;
         tracing::info!(%miner, "created a new chain");
     }
+    let (mut log, replayed) =
+        AckLog::open(data_dir, config.limits.ack_log_bytes).map_err(|source| OpenError::Log {
+            path: data_dir.join(LOG_FILE),
+            source,
+        })?;
+    log.continue_after(loaded.log_applied);
     let miner = stored_miner(&storage)?;
     check_flags(&config.new_chain, &loaded.blocks[0], miner)?;
     let treasury = match &config.faucet {
@@ -137,33 +175,28 @@ pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
             .map_err(OpenError::StalePending)?;
     }
     let chain_id = state.chain.chain_id;
-    // Stored pending transactions go back through admission (their signatures
-    // verified again, on all cores); those that no longer apply (already in a block,
-    // or made invalid) are dropped, on disk too.
-    let (seqs, txs): (Vec<u64>, Vec<_>) = loaded.mempool.into_iter().unzip();
-    let verified = simplechain_core::parallel::verify_transactions(&chain_id, txs);
-    let mut dropped = Vec::new();
-    for (seq, verified) in seqs.into_iter().zip(verified) {
-        let restored = match verified {
-            Ok(v) if !state.is_confirmed(&v.txid()) => {
-                let ServerState { mempool, chain, .. } = &mut state;
-                mempool.restore(seq, v, &chain.ledger).is_ok()
-            }
-            _ => false,
-        };
-        if !restored {
-            dropped.push(seq);
+    let from_log = replay(&mut state, loaded.mempool, replayed, loaded.log_applied);
+    // One checkpoint: what the log held goes into redb (with the stale entries out and
+    // the format upgraded), then the log starts again from its beginning.
+    if !from_log.is_empty() || loaded.format < FORMAT {
+        if loaded.format < FORMAT {
+            tracing::info!(
+                from = loaded.format,
+                to = FORMAT,
+                "upgrading the data dir's format"
+            );
         }
-    }
-    if !dropped.is_empty() {
-        tracing::warn!(
-            dropped = dropped.len(),
-            "stored pending transactions no longer apply; removing them"
-        );
         storage
-            .commit_blocks(state.len(), &[], &dropped, &[])
-            .map_err(OpenError::StalePending)?;
+            .commit(&Change {
+                mempool_remove: from_log.dropped,
+                mempool_add: from_log.restored,
+                log_applied: Some(log.last_seq()),
+                format: Some(FORMAT),
+                ..Change::default()
+            })
+            .map_err(OpenError::Checkpoint)?;
     }
+    log.restart();
     tracing::info!(
         chain_id = %chain_id,
         height = state.chain.height,
@@ -176,7 +209,89 @@ pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
         state,
         treasury,
         miner,
+        log,
     })
+}
+
+/// The pending transactions put back, and what the checkpoint at open must write.
+#[derive(Default)]
+struct Replay {
+    /// Entries read back from the log only (not yet in redb), restored.
+    restored: Vec<(u64, Transaction)>,
+    /// Sequence numbers of entries that no longer apply (already in a block, or made
+    /// invalid), to remove from redb.
+    dropped: Vec<u64>,
+}
+
+impl Replay {
+    fn is_empty(&self) -> bool {
+        self.restored.is_empty() && self.dropped.is_empty()
+    }
+}
+
+/// Puts the pending transactions back into the mempool, in admission order: those in
+/// redb, then those of the log's records after `log_applied` (both keyed by mempool
+/// sequence number). Each goes back through admission (its signature verified again,
+/// on all cores); those that no longer apply are dropped.
+fn replay(
+    state: &mut ServerState,
+    stored: Vec<(u64, Transaction)>,
+    replayed: Replayed,
+    log_applied: u64,
+) -> Replay {
+    if let Some((offset, why)) = replayed.torn {
+        tracing::warn!(
+            offset,
+            why,
+            "the acknowledgement log ends in a torn record, never acknowledged: dropped"
+        );
+    }
+    let mut pending: BTreeMap<u64, (Transaction, bool)> = stored
+        .into_iter()
+        .map(|(seq, tx)| (seq, (tx, false)))
+        .collect();
+    let newer = replayed
+        .records
+        .into_iter()
+        .filter(|(seq, _)| *seq > log_applied);
+    for (_, txs) in newer {
+        for (seq, tx) in txs {
+            pending.entry(seq).or_insert((tx, true));
+        }
+    }
+    let chain_id = state.chain.chain_id;
+    let (seqs, entries): (Vec<u64>, Vec<(Transaction, bool)>) = pending.into_iter().unzip();
+    let (txs, logged): (Vec<Transaction>, Vec<bool>) = entries.into_iter().unzip();
+    let verified = simplechain_core::parallel::verify_transactions(&chain_id, txs);
+    let mut out = Replay::default();
+    for ((seq, logged), verified) in seqs.into_iter().zip(logged).zip(verified) {
+        let restored = match verified {
+            Ok(v) if !state.is_confirmed(&v.txid()) => {
+                let tx = *v.tx();
+                let ServerState { mempool, chain, .. } = &mut *state;
+                mempool.restore(seq, v, &chain.ledger).is_ok().then_some(tx)
+            }
+            _ => None,
+        };
+        match (restored, logged) {
+            (Some(tx), true) => out.restored.push((seq, tx)),
+            (Some(_), false) | (None, true) => {}
+            (None, false) => out.dropped.push(seq),
+        }
+    }
+    if !out.dropped.is_empty() {
+        tracing::warn!(
+            dropped = out.dropped.len(),
+            "stored pending transactions no longer apply; removing them"
+        );
+    }
+    if !out.restored.is_empty() {
+        tracing::info!(
+            restored = out.restored.len(),
+            "pending transactions read back from the acknowledgement log"
+        );
+    }
+    out
 }
 
 /// Creates the treasury key and the genesis block of a new chain.

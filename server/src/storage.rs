@@ -6,13 +6,16 @@
 //! blocks   u64 height -> block JSON            (the main chain)
 //! side     [u8; 32]   -> block JSON            (side branches, by block hash)
 //! mempool  u64 seq    -> transaction JSON      (seq = admission order)
-//! meta     str        -> bytes                 (settings fixed at creation)
+//! meta     str        -> bytes                 (settings fixed at creation, the
+//!                                              format, the last log record folded in)
 //! ```
 //!
 //! Every write is one redb transaction with immediate durability (fsync before
 //! `commit` returns), so a block and the removal of its transactions from the mempool
-//! land together or not at all, and a batch of admitted transactions is durable before
-//! any of them is acknowledged.
+//! land together or not at all. Admitted transactions are made durable first by the
+//! acknowledgement log (`wal.rs`), and reach the `mempool` table at a checkpoint: a
+//! [`Change`] with `log_applied`, which says in the same transaction how much of the
+//! log redb now holds.
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use simplechain_core::{Block, BlockHash, Transaction};
@@ -26,6 +29,18 @@ const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
 /// The `meta` key holding the miner address chosen when the chain was created.
 pub const META_MINER: &str = "miner_address";
+
+/// The `meta` key holding the data dir's format ([`FORMAT`]; absent: format 1).
+pub const META_FORMAT: &str = "format";
+
+/// The `meta` key holding the number of the last acknowledgement-log record whose
+/// transactions redb holds (`u64`, little-endian; absent: 0).
+pub const META_LOG_APPLIED: &str = "log_applied";
+
+/// The data dir's format. 1: everything in redb, each admitted batch committed there.
+/// 2: admitted batches in the acknowledgement log first (`acks.log`), checkpointed
+/// into redb. A format 1 data dir is upgraded in place at open (its log starts empty).
+pub const FORMAT: u64 = 2;
 
 /// The file inside the data dir.
 pub const DB_FILE: &str = "chain.redb";
@@ -81,6 +96,10 @@ pub struct Loaded {
     pub side: Vec<Block>,
     /// Mempool transactions in admission order, with their sequence numbers.
     pub mempool: Vec<(u64, Transaction)>,
+    /// The data dir's format (1 when none is stored).
+    pub format: u64,
+    /// The last acknowledgement-log record redb holds (0: none).
+    pub log_applied: u64,
 }
 
 /// The database.
@@ -184,6 +203,19 @@ impl Storage {
                 serde_json::from_slice(bytes.value()).doing("decoding a mempool transaction")?;
             loaded.mempool.push((seq.value(), tx));
         }
+        let meta = txn.open_table(META).doing("opening meta")?;
+        let number = |key: &str| -> Result<Option<u64>, StorageError> {
+            let Some(value) = meta.get(key).doing("reading meta")? else {
+                return Ok(None);
+            };
+            let bytes: [u8; 8] = value
+                .value()
+                .try_into()
+                .map_err(|_| StorageError::new("reading meta", format!("{key} is not 8 bytes")))?;
+            Ok(Some(u64::from_le_bytes(bytes)))
+        };
+        loaded.format = number(META_FORMAT)?.unwrap_or(1);
+        loaded.log_applied = number(META_LOG_APPLIED)?.unwrap_or(0);
         Ok(loaded)
     }
 
@@ -211,6 +243,9 @@ impl Storage {
                 for (key, value) in meta {
                     table.insert(*key, *value).doing("writing meta")?;
                 }
+                table
+                    .insert(META_FORMAT, FORMAT.to_le_bytes().as_slice())
+                    .doing("writing the format")?;
             }
             txn.commit().doing("committing the new chain")
         })
@@ -300,6 +335,16 @@ impl Storage {
                     .insert(*seq, json(tx).as_slice())
                     .doing("writing a mempool transaction")?;
             }
+            if let Some(seq) = change.log_applied {
+                w.meta
+                    .insert(META_LOG_APPLIED, seq.to_le_bytes().as_slice())
+                    .doing("writing how much of the log is folded in")?;
+            }
+            if let Some(format) = change.format {
+                w.meta
+                    .insert(META_FORMAT, format.to_le_bytes().as_slice())
+                    .doing("writing the format")?;
+            }
             Ok(())
         })
     }
@@ -315,6 +360,7 @@ impl Storage {
                     blocks: txn.open_table(BLOCKS).doing("opening blocks")?,
                     side: txn.open_table(SIDE).doing("opening side")?,
                     mempool: txn.open_table(MEMPOOL).doing("opening mempool")?,
+                    meta: txn.open_table(META).doing("opening meta")?,
                 };
                 f(&mut tables)?;
             }
@@ -348,6 +394,10 @@ pub struct Change {
     pub mempool_remove: Vec<u64>,
     /// Mempool entries written.
     pub mempool_add: Vec<(u64, Transaction)>,
+    /// A checkpoint: redb now holds every acknowledgement-log record up to this one.
+    pub log_applied: Option<u64>,
+    /// The data dir's format, written when it is upgraded.
+    pub format: Option<u64>,
 }
 
 impl Default for Change {
@@ -360,6 +410,8 @@ impl Default for Change {
             side_remove: Vec::new(),
             mempool_remove: Vec::new(),
             mempool_add: Vec::new(),
+            log_applied: None,
+            format: None,
         }
     }
 }
@@ -368,6 +420,7 @@ struct Tables<'t> {
     blocks: redb::Table<'t, u64, &'static [u8]>,
     side: redb::Table<'t, &'static [u8; 32], &'static [u8]>,
     mempool: redb::Table<'t, u64, &'static [u8]>,
+    meta: redb::Table<'t, &'static str, &'static [u8]>,
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Vec<u8> {

@@ -26,9 +26,14 @@ impl Drop for ChildProcess {
 }
 
 impl ChildProcess {
-    /// Starts this very executable (`simplechain`) with `args`.
+    /// Starts this very executable (`simplechain`) with `args`, or the one named by
+    /// `SIMPLECHAIN_BENCH_BINARY` (to measure another build's server, such as the one
+    /// before a change, with this build's load in the same sitting).
     pub fn start(args: &[&str], log: &Path) -> anyhow::Result<ChildProcess> {
-        let exe = std::env::current_exe().context("cannot find the simplechain executable")?;
+        let exe = match std::env::var_os("SIMPLECHAIN_BENCH_BINARY") {
+            Some(other) => other.into(),
+            None => std::env::current_exe().context("cannot find the simplechain executable")?,
+        };
         Self::start_binary(&exe, args, log)
     }
 

@@ -20,6 +20,11 @@ pub struct Figures {
     /// replaced = 10, and = 100.
     pub reorg_10_ms: Option<f64>,
     pub reorg_100_ms: Option<f64>,
+    /// Transactions per second with one request in flight on one connection (each sent
+    /// when the last was answered), and their latency.
+    pub one_in_flight: f64,
+    pub one_in_flight_p50_ms: f64,
+    pub one_in_flight_p99_ms: f64,
     /// Transactions per second accepted with durable SUCCESS over TCP, at peak.
     pub ingest_tcp: f64,
     pub ingest_p50_ms: f64,
@@ -96,6 +101,19 @@ impl Figures {
             (
                 "reorg of 100 blocks".into(),
                 opt_ms(self.reorg_100_ms),
+                String::new(),
+            ),
+            (
+                "1 in flight".into(),
+                format!("{:.0} tx/s", self.one_in_flight),
+                String::new(),
+            ),
+            (
+                "1 in flight latency p50 / p99".into(),
+                format!(
+                    "{:.2} / {:.2} ms",
+                    self.one_in_flight_p50_ms, self.one_in_flight_p99_ms
+                ),
                 String::new(),
             ),
             (

@@ -1,12 +1,13 @@
 //! `simplechain bench`: starts a server on a temporary data dir and measures, in one
 //! run, what issue 5 asks for: the verification yardstick, durable ingest over TCP
-//! (and through the WebSocket relay), latency, full validation, catch-up sync, memory
-//! and disk. Progress goes to stderr; the table (or `--json`) to stdout.
+//! (one request at a time, at peak, at half the peak rate, and through the WebSocket
+//! relay), latency, full validation, catch-up sync, memory and disk. Progress goes to stderr; the table (or `--json`) to stdout.
 
 pub mod child;
 mod figures;
 mod load;
 mod nonce_rate;
+mod one_in_flight;
 mod tree_costs;
 mod yardstick;
 
@@ -27,6 +28,9 @@ pub struct BenchArgs {
     /// these plus the half-rate phase's).
     #[arg(long, default_value_t = 100_000)]
     pub transactions: usize,
+    /// Transactions for the 1-in-flight phase (one connection, one request at a time).
+    #[arg(long, default_value_t = 5_000)]
+    pub one_in_flight: usize,
     /// Distinct sending accounts.
     #[arg(long, default_value_t = 512)]
     pub senders: usize,
@@ -113,6 +117,19 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
     ));
 
     let mut plan = load::Plan::prepare(&address, &owner, &args).await?;
+    progress(format!(
+        "1 in flight: {} transactions, one at a time on one connection…",
+        args.one_in_flight
+    ));
+    let one = one_in_flight::measure(&address, &mut plan, args.one_in_flight).await?;
+    figures.one_in_flight = one.rate;
+    figures.one_in_flight_p50_ms = one.p50_ms;
+    figures.one_in_flight_p99_ms = one.p99_ms;
+    figures.rejected += one.rejected;
+    progress(format!(
+        "1 in flight: {:.0} tx/s, p50 {:.2} ms, p99 {:.2} ms",
+        one.rate, one.p50_ms, one.p99_ms
+    ));
     progress(format!(
         "ingest over TCP: {} transactions, {} connections…",
         args.transactions, args.connections

@@ -89,6 +89,10 @@ pub struct ChainArgs {
     /// Most pending transactions before ERROR:mempool_full.
     #[arg(long, default_value_t = 200_000)]
     mempool_capacity: usize,
+    /// Size of the acknowledgement log in MiB (written full of zeros when the data
+    /// dir is created; when full, its transactions are checkpointed into the database).
+    #[arg(long, default_value_t = 64)]
+    ack_log_mib: u64,
     /// The server never mines: only clients do (GET_TEMPLATE, SUBMIT_BLOCK).
     #[arg(long)]
     no_miner: bool,
@@ -144,6 +148,7 @@ impl ChainArgs {
                 max_large_bytes: self.max_large_bytes,
                 heavy_budget: self.heavy_budget,
                 heavy_refill_per_sec: self.heavy_refill_per_sec,
+                ack_log_bytes: self.ack_log_mib << 20,
                 ..Limits::default()
             },
             miner: MinerConfig {

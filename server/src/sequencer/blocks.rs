@@ -2,10 +2,11 @@
 //! miner, placed in the tree; and the one switch of the main chain to another branch,
 //! which an adopted `SYNC_BLOCKCHAIN` uses too. See the map in `sequencer.rs`.
 
-use super::{Sequencer, blocking};
+use super::Sequencer;
+use super::tip_write::{self, BlockReply, TipWrite};
 use crate::clock::now_ms;
 use crate::state::{ServerState, StoredBlock};
-use crate::storage::Change;
+use crate::storage::{Change, StorageError};
 use crate::tree::lowest_kept;
 use crate::wire_error::{fork_error, internal, invalid_block, not_saved};
 use simplechain_core::fork::{ForkChoice, choose, overtakes};
@@ -16,11 +17,9 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 impl Sequencer {
-    /// Places a block in the tree (see the module comment), durably before it answers.
-    pub(super) async fn submit(
-        &mut self,
-        block: PreverifiedBlock,
-    ) -> Result<Submitted, ProtocolError> {
+    /// Places a block in the tree (see the module comment) and answers once it is
+    /// durable: a block on the tip when its write (started here) is done.
+    pub(super) async fn submit(&mut self, block: PreverifiedBlock, reply: BlockReply) {
         let (hash, height) = (block.block().hash, block.block().header.height);
         let answer = |status, replaced| Submitted {
             hash,
@@ -28,38 +27,53 @@ impl Sequencer {
             status,
             replaced,
         };
-        match self.place(block)? {
-            Placed::Known => Ok(answer(BlockStatus::Known, 0)),
-            Placed::Tip { block, effects } => {
-                self.extend_tip(block, effects).await?;
-                Ok(answer(BlockStatus::Tip, 0))
+        let outcome = match self.place(block) {
+            Err(e) => Err(e),
+            Ok(Placed::Known) => Ok(answer(BlockStatus::Known, 0)),
+            Ok(Placed::Tip { block, effects }) => {
+                self.start_tip(block, effects, answer(BlockStatus::Tip, 0), reply);
+                return;
             }
-            Placed::Branch {
+            Ok(Placed::Branch {
                 fork_height,
-                mut branch,
+                branch,
                 valid,
-            } => {
-                let stored = Arc::new(StoredBlock::new(valid));
-                let (tip_height, difficulty) = {
-                    let state = self.state.read();
-                    (state.chain.height, state.chain.difficulty)
-                };
-                if !overtakes(height, tip_height, difficulty) {
-                    self.keep_side(stored).await?;
-                    return Ok(answer(BlockStatus::Side, 0));
-                }
-                branch.push(stored);
-                match self.switch_to(fork_height, branch).await {
-                    Ok(replaced) => Ok(answer(BlockStatus::Tip, replaced)),
-                    // The mempool cannot take the replaced blocks' transactions: the
-                    // branch stays a side branch for now, and loses nothing.
-                    Err(e) if e.code == ErrorCode::MempoolFull => {
-                        tracing::warn!(height, error = %e, "not switching to a heavier branch");
-                        Ok(answer(BlockStatus::Side, 0))
-                    }
-                    Err(e) => Err(e),
-                }
+            }) => self
+                .branch(fork_height, branch, valid)
+                .await
+                .map(|(status, replaced)| answer(status, replaced)),
+        };
+        reply.send(height, outcome);
+    }
+
+    /// A valid block on another branch: kept as a side block, or made main if its
+    /// branch now has more work. Returns its status and how many blocks it replaced.
+    async fn branch(
+        &mut self,
+        fork_height: u64,
+        mut branch: Vec<Arc<StoredBlock>>,
+        valid: ValidBlock,
+    ) -> Result<(BlockStatus, u64), ProtocolError> {
+        let height = valid.height();
+        let stored = Arc::new(StoredBlock::new(valid));
+        let (tip_height, difficulty) = {
+            let state = self.state.read();
+            (state.chain.height, state.chain.difficulty)
+        };
+        if !overtakes(height, tip_height, difficulty) {
+            self.keep_side(stored).await?;
+            return Ok((BlockStatus::Side, 0));
+        }
+        branch.push(stored);
+        match self.switch_to(fork_height, branch).await {
+            Ok(replaced) => Ok((BlockStatus::Tip, replaced)),
+            // The mempool cannot take the replaced blocks' transactions: the
+            // branch stays a side branch for now, and loses nothing.
+            Err(e) if e.code == ErrorCode::MempoolFull => {
+                tracing::warn!(height, error = %e, "not switching to a heavier branch");
+                Ok((BlockStatus::Side, 0))
             }
+            Err(e) => Err(e),
         }
     }
 
@@ -108,54 +122,104 @@ impl Sequencer {
         })
     }
 
-    /// A block on top of the tip: written with the removal of its transactions from
-    /// the mempool, then applied.
-    async fn extend_tip(
+    /// A block on top of the tip: its write (with the removal of its transactions from
+    /// the stored mempool) starts on a blocking thread; [`Sequencer::finish_tip`]
+    /// applies it once it is durable.
+    fn start_tip(
         &mut self,
         block: PreverifiedBlock,
         effects: Effects,
-    ) -> Result<(), ProtocolError> {
+        answer: Submitted,
+        reply: BlockReply,
+    ) {
         let block = block.into_block();
-        let (height, hash, prev_hash) = (block.header.height, block.hash, block.header.prev_hash);
+        let height = block.header.height;
         let json: Arc<str> = serde_json::to_string(&block).unwrap_or_default().into();
-        let remove: Vec<u64> = {
+        let pruned = std::mem::take(&mut self.pruned);
+        let stale = std::mem::take(&mut self.stale);
+        let mempool_remove: Vec<u64> = {
             let state = self.state.read();
             let mined = effects.txids().iter();
-            mined.filter_map(|id| state.mempool.seq_of(id)).collect()
+            let mined = mined.filter_map(|id| state.mempool.seq_of(id));
+            mined.chain(stale.iter().copied()).collect()
         };
-        let mempool_remove: Vec<u64> = remove.iter().chain(&self.stale).copied().collect();
-        let started = std::time::Instant::now();
-        let written = self
-            .write(Change {
-                main_from: height,
-                main: vec![(height, json.clone())],
-                side_remove: self.pruned.clone(),
-                mempool_remove,
-                ..Change::default()
-            })
-            .await;
+        let change = Change {
+            main_from: height,
+            main: vec![(height, json.clone())],
+            side_remove: pruned.clone(),
+            mempool_remove,
+            ..Change::default()
+        };
+        let storage = self.shared.storage.clone();
+        self.tip = Some(TipWrite {
+            written: tokio::task::spawn_blocking(move || storage.commit(&change)),
+            block,
+            effects,
+            json,
+            pruned,
+            stale,
+            started: std::time::Instant::now(),
+            answer,
+            reply,
+        });
+    }
+
+    /// Waits for the block write under way, if there is one, and finishes it.
+    pub(super) async fn settle_tip(&mut self) {
+        if self.tip.is_some() {
+            let written = tip_write::written(&mut self.tip).await;
+            self.finish_tip(written);
+        }
+    }
+
+    /// The block on the tip is written (or its write failed): applied, announced and
+    /// answered.
+    pub(super) fn finish_tip(&mut self, written: Result<(), StorageError>) {
+        let Some(tip) = self.tip.take() else { return };
+        let TipWrite {
+            block,
+            effects,
+            json,
+            pruned,
+            stale,
+            started,
+            answer,
+            reply,
+            ..
+        } = tip;
+        let (height, hash, prev_hash) = (block.header.height, block.hash, block.header.prev_hash);
         if let Err(e) = written {
             tracing::error!(error = %e, height, "could not write a block");
-            return Err(not_saved(e));
+            self.pruned.extend(pruned);
+            self.stale.extend(stale);
+            reply.send(height, Err(not_saved(e)));
+            return;
         }
-        self.pruned.clear();
-        self.stale.clear();
         let write_ms = started.elapsed().as_secs_f64() * 1e3;
         let transactions = block.transactions.len();
         tracing::info!(height, transactions, %hash, write_ms, "block");
-        let dropped = {
+        let applied = {
             let mut state = self.state.write();
-            let dropped = state
-                .push_block(block, effects, json)
-                .map_err(|e| internal(format!("a checked block no longer applied: {e}")))?;
-            let reasons: Vec<(TxId, String)> = dropped
-                .iter()
-                .map(|e| (e.txid(), format!("no longer valid after block {height}")))
-                .collect();
-            state.remember_dropped(&reasons);
-            self.stale.extend(dropped.iter().map(|e| e.seq));
-            self.pruned.extend(prune_side(&mut state));
-            reasons
+            match state.push_block(block, effects, json) {
+                Ok(dropped) => {
+                    let reasons: Vec<(TxId, String)> = dropped
+                        .iter()
+                        .map(|e| (e.txid(), format!("no longer valid after block {height}")))
+                        .collect();
+                    state.remember_dropped(&reasons);
+                    self.stale.extend(dropped.iter().map(|e| e.seq));
+                    self.pruned.extend(prune_side(&mut state));
+                    Ok(reasons)
+                }
+                Err(e) => Err(internal(format!("a checked block no longer applied: {e}"))),
+            }
+        };
+        let dropped = match applied {
+            Ok(dropped) => dropped,
+            Err(e) => {
+                reply.send(height, Err(e));
+                return;
+            }
         };
         for (txid, why) in &dropped {
             tracing::warn!(%txid, why, "a pending transaction left the mempool");
@@ -168,7 +232,7 @@ impl Sequencer {
             main: true,
         });
         self.shared.wake_miner.notify_one();
-        Ok(())
+        reply.send(height, Ok(answer));
     }
 
     /// A valid block on a branch with no more work than the main chain: kept.
@@ -258,6 +322,7 @@ impl Sequencer {
             .map(|b| b.valid.hash())
             .chain(self.pruned.iter().copied())
             .collect();
+        // The whole mempool is written: a checkpoint of the acknowledgement log too.
         let written = self
             .write(Change {
                 main_from: fork_height,
@@ -266,6 +331,8 @@ impl Sequencer {
                 side_remove,
                 mempool_remove,
                 mempool_add,
+                log_applied: Some(self.log.last_seq()),
+                format: None,
             })
             .await;
         if let Err(e) = written {
@@ -275,6 +342,7 @@ impl Sequencer {
         }
         self.pruned.clear();
         self.stale.clear();
+        self.log_folded();
         let replaced = switch.replaced.len() as u64;
         let (height, tip) = {
             let mut state = self.state.write();
@@ -329,12 +397,6 @@ impl Sequencer {
             .map(|valid| Arc::new(StoredBlock::new(valid)))
             .collect();
         self.switch_to(fork_height, new_blocks).await.map(|_| ())
-    }
-
-    /// One durable write, off the async threads.
-    async fn write(&self, change: Change) -> Result<(), crate::storage::StorageError> {
-        let storage = self.shared.storage.clone();
-        blocking(move || storage.commit(&change)).await
     }
 }
 

@@ -1,0 +1,131 @@
+//! One record of the acknowledgement log, as bytes (no I/O here).
+//!
+//! ```text
+//! offset 0   len    u32 LE   bytes of payload
+//!        4   crc    u32 LE   CRC-32 of seq and payload
+//!        8   seq    u64 LE   the record's number: each one is the last plus 1
+//!       16   payload         JSON: [[mempool seq, transaction], …]
+//!            zeros           up to the next multiple of 4096 bytes
+//! ```
+//!
+//! A record starts on a 4 KiB boundary and is written with one `pwrite`, so a crash
+//! in the middle of it leaves a record whose CRC does not match (a torn write), or,
+//! where nothing of it reached the disk, the bytes that were there before.
+
+use super::crc32::crc32;
+use simplechain_core::Transaction;
+
+/// Records start on multiples of this, and take whole multiples of it.
+pub const BLOCK: usize = 4096;
+/// The bytes before the payload.
+pub const HEADER: usize = 16;
+
+/// Admitted transactions, each with its mempool sequence number.
+pub type Admitted = Vec<(u64, Transaction)>;
+
+/// The bytes of record `seq` holding `txs`, padded to whole blocks.
+pub fn encode(seq: u64, txs: &[(u64, Transaction)]) -> Vec<u8> {
+    let payload = serde_json::to_vec(txs).unwrap_or_default();
+    let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
+    let seq_bytes = seq.to_le_bytes();
+    let mut bytes = Vec::with_capacity(padded(HEADER + payload.len()));
+    bytes.extend_from_slice(&len.to_le_bytes());
+    bytes.extend_from_slice(&crc32(&[&seq_bytes, &payload]).to_le_bytes());
+    bytes.extend_from_slice(&seq_bytes);
+    bytes.extend_from_slice(&payload);
+    bytes.resize(padded(bytes.len()), 0);
+    bytes
+}
+
+/// `n` rounded up to whole blocks.
+pub fn padded(n: usize) -> usize {
+    n.div_ceil(BLOCK) * BLOCK
+}
+
+/// What is at some offset of the log.
+#[derive(Debug, PartialEq)]
+pub enum Decoded {
+    /// A whole record: its number, its transactions, and its size with the padding.
+    Record {
+        seq: u64,
+        txs: Admitted,
+        size: usize,
+    },
+    /// Zeros where a header would be: nothing was ever written here.
+    Empty,
+    /// A record that is not whole: the reason, in words.
+    Torn(&'static str),
+}
+
+/// Reads the record at the start of `bytes` (the rest of the log from there).
+pub fn decode(bytes: &[u8]) -> Decoded {
+    let Some(header) = bytes.get(..HEADER) else {
+        return Decoded::Torn("the log ends inside a header");
+    };
+    if header.iter().all(|b| *b == 0) {
+        return Decoded::Empty;
+    }
+    let word = |at: usize| u32::from_le_bytes(header[at..at + 4].try_into().unwrap_or([0; 4]));
+    let len = word(0) as usize;
+    let crc = word(4);
+    let seq_bytes: [u8; 8] = header[8..16].try_into().unwrap_or([0; 8]);
+    let Some(payload) = bytes.get(HEADER..HEADER + len) else {
+        return Decoded::Torn("the length runs past the end of the log");
+    };
+    if crc32(&[&seq_bytes, payload]) != crc {
+        return Decoded::Torn("the checksum does not match");
+    }
+    match serde_json::from_slice(payload) {
+        Ok(txs) => Decoded::Record {
+            seq: u64::from_le_bytes(seq_bytes),
+            txs,
+            size: padded(HEADER + len),
+        },
+        Err(_) => Decoded::Torn("the checksum matches but the payload is not a record"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use simplechain_core::{Address, ChainId};
+
+    fn txs(n: u64) -> Admitted {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        let chain = ChainId::from_bytes([3; 32]);
+        (0..n)
+            .map(|i| {
+                let to = Address::from_bytes([9; 32]);
+                (i + 10, Transaction::sign(&key, &chain, to, 1 + i, i))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_record_round_trips_and_fills_whole_blocks() {
+        let bytes = encode(42, &txs(3));
+        assert_eq!(bytes.len() % BLOCK, 0);
+        let Decoded::Record {
+            seq,
+            txs: back,
+            size,
+        } = decode(&bytes)
+        else {
+            panic!("not decoded");
+        };
+        assert_eq!((seq, size), (42, bytes.len()));
+        assert_eq!(back, txs(3));
+    }
+
+    #[test]
+    fn zeros_are_empty_and_damage_is_torn() {
+        assert_eq!(decode(&[0; BLOCK]), Decoded::Empty);
+        let bytes = encode(1, &txs(2));
+        let mut flipped = bytes.clone();
+        flipped[HEADER + 5] ^= 0x20;
+        assert!(matches!(decode(&flipped), Decoded::Torn(_)));
+        let used = HEADER + serde_json::to_vec(&txs(2)).unwrap().len();
+        assert!(matches!(decode(&bytes[..used - 1]), Decoded::Torn(_)));
+        assert!(matches!(decode(&bytes[..10]), Decoded::Torn(_)));
+    }
+}

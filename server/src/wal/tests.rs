@@ -1,0 +1,130 @@
+//! The log read back after a crash: whole records survive, a torn or damaged tail is
+//! found, dropped and zeroed, and older records after a restart are never read as new.
+
+use super::record::{self, BLOCK};
+use super::*;
+use simplechain_core::{Address, ChainId, Transaction};
+use std::io::Seek;
+
+const SIZE: u64 = 64 * BLOCK as u64;
+
+fn batch(first: u64, n: u64) -> Admitted {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
+    let chain = ChainId::from_bytes([1; 32]);
+    let to = Address::from_bytes([2; 32]);
+    (first..first + n)
+        .map(|i| (i, Transaction::sign(&key, &chain, to, 1, i)))
+        .collect()
+}
+
+/// Appends `batches` to a fresh log in `dir`; returns each record's offset.
+fn write_log(dir: &Path, batches: &[Admitted]) -> Vec<u64> {
+    let (mut log, replayed) = AckLog::open(dir, SIZE).unwrap();
+    assert!(replayed.records.is_empty() && replayed.torn.is_none());
+    let mut offsets = Vec::new();
+    for txs in batches {
+        let append = log.append(txs).unwrap();
+        offsets.push(append.offset);
+        append.write().unwrap();
+    }
+    offsets
+}
+
+#[test]
+fn whole_records_are_read_back_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let batches = [batch(0, 1), batch(1, 40), batch(41, 3)];
+    write_log(dir.path(), &batches);
+    let (log, replayed) = AckLog::open(dir.path(), SIZE).unwrap();
+    let seqs: Vec<u64> = replayed.records.iter().map(|(s, _)| *s).collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    let txs: Vec<Admitted> = replayed.records.into_iter().map(|(_, t)| t).collect();
+    assert_eq!(txs, batches);
+    assert!(replayed.torn.is_none());
+    assert_eq!(log.last_seq(), 3);
+    let file_len = std::fs::metadata(dir.path().join(LOG_FILE)).unwrap().len();
+    assert_eq!(file_len, SIZE, "the log is preallocated");
+}
+
+#[test]
+fn a_torn_last_record_is_dropped_and_zeroed_and_the_rest_survives() {
+    let dir = tempfile::tempdir().unwrap();
+    let offsets = write_log(dir.path(), &[batch(0, 2), batch(2, 2), batch(4, 30)]);
+    // A crash in the middle of the last write: only its first 100 bytes reached the disk.
+    let path = dir.path().join(LOG_FILE);
+    let file = OpenOptions::new().write(true).open(&path).unwrap();
+    let whole = record::encode(3, &batch(4, 30));
+    let mut torn = whole[..100].to_vec();
+    torn.resize(whole.len(), 0);
+    file.write_all_at(&torn, offsets[2]).unwrap();
+    drop(file);
+
+    let (mut log, replayed) = AckLog::open(dir.path(), SIZE).unwrap();
+    let seqs: Vec<u64> = replayed.records.iter().map(|(s, _)| *s).collect();
+    assert_eq!(seqs, [1, 2], "the records before the torn one survive");
+    assert_eq!(
+        replayed.torn,
+        Some((offsets[2], "the checksum does not match"))
+    );
+    let mut header = [0u8; record::HEADER];
+    let mut file = File::open(&path).unwrap();
+    file.seek(std::io::SeekFrom::Start(offsets[2])).unwrap();
+    file.read_exact(&mut header).unwrap();
+    assert_eq!(header, [0; record::HEADER], "the torn record was zeroed");
+    // The next record goes where the torn one was, with its number.
+    let next = log.append(&batch(4, 1)).unwrap();
+    assert_eq!((next.offset, log.last_seq()), (offsets[2], 3));
+}
+
+#[test]
+fn a_damaged_record_in_the_middle_ends_the_log_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let offsets = write_log(dir.path(), &[batch(0, 1), batch(1, 1), batch(2, 1)]);
+    let path = dir.path().join(LOG_FILE);
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .unwrap();
+    let mut byte = [0u8; 1];
+    let at = offsets[1] + record::HEADER as u64 + 20;
+    file.read_exact_at(&mut byte, at).unwrap();
+    file.write_all_at(&[byte[0] ^ 0x01], at).unwrap();
+    drop(file);
+    let (_, replayed) = AckLog::open(dir.path(), SIZE).unwrap();
+    assert_eq!(
+        replayed.records.len(),
+        1,
+        "only the record before the damage"
+    );
+    assert_eq!(replayed.torn.map(|(o, _)| o), Some(offsets[1]));
+}
+
+#[test]
+fn after_a_restart_older_records_are_not_read_as_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut log, _) = AckLog::open(dir.path(), SIZE).unwrap();
+    for first in 0..4 {
+        log.append(&batch(first * 10, 10)).unwrap().write().unwrap();
+    }
+    // Checkpointed up to record 4: the log starts again at offset 0 with record 5.
+    log.restart();
+    log.append(&batch(100, 1)).unwrap().write().unwrap();
+    drop(log);
+    let (log, replayed) = AckLog::open(dir.path(), SIZE).unwrap();
+    let seqs: Vec<u64> = replayed.records.iter().map(|(s, _)| *s).collect();
+    assert_eq!(seqs, [5]);
+    assert!(replayed.torn.is_none());
+    assert_eq!(log.last_seq(), 5);
+}
+
+#[test]
+fn a_full_log_says_so_and_takes_records_again_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut log, _) = AckLog::open(dir.path(), 2 * BLOCK as u64).unwrap();
+    log.append(&batch(0, 1)).unwrap().write().unwrap();
+    log.append(&batch(1, 1)).unwrap().write().unwrap();
+    assert!(log.append(&batch(2, 1)).is_err());
+    log.restart();
+    assert!(log.append(&batch(2, 1)).is_ok());
+}
