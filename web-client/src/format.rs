@@ -29,7 +29,7 @@ pub fn coins(amount: u64) -> String {
 
 /// `value` rounded to `places` decimals (at most 3), written without the standard
 /// library's float formatting (which would add its tables to the page's wasm):
-/// `decimal(3.14159, 2)` is `3.14`. Negative and non-finite values are written as 0.
+/// `decimal(12.3456, 2)` is `12.35`. Negative and non-finite values are written as 0.
 pub fn decimal(value: f64, places: u32) -> String {
     let scale = 10u64.pow(places.min(3));
     let scaled = (value.max(0.0) * scale as f64).round() as u64;
@@ -58,7 +58,7 @@ mod tests {
         assert_eq!(coins(0), "0");
         assert_eq!(coins(1000), "1\u{202f}000");
         assert_eq!(coins(1_234_567), "1\u{202f}234\u{202f}567");
-        assert_eq!(decimal(3.14159, 2), "3.14");
+        assert_eq!(decimal(12.3456, 2), "12.35");
         assert_eq!(decimal(0.0444, 3), "0.044");
         assert_eq!(decimal(2.96, 1), "3.0");
         assert_eq!(decimal(1234.5, 0), "1235");
