@@ -10,11 +10,19 @@
 //!
 //! The digits are kept as ASCII and counted up in place, so trying the next nonce costs
 //! one clone and one finalisation, with no number formatting.
+//!
+//! In WebAssembly (the browser's mining workers), where SHA-256 has no instructions of
+//! its own, nonces go four at a time through SIMD lanes instead ([`four_at_once`]); the
+//! answer is the same, nonce for nonce (the tests run both).
+
+mod four_at_once;
+mod lanes;
 
 use crate::block::{BlockHeader, leading_zero_bits};
 use crate::ids::BlockHash;
 use alloc::string::String;
 use core::fmt::Write as _;
+use four_at_once::Midstate;
 use sha2::{Digest, Sha256};
 
 /// A header being mined: its prefix hashed once, ready for many [`NonceSearch::run`]s
@@ -23,6 +31,7 @@ use sha2::{Digest, Sha256};
 pub struct NonceSearch {
     header: BlockHeader,
     prefix: Sha256,
+    midstate: Midstate,
 }
 
 /// What one [`NonceSearch::run`] found.
@@ -49,7 +58,12 @@ impl NonceSearch {
         message.pop();
         let mut prefix = Sha256::new();
         prefix.update(message.as_bytes());
-        NonceSearch { header, prefix }
+        let midstate = Midstate::new(message.as_bytes());
+        NonceSearch {
+            header,
+            prefix,
+            midstate,
+        }
     }
 
     /// The header being mined.
@@ -60,45 +74,141 @@ impl NonceSearch {
     /// Tries the nonces `start`, `start + 1`, … (at most `attempts`, never past
     /// `u64::MAX`) and stops at the first that meets the difficulty.
     pub fn run(&self, start: u64, attempts: u64) -> Searched {
+        if cfg!(target_arch = "wasm32") {
+            self.four_at_a_time(start, attempts)
+        } else {
+            self.one_at_a_time(start, attempts)
+        }
+    }
+
+    /// [`NonceSearch::run`] with the `sha2` crate, one nonce after the other (it uses the
+    /// CPU's SHA-256 instructions where there are some).
+    fn one_at_a_time(&self, start: u64, attempts: u64) -> Searched {
         let end = start.saturating_add(attempts);
+        let mut tally = Tally::new(start);
         let mut digits = Digits::new(start);
-        let mut best_bits = 0;
-        let mut best = None;
-        let mut nonce = start;
-        while nonce < end {
+        for nonce in start..end {
             let mut h = self.prefix.clone();
             h.update(digits.as_bytes());
             let hash = BlockHash::from_bytes(h.finalize().into());
-            let bits = leading_zero_bits(&hash);
-            if best.is_none() || bits > best_bits {
-                best_bits = bits;
-                best = Some((nonce, hash));
+            if tally.saw(
+                nonce,
+                leading_zero_bits(&hash),
+                || hash,
+                self.header.difficulty,
+            ) {
+                return tally.found(self.header, nonce, hash);
             }
-            if bits >= self.header.difficulty {
-                let header = BlockHeader {
-                    nonce,
-                    ..self.header
-                };
-                return Searched {
-                    found: Some((header, hash)),
-                    best_bits,
-                    best,
-                    tried: nonce - start + 1,
-                };
-            }
-            nonce += 1;
             digits.increment();
         }
+        tally.tried_all(end)
+    }
+
+    /// [`NonceSearch::run`] four nonces at a time through SIMD lanes, where the four
+    /// have as many digits; one at a time where they do not (at 9→10, 99→100, …) and
+    /// for the last few of the range.
+    fn four_at_a_time(&self, start: u64, attempts: u64) -> Searched {
+        let end = start.saturating_add(attempts);
+        let mut tally = Tally::new(start);
+        let mut digits = Digits::new(start);
+        let mut last = self.midstate.last_blocks(digits.len());
+        let mut nonce = start;
+        while nonce < end {
+            if digits.len() != last.digits() {
+                last = self.midstate.last_blocks(digits.len());
+            }
+            let mut four = [digits; 4];
+            for n in 1..4 {
+                four[n] = four[n - 1];
+                four[n].increment();
+            }
+            if end - nonce < 4 || four[3].len() != digits.len() {
+                let one = self.one_at_a_time(nonce, 1);
+                let (_, hash) = one.best.expect("one nonce was tried");
+                if tally.saw(nonce, one.best_bits, || hash, self.header.difficulty) {
+                    return tally.found(self.header, nonce, hash);
+                }
+                nonce += 1;
+                digits.increment();
+                continue;
+            }
+            let states = self.midstate.hash4(
+                &last,
+                [
+                    four[0].as_bytes(),
+                    four[1].as_bytes(),
+                    four[2].as_bytes(),
+                    four[3].as_bytes(),
+                ],
+            );
+            for (n, state) in states.iter().enumerate() {
+                let bits = four_at_once::leading_zero_bits(state);
+                let hash = || BlockHash::from_bytes(four_at_once::hash_bytes(state));
+                if tally.saw(nonce + n as u64, bits, hash, self.header.difficulty) {
+                    return tally.found(self.header, nonce + n as u64, hash());
+                }
+            }
+            nonce += 4;
+            digits = four[3];
+            digits.increment();
+        }
+        tally.tried_all(end)
+    }
+}
+
+/// The best hash so far of one [`NonceSearch::run`].
+struct Tally {
+    start: u64,
+    best_bits: u64,
+    best: Option<(u64, BlockHash)>,
+}
+
+impl Tally {
+    fn new(start: u64) -> Tally {
+        Tally {
+            start,
+            best_bits: 0,
+            best: None,
+        }
+    }
+
+    /// Counts `nonce`, whose hash has `bits` leading zero bits (the hash itself is only
+    /// made when it is the best so far); says whether it meets `difficulty`.
+    fn saw(
+        &mut self,
+        nonce: u64,
+        bits: u64,
+        hash: impl FnOnce() -> BlockHash,
+        difficulty: u64,
+    ) -> bool {
+        if self.best.is_none() || bits > self.best_bits {
+            self.best_bits = bits;
+            self.best = Some((nonce, hash()));
+        }
+        bits >= difficulty
+    }
+
+    fn found(self, header: BlockHeader, nonce: u64, hash: BlockHash) -> Searched {
+        Searched {
+            found: Some((BlockHeader { nonce, ..header }, hash)),
+            best_bits: self.best_bits,
+            best: self.best,
+            tried: nonce - self.start + 1,
+        }
+    }
+
+    fn tried_all(self, end: u64) -> Searched {
         Searched {
             found: None,
-            best_bits,
-            best,
-            tried: end - start,
+            best_bits: self.best_bits,
+            best: self.best,
+            tried: end - self.start,
         }
     }
 }
 
 /// A u64 in decimal ASCII, counted up in place.
+#[derive(Clone, Copy)]
 struct Digits {
     /// Right-aligned digits; `u64::MAX` has 20, and one more leaves room to carry.
     buf: [u8; 21],
@@ -118,6 +228,10 @@ impl Digits {
 
     fn as_bytes(&self) -> &[u8] {
         &self.buf[self.first..]
+    }
+
+    fn len(&self) -> usize {
+        self.buf.len() - self.first
     }
 
     fn increment(&mut self) {
@@ -198,5 +312,35 @@ mod tests {
     fn the_range_stops_at_u64_max() {
         let searched = NonceSearch::new(header(200)).run(u64::MAX - 2, 10);
         assert_eq!(searched.tried, 2);
+    }
+
+    #[test]
+    fn four_at_a_time_answers_as_one_at_a_time_does() {
+        // Ranges across digit counts (9→10, 9_999_999→10_000_000), ragged ends, the top
+        // of u64, finds at difficulty 8 and none at 200, and heights that move where the
+        // nonce begins in the last SHA-256 block.
+        let ranges = [
+            (0u64, 1u64 << 12),
+            (5, 7),
+            (9_999_990, 40),
+            (123_456, 1001),
+            (u64::MAX - 9, 20),
+        ];
+        for height in [1u64, 12, 1234, 99_999] {
+            for difficulty in [8u64, 200] {
+                for (start, attempts) in ranges {
+                    let h = BlockHeader {
+                        height,
+                        ..header(difficulty)
+                    };
+                    let search = NonceSearch::new(h);
+                    assert_eq!(
+                        search.four_at_a_time(start, attempts),
+                        search.one_at_a_time(start, attempts),
+                        "height {height}, difficulty {difficulty}, nonces {start}+{attempts}"
+                    );
+                }
+            }
+        }
     }
 }

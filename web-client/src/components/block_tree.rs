@@ -3,7 +3,7 @@
 //! branch's work in words, and the last reorg (the blocks that left the main chain).
 //! Any block opens in the explorer.
 
-use crate::format::{coins, short};
+use crate::format::{coins, decimal, short};
 use crate::state::{BlockTree, Layout, layout, work};
 use simplechain_core::protocol::TreeEntry;
 use simplechain_core::{Address, BlockHash};
@@ -24,7 +24,13 @@ fn hashes(work: f64) -> String {
     if work < 1e15 {
         format!("{} hashes", coins(work as u64))
     } else {
-        format!("about {work:.2e} hashes")
+        // m × 10^e with 1 ≤ m < 10, written without float formatting (format::decimal).
+        let (mut m, mut e) = (work, 0u32);
+        while m >= 9.995 {
+            m /= 10.0;
+            e += 1;
+        }
+        format!("about {} × 10^{e} hashes", decimal(m, 2))
     }
 }
 
@@ -156,5 +162,18 @@ pub fn BlockTreeCard(props: &BlockTreeProps) -> Html {
             </div>
             { work_lines(&lay, &tree.blocks, props.difficulty.unwrap_or(0)) }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hashes;
+
+    #[test]
+    fn work_is_written_in_full_then_as_a_power_of_ten() {
+        assert_eq!(hashes(65_536.0), "65\u{202f}536 hashes");
+        assert_eq!(hashes(3.4e18), "about 3.40 × 10^18 hashes");
+        assert_eq!(hashes(9.999e15), "about 1.00 × 10^16 hashes");
+        assert_eq!(hashes(2f64.powi(80)), "about 1.21 × 10^24 hashes");
     }
 }
