@@ -253,6 +253,16 @@ pub async fn type_into(client: &Client, testid: &str, value: &str) {
         .await
         .unwrap_or_else(|e| panic!("no input [data-testid={testid}]: {e}"));
     element.clear().await.expect("clearing an input");
+    // WebDriver's clear fires no `input` event, so a controlled Yew input still holds
+    // its old value in the page's state, and a re-render before the first keystroke
+    // would put that text back in front of what is typed: tell the page it is empty.
+    client
+        .execute(
+            "arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![serde_json::to_value(&element).expect("an element as a script argument")],
+        )
+        .await
+        .expect("announcing the cleared input");
     element.send_keys(value).await.expect("typing");
 }
 
