@@ -4,6 +4,7 @@
 //! relay), latency, full validation, catch-up sync, memory and disk. Progress goes to stderr; the table (or `--json`) to stdout.
 
 pub mod child;
+mod disk_floor;
 mod figures;
 mod load;
 mod nonce_rate;
@@ -129,6 +130,28 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
     progress(format!(
         "1 in flight: {:.0} tx/s, p50 {:.2} ms, p99 {:.2} ms",
         one.rate, one.p50_ms, one.p99_ms
+    ));
+    progress(format!(
+        "disk floor: {} synced 4 KiB writes one at a time, then two at once, beside the log…",
+        args.one_in_flight
+    ));
+    let probe_dir = temp.clone();
+    let count = args.one_in_flight;
+    let floor = tokio::task::spawn_blocking(move || disk_floor::measure(&probe_dir, count))
+        .await?
+        .with_context(|| format!("probing synced writes in {}", temp.display()))?;
+    figures.set_disk_floor(&floor);
+    progress(format!(
+        "disk floor: p50 {:.2} ms, p99 {:.2} ms, mean {:.2} ms ({:.0} writes/s); two at once: \
+         p50 {:.2} ms, p99 {:.2} ms, {:.0} writes/s ({:.2}x one at a time)",
+        floor.alone.p50_ms,
+        floor.alone.p99_ms,
+        floor.alone.mean_ms,
+        1e3 / floor.alone.mean_ms,
+        floor.two.p50_ms,
+        floor.two.p99_ms,
+        floor.two.per_s,
+        floor.overlap()
     ));
     progress(format!(
         "ingest over TCP: {} transactions, {} connections…",
