@@ -5,11 +5,13 @@
 //! what one request in flight can reach at best (one over the mean write); two threads
 //! writing different offsets of the same file at once show whether the device serves
 //! two synced writes in parallel, which is what more than one log record in flight
-//! would need to pay.
+//! would need to pay off. The rounds are interleaved with the 1-in-flight phase's
+//! (`one_in_flight.rs`), so that the floor is the disk's at the same time.
 
+use super::load::percentile;
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// The size of one write: one block of the log (`wal/record.rs` `BLOCK`).
@@ -48,42 +50,83 @@ impl DiskFloor {
     }
 }
 
-/// Measures `count` synced 4 KiB writes one at a time, then `count` more from two
-/// threads at once, in a zero-filled file in `dir`.
-pub fn measure(dir: &Path, count: usize) -> std::io::Result<DiskFloor> {
-    let path = dir.join(PROBE_FILE);
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&path)?;
-    let count = count.max(2);
-    // Zero-filled as the log is (in 1 MiB pieces, then synced): filled 4 KiB at a
-    // time instead, the first synced overwrite of each block took a whole 4 ms tick
-    // here. Each phase writes its own blocks, each once, as the log does.
-    simplechain_server::wal::fill_with_zeros(&file, 0, (2 * count * WRITE) as u64)?;
+/// The probe's file, zero-filled, and what it measured so far. Measured in rounds
+/// (each: some writes one at a time, then as many two at once), so that both ways see
+/// the disk in the same state: on this shared VM it moves, within seconds, between
+/// about 0.1 ms and a whole 4 ms tick per synced write.
+pub struct Probe {
+    file: File,
+    path: PathBuf,
+    /// The next block not yet written: each block is written once, as the log does.
+    next_block: usize,
+    blocks: usize,
+    alone: Vec<f64>,
+    alone_s: f64,
+    two: Vec<f64>,
+    two_s: f64,
+}
 
-    let started = Instant::now();
-    let latencies = write_each(&file, (0..count).map(|i| i * WRITE))?;
-    let alone = summarize(latencies, started.elapsed().as_secs_f64());
+impl Probe {
+    /// A zero-filled file in `dir` with room for `count` writes each way.
+    pub fn create(dir: &Path, count: usize) -> std::io::Result<Probe> {
+        let path = dir.join(PROBE_FILE);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)?;
+        let blocks = 2 * count.max(2);
+        // Zero-filled as the log is (in 1 MiB pieces, then synced).
+        simplechain_server::wal::fill_with_zeros(&file, 0, (blocks * WRITE) as u64)?;
+        Ok(Probe {
+            file,
+            path,
+            next_block: 0,
+            blocks,
+            alone: Vec::new(),
+            alone_s: 0.0,
+            two: Vec::new(),
+            two_s: 0.0,
+        })
+    }
 
-    let started = Instant::now();
-    let (even, odd) = std::thread::scope(|scope| {
-        let file = &file;
-        let even =
-            scope.spawn(move || write_each(file, (count..2 * count).step_by(2).map(|i| i * WRITE)));
-        let odd = write_each(file, (count + 1..2 * count).step_by(2).map(|i| i * WRITE));
-        (even.join(), odd)
-    });
-    let mut latencies =
-        even.map_err(|_| std::io::Error::other("the probe's writer panicked"))??;
-    latencies.extend(odd?);
-    let two = summarize(latencies, started.elapsed().as_secs_f64());
+    /// `count` writes one at a time, then `count` from two threads at once (fewer if
+    /// the file is used up).
+    pub fn round(&mut self, count: usize) -> std::io::Result<()> {
+        let count = count.min((self.blocks - self.next_block) / 2);
+        let first = self.next_block;
+        let started = Instant::now();
+        let latencies = write_each(&self.file, (first..first + count).map(|i| i * WRITE))?;
+        self.alone_s += started.elapsed().as_secs_f64();
+        self.alone.extend(latencies);
 
-    drop(file);
-    std::fs::remove_file(&path)?;
-    Ok(DiskFloor { alone, two })
+        let first = first + count;
+        let started = Instant::now();
+        let (even, odd) = std::thread::scope(|scope| {
+            let file = &self.file;
+            let blocks = first..first + count;
+            let even = blocks.clone().step_by(2).map(|i| i * WRITE);
+            let even = scope.spawn(move || write_each(file, even));
+            let odd = write_each(file, blocks.skip(1).step_by(2).map(|i| i * WRITE));
+            (even.join(), odd)
+        });
+        let even = even.map_err(|_| std::io::Error::other("the probe's second writer panicked"))?;
+        self.two.extend(even?);
+        self.two.extend(odd?);
+        self.two_s += started.elapsed().as_secs_f64();
+        self.next_block = first + count;
+        Ok(())
+    }
+
+    /// The figures of every round so far; removes the file.
+    pub fn finish(self) -> std::io::Result<DiskFloor> {
+        std::fs::remove_file(&self.path)?;
+        Ok(DiskFloor {
+            alone: summarize(self.alone, self.alone_s),
+            two: summarize(self.two, self.two_s),
+        })
+    }
 }
 
 /// Writes one block at each offset, one after the other, each synced before the next;
@@ -102,12 +145,11 @@ fn write_each(file: &File, offsets: impl Iterator<Item = usize>) -> std::io::Res
 
 fn summarize(mut latencies: Vec<f64>, elapsed_s: f64) -> Writes {
     latencies.sort_by(f64::total_cmp);
-    let pct = |p: f64| latencies[((latencies.len() - 1) as f64 * p) as usize];
     Writes {
         count: latencies.len(),
-        p50_ms: pct(0.50),
-        p99_ms: pct(0.99),
-        mean_ms: latencies.iter().sum::<f64>() / latencies.len() as f64,
+        p50_ms: percentile(&latencies, 0.50),
+        p99_ms: percentile(&latencies, 0.99),
+        mean_ms: latencies.iter().sum::<f64>() / latencies.len().max(1) as f64,
         per_s: latencies.len() as f64 / elapsed_s,
     }
 }
@@ -117,10 +159,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_few_writes_give_consistent_figures_and_leave_no_file() {
+    fn rounds_of_a_few_writes_give_consistent_figures_and_leave_no_file() {
         let dir = std::env::temp_dir().join(format!("disk-floor-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let floor = measure(&dir, 9).unwrap();
+        let mut probe = Probe::create(&dir, 9).unwrap();
+        for _ in 0..3 {
+            probe.round(3).unwrap();
+        }
+        probe.round(3).unwrap(); // the file is used up: nothing more is written
+        let floor = probe.finish().unwrap();
         let left = std::fs::read_dir(&dir).unwrap().count();
         std::fs::remove_dir_all(&dir).unwrap();
         for writes in [floor.alone, floor.two] {
