@@ -195,7 +195,9 @@ fn read_records(bytes: &[u8]) -> (Replayed, usize) {
 }
 
 /// Writes zeros from `from` to `to` and waits for them (and the new size) to be on disk.
-fn fill_with_zeros(file: &File, from: u64, to: u64) -> std::io::Result<()> {
+/// (Also the disk probe's way of preparing its file, `cli/src/bench/disk_floor.rs`: how
+/// a file was filled changes what a later synced overwrite costs.)
+pub fn fill_with_zeros(file: &File, from: u64, to: u64) -> std::io::Result<()> {
     let chunk = vec![0u8; 1 << 20];
     let mut at = from;
     while at < to {

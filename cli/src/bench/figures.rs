@@ -25,6 +25,16 @@ pub struct Figures {
     pub one_in_flight: f64,
     pub one_in_flight_p50_ms: f64,
     pub one_in_flight_p99_ms: f64,
+    /// The disk's floor (`disk_floor.rs`), measured right after the 1-in-flight phase:
+    /// a synced 4 KiB write one at a time, its latency and one over its mean.
+    pub disk_floor_p50_ms: f64,
+    pub disk_floor_p99_ms: f64,
+    pub disk_floor_mean_ms: f64,
+    pub disk_floor_writes_per_s: f64,
+    /// Two such writers at once: each write's latency, and writes per second together.
+    pub disk_two_p50_ms: f64,
+    pub disk_two_p99_ms: f64,
+    pub disk_two_writes_per_s: f64,
     /// Transactions per second accepted with durable SUCCESS over TCP, at peak.
     pub ingest_tcp: f64,
     pub ingest_p50_ms: f64,
@@ -49,11 +59,30 @@ pub struct Figures {
     pub ingest_ws_over_ingest_tcp: Option<f64>,
     pub validate_over_verify_1core: f64,
     pub mine_midstate_over_naive: f64,
+    /// 1 in flight against the disk's floor: tx/s over writes/s, p99 over p99.
+    pub one_in_flight_over_disk_floor: f64,
+    pub one_in_flight_p99_over_disk_p99: f64,
+    /// Two writers' writes/s over one's: about 2 in parallel, about 1 in series.
+    pub disk_two_over_one: f64,
 }
 
 impl Figures {
+    /// Takes the disk probe's figures.
+    pub fn set_disk_floor(&mut self, floor: &super::disk_floor::DiskFloor) {
+        self.disk_floor_p50_ms = floor.alone.p50_ms;
+        self.disk_floor_p99_ms = floor.alone.p99_ms;
+        self.disk_floor_mean_ms = floor.alone.mean_ms;
+        self.disk_floor_writes_per_s = 1e3 / floor.alone.mean_ms;
+        self.disk_two_p50_ms = floor.two.p50_ms;
+        self.disk_two_p99_ms = floor.two.p99_ms;
+        self.disk_two_writes_per_s = floor.two.per_s;
+        self.disk_two_over_one = floor.overlap();
+    }
+
     /// Computes the ratios.
     pub fn finish(&mut self) {
+        self.one_in_flight_over_disk_floor = self.one_in_flight / self.disk_floor_writes_per_s;
+        self.one_in_flight_p99_over_disk_p99 = self.one_in_flight_p99_ms / self.disk_floor_p99_ms;
         self.ingest_tcp_over_verify_1core = self.ingest_tcp / self.verify_1core;
         self.ingest_ws_over_ingest_tcp = self.ingest_ws.map(|w| w / self.ingest_tcp);
         self.validate_over_verify_1core = self.validate / self.verify_1core;
@@ -114,6 +143,52 @@ impl Figures {
                     "{:.2} / {:.2} ms",
                     self.one_in_flight_p50_ms, self.one_in_flight_p99_ms
                 ),
+                String::new(),
+            ),
+            (
+                "disk floor: synced 4 KiB write".into(),
+                format!(
+                    "p50 {:.2} / p99 {:.2} / mean {:.2} ms",
+                    self.disk_floor_p50_ms, self.disk_floor_p99_ms, self.disk_floor_mean_ms
+                ),
+                String::new(),
+            ),
+            (
+                "disk floor: one at a time".into(),
+                format!("{:.0} writes/s (1 / mean)", self.disk_floor_writes_per_s),
+                String::new(),
+            ),
+            (
+                "disk floor: two at once".into(),
+                format!(
+                    "{:.0} writes/s, p50 {:.2} / p99 {:.2} ms",
+                    self.disk_two_writes_per_s, self.disk_two_p50_ms, self.disk_two_p99_ms
+                ),
+                String::new(),
+            ),
+            (
+                "disk: two at once / one at a time".into(),
+                format!(
+                    "{:.2} ({})",
+                    self.disk_two_over_one,
+                    if self.disk_two_over_one >= 1.5 {
+                        "in parallel"
+                    } else if self.disk_two_over_one <= 1.2 {
+                        "in series"
+                    } else {
+                        "partly overlapped"
+                    }
+                ),
+                "2 parallel, 1 series".into(),
+            ),
+            (
+                "1 in flight tx/s / disk floor writes/s".into(),
+                format!("{:.2}", self.one_in_flight_over_disk_floor),
+                "<= 1".into(),
+            ),
+            (
+                "1 in flight p99 / disk p99".into(),
+                format!("{:.2}", self.one_in_flight_p99_over_disk_p99),
                 String::new(),
             ),
             (

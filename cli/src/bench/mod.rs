@@ -4,6 +4,7 @@
 //! relay), latency, full validation, catch-up sync, memory and disk. Progress goes to stderr; the table (or `--json`) to stdout.
 
 pub mod child;
+mod disk_floor;
 mod figures;
 mod load;
 mod nonce_rate;
@@ -118,17 +119,39 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
 
     let mut plan = load::Plan::prepare(&address, &owner, &args).await?;
     progress(format!(
-        "1 in flight: {} transactions, one at a time on one connection…",
+        "1 in flight: {} transactions, one at a time on one connection, in rounds with \
+         the disk probe…",
         args.one_in_flight
     ));
-    let one = one_in_flight::measure(&address, &mut plan, args.one_in_flight).await?;
+    let (one, floor) = one_in_flight::measure(&address, &mut plan, args.one_in_flight, &temp)
+        .await
+        .with_context(|| {
+            format!(
+                "the 1-in-flight phase and the disk probe in {}",
+                temp.display()
+            )
+        })?;
     figures.one_in_flight = one.rate;
     figures.one_in_flight_p50_ms = one.p50_ms;
     figures.one_in_flight_p99_ms = one.p99_ms;
     figures.rejected += one.rejected;
+    figures.set_disk_floor(&floor);
     progress(format!(
         "1 in flight: {:.0} tx/s, p50 {:.2} ms, p99 {:.2} ms",
         one.rate, one.p50_ms, one.p99_ms
+    ));
+    progress(format!(
+        "disk floor (synced 4 KiB writes, between the rounds): p50 {:.2} ms, p99 {:.2} ms, \
+         mean {:.2} ms ({:.0} writes/s); two at once: p50 {:.2} ms, p99 {:.2} ms, \
+         {:.0} writes/s ({:.2}x one at a time)",
+        floor.alone.p50_ms,
+        floor.alone.p99_ms,
+        floor.alone.mean_ms,
+        1e3 / floor.alone.mean_ms,
+        floor.two.p50_ms,
+        floor.two.p99_ms,
+        floor.two.per_s,
+        floor.overlap()
     ));
     progress(format!(
         "ingest over TCP: {} transactions, {} connections…",
