@@ -25,8 +25,8 @@ pub struct Figures {
     pub one_in_flight: f64,
     pub one_in_flight_p50_ms: f64,
     pub one_in_flight_p99_ms: f64,
-    /// The disk's floor (`disk_floor.rs`), measured right after the 1-in-flight phase:
-    /// a synced 4 KiB write one at a time, its latency and one over its mean.
+    /// The disk's floor (`disk_floor.rs`), measured between the 1-in-flight phase's
+    /// rounds: a synced 4 KiB write one at a time, its latency and one over its mean.
     pub disk_floor_p50_ms: f64,
     pub disk_floor_p99_ms: f64,
     pub disk_floor_mean_ms: f64,

@@ -147,7 +147,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
         floor.alone.p50_ms,
         floor.alone.p99_ms,
         floor.alone.mean_ms,
-        1e3 / floor.alone.mean_ms,
+        figures.disk_floor_writes_per_s,
         floor.two.p50_ms,
         floor.two.p99_ms,
         floor.two.per_s,
