@@ -1,19 +1,22 @@
 //! Opening a data dir: the stored chain and mempool read back (or a new chain created,
-//! with its treasury key and genesis block), the acknowledgement log replayed into the
-//! mempool and folded into redb, and the flags checked against them.
+//! with its treasury key and genesis block), the acknowledgement log's blocks put on
+//! top of the chain and its transactions back into the mempool (`open/replay.rs`),
+//! all of it folded into redb, and the flags checked against them.
+
+mod replay;
 
 use crate::TREASURY_FILE;
 use crate::clock::now_ms;
 use crate::config::{DEFAULT_DIFFICULTY, DEFAULT_SUPPLY, NewChain, ServerConfig};
 use crate::state::ServerState;
 use crate::storage::{Change, FORMAT, META_MINER, Storage, StorageError};
-use crate::wal::{AckLog, LOG_FILE, Replayed};
+use crate::wal::{AckLog, LOG_FILE, blocks_on};
 use ed25519_dalek::SigningKey;
 use simplechain_core::transaction::address_of;
 use simplechain_core::validate::{ChainError, ValidChain};
-use simplechain_core::{Address, Block, BlockHash, Transaction};
-use std::collections::BTreeMap;
+use simplechain_core::{Address, Block, BlockHash};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Why a data dir could not be opened.
 #[derive(Debug)]
@@ -31,6 +34,9 @@ pub enum OpenError {
     },
     /// What the acknowledgement log held could not be written into the database.
     Checkpoint(StorageError),
+    /// The acknowledgement log holds a block that does not carry on the database's
+    /// main chain (its height, and the height of the database's tip).
+    LogOutOfStep { height: u64, tip: u64 },
     /// The new chain could not be written.
     Create(StorageError),
     /// The treasury key of a new chain could not be read or written.
@@ -70,6 +76,11 @@ impl std::fmt::Display for OpenError {
             OpenError::Checkpoint(_) => {
                 f.write_str("cannot write the acknowledgement log's transactions into the database")
             }
+            OpenError::LogOutOfStep { height, tip } => write!(
+                f,
+                "the acknowledgement log holds a block at height {height} that does not carry \
+                 on the database's chain (its tip is at height {tip}): the data dir is damaged"
+            ),
             OpenError::Create(e) => e.fmt(f),
             OpenError::Treasury(e) => e.fmt(f),
             OpenError::NoTreasury(_) => f.write_str(
@@ -103,6 +114,7 @@ impl std::error::Error for OpenError {
             OpenError::Create(_) | OpenError::Treasury(_) | OpenError::Damaged(_) => None,
             OpenError::Difficulty(_)
             | OpenError::NewerFormat(_)
+            | OpenError::LogOutOfStep { .. }
             | OpenError::NoMiner
             | OpenError::DamagedMiner
             | OpenError::Contradicting(_) => None,
@@ -146,6 +158,38 @@ pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
             source,
         })?;
     log.continue_after(loaded.log_applied);
+    if let Some((offset, why)) = replayed.torn {
+        tracing::warn!(
+            offset,
+            why,
+            "the acknowledgement log ends in a torn record, never acknowledged: dropped"
+        );
+    }
+    // The main-chain blocks only the log holds go on top of redb's.
+    let tip = loaded.blocks.last().map(|b| (b.clone(), b.header.height));
+    let (log_blocks, stopped) = match &tip {
+        Some((tip, _)) => blocks_on(&replayed.records, loaded.log_applied, tip),
+        None => (Vec::new(), None),
+    };
+    if let (Some(height), Some((_, tip))) = (stopped, tip) {
+        return Err(OpenError::LogOutOfStep { height, tip });
+    }
+    let log_main: Vec<(u64, Arc<str>)> = log_blocks
+        .iter()
+        .map(|b| {
+            (
+                b.header.height,
+                serde_json::to_string(b).unwrap_or_default().into(),
+            )
+        })
+        .collect();
+    if !log_blocks.is_empty() {
+        tracing::info!(
+            blocks = log_blocks.len(),
+            "main-chain blocks read back from the acknowledgement log"
+        );
+    }
+    loaded.blocks.extend(log_blocks);
     let miner = stored_miner(&storage)?;
     check_flags(&config.new_chain, &loaded.blocks[0], miner)?;
     let treasury = match &config.faucet {
@@ -175,10 +219,10 @@ pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
             .map_err(OpenError::StalePending)?;
     }
     let chain_id = state.chain.chain_id;
-    let from_log = replay(&mut state, loaded.mempool, replayed, loaded.log_applied);
+    let from_log = replay::pending(&mut state, loaded.mempool, replayed, loaded.log_applied);
     // One checkpoint: what the log held goes into redb (with the stale entries out and
     // the format upgraded), then the log starts again from its beginning.
-    if !from_log.is_empty() || loaded.format < FORMAT {
+    if !from_log.is_empty() || !log_main.is_empty() || loaded.format < FORMAT {
         if loaded.format < FORMAT {
             tracing::info!(
                 from = loaded.format,
@@ -188,6 +232,8 @@ pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
         }
         storage
             .commit(&Change {
+                main_from: log_main.first().map_or(u64::MAX, |(height, _)| *height),
+                main: log_main,
                 mempool_remove: from_log.dropped,
                 mempool_add: from_log.restored,
                 log_applied: Some(log.last_seq()),
@@ -213,88 +259,6 @@ pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
     })
 }
 
-/// The pending transactions put back, and what the checkpoint at open must write.
-#[derive(Default)]
-struct Replay {
-    /// Entries read back from the log only (not yet in redb), restored.
-    restored: Vec<(u64, Transaction)>,
-    /// Sequence numbers of entries that no longer apply (already in a block, or made
-    /// invalid), to remove from redb.
-    dropped: Vec<u64>,
-}
-
-impl Replay {
-    fn is_empty(&self) -> bool {
-        self.restored.is_empty() && self.dropped.is_empty()
-    }
-}
-
-/// Puts the pending transactions back into the mempool, in admission order: those in
-/// redb, then those of the log's records after `log_applied` (both keyed by mempool
-/// sequence number). Each goes back through admission (its signature verified again,
-/// on all cores); those that no longer apply are dropped.
-fn replay(
-    state: &mut ServerState,
-    stored: Vec<(u64, Transaction)>,
-    replayed: Replayed,
-    log_applied: u64,
-) -> Replay {
-    if let Some((offset, why)) = replayed.torn {
-        tracing::warn!(
-            offset,
-            why,
-            "the acknowledgement log ends in a torn record, never acknowledged: dropped"
-        );
-    }
-    let mut pending: BTreeMap<u64, (Transaction, bool)> = stored
-        .into_iter()
-        .map(|(seq, tx)| (seq, (tx, false)))
-        .collect();
-    let newer = replayed
-        .records
-        .into_iter()
-        .filter(|(seq, _)| *seq > log_applied);
-    for (_, txs) in newer {
-        for (seq, tx) in txs {
-            pending.entry(seq).or_insert((tx, true));
-        }
-    }
-    let chain_id = state.chain.chain_id;
-    let (seqs, entries): (Vec<u64>, Vec<(Transaction, bool)>) = pending.into_iter().unzip();
-    let (txs, logged): (Vec<Transaction>, Vec<bool>) = entries.into_iter().unzip();
-    let verified = simplechain_core::parallel::verify_transactions(&chain_id, txs);
-    let mut out = Replay::default();
-    for ((seq, logged), verified) in seqs.into_iter().zip(logged).zip(verified) {
-        let restored = match verified {
-            Ok(v) if !state.is_confirmed(&v.txid()) => {
-                let tx = *v.tx();
-                let ServerState { mempool, chain, .. } = &mut *state;
-                mempool.restore(seq, v, &chain.ledger).is_ok().then_some(tx)
-            }
-            _ => None,
-        };
-        match (restored, logged) {
-            (Some(tx), true) => out.restored.push((seq, tx)),
-            (Some(_), false) | (None, true) => {}
-            (None, false) => out.dropped.push(seq),
-        }
-    }
-    if !out.dropped.is_empty() {
-        tracing::warn!(
-            dropped = out.dropped.len(),
-            "stored pending transactions no longer apply; removing them"
-        );
-    }
-    if !out.restored.is_empty() {
-        tracing::info!(
-            restored = out.restored.len(),
-            "pending transactions read back from the acknowledgement log"
-        );
-    }
-    out
-}
-
-/// Creates the treasury key and the genesis block of a new chain.
 /// Puts the stored side blocks back in the tree, lowest first, each checked again on
 /// its branch (every rule but signatures: only valid blocks were written). Returns the
 /// hashes of those that no longer belong (out of the window, parent gone, or damaged).
@@ -328,6 +292,7 @@ fn restore_side_block(state: &mut ServerState, block: Block) -> Option<()> {
     Some(())
 }
 
+/// Creates the treasury key and the genesis block of a new chain.
 fn create_chain(
     storage: &Storage,
     data_dir: &Path,

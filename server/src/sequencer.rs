@@ -6,45 +6,48 @@
 //!
 //! A batch of admitted transactions is made durable by one record of the
 //! acknowledgement log (`wal.rs`: one `pwrite`, one `fdatasync`) before anyone gets
-//! `SUCCESS`; when the log is full, a checkpoint writes what it holds into redb.
+//! `SUCCESS`; so is a block on top of the main tip before `SUBMITTED`. When the log is
+//! full, a checkpoint writes what it holds into redb, in one transaction, and the log
+//! starts again.
 //!
 //! A block goes one of three ways (PROTOCOL §9):
 //!
 //! ```text
-//! parent is the tip ──────────────▶ start_tip        check, write (off the admission
-//!                                   finish_tip       path), then apply   "tip", 0
+//! parent is the tip ──────────────▶ extend_tip       check, log, apply     "tip", 0
 //! parent elsewhere in the tree ──▶ checked on its branch's state, then
 //!     branch has no more work ───▶ keep_side        write, keep             "side"
 //!     branch has more work ──────▶ switch_to        switch, write           "tip", n
 //! SYNC_BLOCKCHAIN adopted ────────▶ switch_to        (the same switch)
 //! ```
 //!
-//! A block on the tip is written to redb on a blocking thread while this task goes on
-//! admitting transactions; it is applied, and answered (`SUBMITTED` only once it is
-//! durable), when the write is done. The next block command waits for it.
+//! A block on the tip costs the admissions behind it one log write (the same cost as
+//! a batch of theirs): it used to be a redb commit on the side, which made every log
+//! write behind it wait for the disk (`docs/PERFORMANCE.md`, issue 13). A side block and
+//! a switch are written into redb (a switch with the whole mempool: a checkpoint too).
 //!
 //! `switch_to` is the one reorg: the replaced blocks become a side branch, and their
 //! transactions and the pending ones are re-admitted in order on the new chain
 //! (`ServerState::switch_main`), so nothing acknowledged is lost unless the new chain
-//! makes it invalid. Admission is here; the block work is in `sequencer/blocks.rs`,
-//! the block write under way in `sequencer/tip_write.rs`.
+//! makes it invalid. Admission and the log are here; the block work is in
+//! `sequencer/blocks.rs`, and who is answered for a block in
+//! `sequencer/block_reply.rs`.
 
+mod block_reply;
 mod blocks;
-mod tip_write;
 
 use crate::inbox::Command;
 use crate::mempool::Refusal;
 use crate::shared::Shared;
 use crate::state::{ServerState, StateWriter};
 use crate::storage::{Change, StorageError};
-use crate::wal::AckLog;
+use crate::wal::{AckLog, Append, LogFull};
 use crate::wire_error::{not_saved, refusal};
+use block_reply::BlockReply;
 use ed25519_dalek::SigningKey;
 use simplechain_core::protocol::{ErrorCode, ProtocolError};
 use simplechain_core::validate::PreverifiedBlock;
 use simplechain_core::{Address, BlockHash, Transaction, TxId, VerifiedTx};
 use std::sync::Arc;
-use tip_write::{BlockReply, TipWrite};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most commands taken in one batch.
@@ -62,24 +65,31 @@ pub struct Sequencer {
     state: StateWriter,
     commands: mpsc::Receiver<Command>,
     treasury: Option<SigningKey>,
-    /// Side blocks pruned from memory, removed from disk with the next block write.
+    /// Side blocks pruned from memory, removed from redb with its next write.
     pruned: Vec<BlockHash>,
-    /// Mempool entries a block made invalid, removed from disk with the next block
-    /// write (until then a restart drops them again when it re-admits them).
+    /// Mempool entries that redb holds but the mempool no longer does (mined, or made
+    /// invalid by a block), removed from redb at the next checkpoint (until then a
+    /// restart drops them again when it re-admits them).
     stale: Vec<u64>,
-    /// Where admitted batches are made durable.
+    /// Where admitted batches and blocks on the tip are made durable.
     log: AckLog,
     /// The first mempool sequence number admitted since the last checkpoint: the
-    /// entries from there on are in the log, not in redb. `None`: the log is empty.
+    /// entries from there on are in the log, not in redb. `None`: none since.
     unfolded_from: Option<u64>,
-    /// The block on the tip being written, if one is.
-    tip: Option<TipWrite>,
+    /// The height of the first main-chain block the log holds and redb does not.
+    /// `None`: redb has the whole main chain.
+    blocks_unfolded_from: Option<u64>,
 }
 
-/// What woke the sequencer.
-enum Woken {
-    Commands(usize),
-    TipWritten(Result<(), StorageError>),
+/// What one log record holds, to be written.
+#[derive(Clone, Copy)]
+enum Record<'a> {
+    Admitted(&'a [(u64, Transaction)]),
+    /// A block on top of the tip (not applied in memory yet): its height and JSON.
+    Block {
+        height: u64,
+        json: &'a Arc<str>,
+    },
 }
 
 impl Sequencer {
@@ -99,7 +109,7 @@ impl Sequencer {
             stale: Vec::new(),
             log,
             unfolded_from: None,
-            tip: None,
+            blocks_unfolded_from: None,
         }
     }
 
@@ -108,19 +118,7 @@ impl Sequencer {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         let mut stopping = false;
         while !stopping {
-            let woken = tokio::select! {
-                written = tip_write::written(&mut self.tip), if self.tip.is_some() => {
-                    Woken::TipWritten(written)
-                }
-                n = self.commands.recv_many(&mut batch, MAX_BATCH) => Woken::Commands(n),
-            };
-            let n = match woken {
-                Woken::TipWritten(written) => {
-                    self.finish_tip(written);
-                    continue;
-                }
-                Woken::Commands(n) => n,
-            };
+            let n = self.commands.recv_many(&mut batch, MAX_BATCH).await;
             if n == 0 {
                 break;
             }
@@ -131,25 +129,21 @@ impl Sequencer {
                     Command::Add { .. } | Command::Faucet { .. } => admissions.push(command),
                     Command::Mined { block, reply } => {
                         self.admit(std::mem::take(&mut admissions)).await;
-                        self.settle_tip().await;
                         let block = PreverifiedBlock::from_built(block, self.shared.chain_id);
                         self.submit(block, BlockReply::Mined(reply)).await;
                     }
                     Command::Submit { block, reply } => {
                         self.admit(std::mem::take(&mut admissions)).await;
-                        self.settle_tip().await;
                         self.submit(block, BlockReply::Submit(reply)).await;
                     }
                     Command::Adopt { chain, reply } => {
                         self.admit(std::mem::take(&mut admissions)).await;
-                        self.settle_tip().await;
                         let _ = reply.send(self.adopt(chain).await);
                     }
                 }
             }
             self.admit(admissions).await;
         }
-        self.settle_tip().await;
     }
 
     /// Admits a batch against pending state, makes the accepted ones durable in one
@@ -201,7 +195,7 @@ impl Sequencer {
         let first_seq = accepted[0].0;
         let batch = accepted.len();
         let started = std::time::Instant::now();
-        let written = self.make_durable(&accepted).await;
+        let written = self.make_durable(Record::Admitted(&accepted)).await;
         tracing::debug!(
             batch,
             write_ms = started.elapsed().as_secs_f64() * 1e3,
@@ -232,12 +226,19 @@ impl Sequencer {
         }
     }
 
-    /// One record of the acknowledgement log for the batch `accepted` (already in the
-    /// mempool in memory); when the log is full, a checkpoint into redb instead, which
-    /// covers the batch too.
-    async fn make_durable(&mut self, accepted: &[(u64, Transaction)]) -> Result<(), StorageError> {
-        let Ok(append) = self.log.append(accepted) else {
-            return self.checkpoint().await;
+    /// One record of the acknowledgement log, written and on the disk. When the log
+    /// is full, a checkpoint first; a record larger than the whole log goes straight
+    /// into redb instead.
+    async fn make_durable(&mut self, record: Record<'_>) -> Result<(), StorageError> {
+        let append = match self.append(record) {
+            Ok(append) => append,
+            Err(LogFull) => {
+                self.checkpoint().await?;
+                match self.append(record) {
+                    Ok(append) => append,
+                    Err(LogFull) => return self.write(larger_than_the_log(record)).await,
+                }
+            }
         };
         let (append, written) = tokio::task::spawn_blocking(move || {
             let written = append.write();
@@ -249,33 +250,61 @@ impl Sequencer {
             self.log.undo_append(&append);
             return Err(StorageError::new("writing the acknowledgement log", e));
         }
-        self.unfolded_from.get_or_insert(accepted[0].0);
+        match record {
+            Record::Admitted(txs) => self.unfolded_from.get_or_insert(txs[0].0),
+            Record::Block { height, .. } => self.blocks_unfolded_from.get_or_insert(height),
+        };
         Ok(())
     }
 
-    /// Writes the pending transactions that only the log holds into redb, says so in
-    /// the same transaction (`log_applied`), and starts the log again. A block being
-    /// written meanwhile is fine: redb runs one write transaction at a time, and a
-    /// mined transaction written back here is dropped again at the next start.
+    fn append(&mut self, record: Record<'_>) -> Result<Append, LogFull> {
+        match record {
+            Record::Admitted(txs) => self.log.append(txs),
+            Record::Block { json, .. } => self.log.append_block(json),
+        }
+    }
+
+    /// Writes what only the log holds into redb (main-chain blocks, pending
+    /// transactions), with what redb holds that is gone from memory (stale entries,
+    /// pruned side blocks) taken out, and says so in the same transaction
+    /// (`log_applied`); then the log starts again.
     async fn checkpoint(&mut self) -> Result<(), StorageError> {
-        let mempool_add: Vec<(u64, Transaction)> = match self.unfolded_from {
-            Some(from) => {
-                let state = self.state.read();
-                let entries = state.mempool.entries().filter(|e| e.seq >= from);
-                entries.map(|e| (e.seq, *e.tx())).collect()
-            }
-            None => Vec::new(),
+        let (main, mempool_add) = {
+            let state = self.state.read();
+            let main: Vec<(u64, Arc<str>)> = match self.blocks_unfolded_from {
+                Some(from) => state
+                    .blocks_from(from)
+                    .iter()
+                    .map(|b| (b.height(), b.json.clone()))
+                    .collect(),
+                None => Vec::new(),
+            };
+            let mempool_add: Vec<(u64, Transaction)> = match self.unfolded_from {
+                Some(from) => {
+                    let entries = state.mempool.entries().filter(|e| e.seq >= from);
+                    entries.map(|e| (e.seq, *e.tx())).collect()
+                }
+                None => Vec::new(),
+            };
+            (main, mempool_add)
         };
-        let folded = mempool_add.len();
+        let (blocks, folded) = (main.len(), mempool_add.len());
         let started = std::time::Instant::now();
         self.write(Change {
+            main_from: self.blocks_unfolded_from.unwrap_or(u64::MAX),
+            main,
+            side_remove: self.pruned.clone(),
+            mempool_remove: self.stale.clone(),
             mempool_add,
             log_applied: Some(self.log.last_seq()),
             ..Change::default()
         })
         .await?;
+        self.pruned.clear();
+        self.stale.clear();
         self.log_folded();
         tracing::info!(
+            blocks,
             folded,
             write_ms = started.elapsed().as_secs_f64() * 1e3,
             "checkpoint: the acknowledgement log is in redb"
@@ -283,16 +312,41 @@ impl Sequencer {
         Ok(())
     }
 
+    /// Mempool entries that left the mempool (mined, or made invalid): those redb holds
+    /// are taken out of it at the next checkpoint.
+    fn forget_pending(&mut self, seqs: impl IntoIterator<Item = u64>) {
+        let in_redb = self.unfolded_from.unwrap_or(u64::MAX);
+        self.stale
+            .extend(seqs.into_iter().filter(|seq| *seq < in_redb));
+    }
+
     /// redb holds everything the log does: the log starts again.
     fn log_folded(&mut self) {
         self.log.restart();
         self.unfolded_from = None;
+        self.blocks_unfolded_from = None;
     }
 
     /// One durable redb write, off the async threads.
     async fn write(&self, change: Change) -> Result<(), StorageError> {
         let storage = self.shared.storage.clone();
         blocking(move || storage.commit(&change)).await
+    }
+}
+
+/// A record that does not fit even in an empty log (it was just checkpointed), as a
+/// redb write of its own.
+fn larger_than_the_log(record: Record<'_>) -> Change {
+    match record {
+        Record::Admitted(txs) => Change {
+            mempool_add: txs.to_vec(),
+            ..Change::default()
+        },
+        Record::Block { height, json } => Change {
+            main_from: height,
+            main: vec![(height, json.clone())],
+            ..Change::default()
+        },
     }
 }
 

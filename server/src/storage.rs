@@ -11,9 +11,9 @@
 //! ```
 //!
 //! Every write is one redb transaction with immediate durability (fsync before
-//! `commit` returns), so a block and the removal of its transactions from the mempool
-//! land together or not at all. Admitted transactions are made durable first by the
-//! acknowledgement log (`wal.rs`), and reach the `mempool` table at a checkpoint: a
+//! `commit` returns), so a change lands whole or not at all. Admitted transactions and
+//! blocks on top of the main tip are made durable first by the acknowledgement log
+//! (`wal.rs`), and reach the `mempool` and `blocks` tables at a checkpoint: a
 //! [`Change`] with `log_applied`, which says in the same transaction how much of the
 //! log redb now holds.
 
@@ -39,8 +39,10 @@ pub const META_LOG_APPLIED: &str = "log_applied";
 
 /// The data dir's format. 1: everything in redb, each admitted batch committed there.
 /// 2: admitted batches in the acknowledgement log first (`acks.log`), checkpointed
-/// into redb. A format 1 data dir is upgraded in place at open (its log starts empty).
-pub const FORMAT: u64 = 2;
+/// into redb. 3: blocks on top of the main tip in the log too (a record of format 2,
+/// a bare list of admitted transactions, is still read). An older data dir is upgraded
+/// in place at open; a server that knows only format 2 refuses a format 3 one.
+pub const FORMAT: u64 = 3;
 
 /// The file inside the data dir.
 pub const DB_FILE: &str = "chain.redb";
@@ -204,18 +206,8 @@ impl Storage {
             loaded.mempool.push((seq.value(), tx));
         }
         let meta = txn.open_table(META).doing("opening meta")?;
-        let number = |key: &str| -> Result<Option<u64>, StorageError> {
-            let Some(value) = meta.get(key).doing("reading meta")? else {
-                return Ok(None);
-            };
-            let bytes: [u8; 8] = value
-                .value()
-                .try_into()
-                .map_err(|_| StorageError::new("reading meta", format!("{key} is not 8 bytes")))?;
-            Ok(Some(u64::from_le_bytes(bytes)))
-        };
-        loaded.format = number(META_FORMAT)?.unwrap_or(1);
-        loaded.log_applied = number(META_LOG_APPLIED)?.unwrap_or(0);
+        loaded.format = meta_number(&meta, META_FORMAT)?.unwrap_or(1);
+        loaded.log_applied = meta_number(&meta, META_LOG_APPLIED)?.unwrap_or(0);
         Ok(loaded)
     }
 
@@ -251,8 +243,9 @@ impl Storage {
         })
     }
 
-    /// Reads the blocks only (for `VALIDATE_BLOCKCHAIN`, which re-checks what is stored).
-    pub fn read_blocks(&self) -> Result<Vec<Block>, StorageError> {
+    /// Reads the main chain's blocks, and the last log record redb holds, in one
+    /// read (for `VALIDATE_BLOCKCHAIN`, which re-checks what is stored).
+    pub fn read_blocks(&self) -> Result<(Vec<Block>, u64), StorageError> {
         self.with_db(|db| {
             let txn = db.begin_read().doing("starting a read")?;
             let table = txn.open_table(BLOCKS).doing("opening blocks")?;
@@ -261,7 +254,9 @@ impl Storage {
                 let (_, bytes) = entry.doing("reading a block")?;
                 out.push(serde_json::from_slice(bytes.value()).doing("decoding a stored block")?);
             }
-            Ok(out)
+            let meta = txn.open_table(META).doing("opening meta")?;
+            let log_applied = meta_number(&meta, META_LOG_APPLIED)?.unwrap_or(0);
+            Ok((out, log_applied))
         })
     }
 
@@ -421,6 +416,21 @@ struct Tables<'t> {
     side: redb::Table<'t, &'static [u8; 32], &'static [u8]>,
     mempool: redb::Table<'t, u64, &'static [u8]>,
     meta: redb::Table<'t, &'static str, &'static [u8]>,
+}
+
+/// A number stored in `meta` (8 bytes, little-endian).
+fn meta_number(
+    meta: &redb::ReadOnlyTable<&'static str, &'static [u8]>,
+    key: &str,
+) -> Result<Option<u64>, StorageError> {
+    let Some(value) = meta.get(key).doing("reading meta")? else {
+        return Ok(None);
+    };
+    let bytes: [u8; 8] = value
+        .value()
+        .try_into()
+        .map_err(|_| StorageError::new("reading meta", format!("{key} is not 8 bytes")))?;
+    Ok(Some(u64::from_le_bytes(bytes)))
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Vec<u8> {

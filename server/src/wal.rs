@@ -2,10 +2,11 @@
 //!
 //! redb holds the chain and the mempool, but a redb commit costs several synchronous
 //! writes (`docs/PERFORMANCE.md`). So each batch of admitted transactions (the group
-//! the sequencer answers together) is appended to this log as one record
-//! (`wal/record.rs`) with one `pwrite` and one `fdatasync`, and only then answered.
-//! The log holds only what redb does not have yet; redb stays the one source of truth
-//! for everything else.
+//! the sequencer answers together), and each block accepted on top of the main tip,
+//! is appended to this log as one record (`wal/record.rs`) with one `pwrite` and one
+//! `fdatasync`, and only then answered. The log holds only what redb does not have
+//! yet; redb stays the one source of truth for everything else. (A block that replaces
+//! the tip's branch, and a side block, are rarer: they go straight into redb.)
 //!
 //! ```text
 //! acks.log   [record 1][record 2]…[record n][zeros or older records …]
@@ -27,7 +28,8 @@
 mod crc32;
 pub mod record;
 
-use record::{Admitted, BLOCK, Decoded};
+use record::{BLOCK, Decoded, Entry};
+use simplechain_core::Block;
 use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::os::unix::fs::FileExt;
@@ -56,7 +58,7 @@ pub struct AckLog {
 #[derive(Debug, Default)]
 pub struct Replayed {
     /// The whole records, in order.
-    pub records: Vec<(u64, Admitted)>,
+    pub records: Vec<(u64, Entry)>,
     /// Where reading stopped on a torn or damaged record, and why (it was zeroed).
     pub torn: Option<(u64, &'static str)>,
 }
@@ -116,12 +118,21 @@ impl AckLog {
         Ok((log, replayed))
     }
 
-    /// The record of `txs`, numbered and placed; [`LogFull`] when it does not fit.
+    /// The record of the admitted `txs`, numbered and placed; [`LogFull`] when it
+    /// does not fit.
     pub fn append(
         &mut self,
         txs: &[(u64, simplechain_core::Transaction)],
     ) -> Result<Append, LogFull> {
-        let bytes = record::encode(self.next_seq, txs);
+        self.place(record::encode(self.next_seq, txs))
+    }
+
+    /// The record of a block on top of the main tip (given as its JSON).
+    pub fn append_block(&mut self, block_json: &str) -> Result<Append, LogFull> {
+        self.place(record::encode_block(self.next_seq, block_json))
+    }
+
+    fn place(&mut self, bytes: Vec<u8>) -> Result<Append, LogFull> {
         if self.end + bytes.len() as u64 > self.size {
             return Err(LogFull);
         }
@@ -166,6 +177,35 @@ impl AckLog {
     }
 }
 
+/// The log in `data_dir` read back without changing the file (for
+/// `VALIDATE_BLOCKCHAIN`, which checks what the disk holds while the server runs).
+pub fn read_back(data_dir: &Path) -> std::io::Result<Replayed> {
+    let bytes = std::fs::read(data_dir.join(LOG_FILE))?;
+    Ok(read_records(&bytes).0)
+}
+
+/// The blocks of `records` after record `log_applied`, in order, for as long as each
+/// carries on the chain from `tip` (the next height, on the last one's hash); and the
+/// height of the first that does not, if one does not.
+pub fn blocks_on(
+    records: &[(u64, Entry)],
+    log_applied: u64,
+    tip: &Block,
+) -> (Vec<Block>, Option<u64>) {
+    let mut out: Vec<Block> = Vec::new();
+    for (_, entry) in records.iter().filter(|(seq, _)| *seq > log_applied) {
+        let Entry::Block(block) = entry else { continue };
+        let last = out.last().unwrap_or(tip);
+        let carries_on =
+            block.header.height == last.header.height + 1 && block.header.prev_hash == last.hash;
+        if !carries_on {
+            return (out, Some(block.header.height));
+        }
+        out.push(block.clone());
+    }
+    (out, None)
+}
+
 /// The records from offset 0 (each whole, each numbered one more than the one before),
 /// and where they end.
 fn read_records(bytes: &[u8]) -> (Replayed, usize) {
@@ -173,7 +213,7 @@ fn read_records(bytes: &[u8]) -> (Replayed, usize) {
     let mut offset = 0usize;
     while offset < bytes.len() {
         match record::decode(&bytes[offset..]) {
-            Decoded::Record { seq, txs, size } => {
+            Decoded::Record { seq, entry, size } => {
                 let follows = replayed
                     .records
                     .last()
@@ -181,7 +221,7 @@ fn read_records(bytes: &[u8]) -> (Replayed, usize) {
                 if !follows {
                     break; // an older record, left over from before a restart
                 }
-                replayed.records.push((seq, txs));
+                replayed.records.push((seq, entry));
                 offset += size;
             }
             Decoded::Empty => break,

@@ -4,94 +4,15 @@
 
 mod common;
 
+use common::blocks::{
+    child, get_block, mine, miner_addr, payload, restart_without_miner, start_without_miner,
+    submit, submitted, template, tip_block,
+};
 use common::{Conn, TestServer, add_line, addr, error_code, key, rich_key, test_config};
-use simplechain_core::protocol::{BlockInfo, Proof, Submitted, Template, Tree};
+use simplechain_core::protocol::{Proof, Tree};
 use simplechain_core::transaction::address_of;
-use simplechain_core::{Address, Block, BlockHash, Transaction};
+use simplechain_core::{BlockHash, Transaction};
 use std::time::Duration;
-
-fn payload<T: serde::de::DeserializeOwned>(line: &str, name: &str) -> T {
-    let json = line
-        .strip_prefix(name)
-        .and_then(|r| r.strip_prefix(':'))
-        .unwrap_or_else(|| panic!("expected {name}: got {line}"));
-    serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {line}"))
-}
-
-async fn start_without_miner() -> TestServer {
-    let temp = tempfile::tempdir().unwrap();
-    let mut server = start_on(temp.path()).await;
-    server.keep(temp);
-    server
-}
-
-/// A server without its miner on the chain in `dir`.
-async fn start_on(dir: &std::path::Path) -> TestServer {
-    let mut config = test_config(dir);
-    config.miner.disabled = true;
-    TestServer::start_with(config).await
-}
-
-/// Stops `server` and starts it again on the same data dir (kept as long as it runs).
-async fn restart_without_miner(server: TestServer) -> TestServer {
-    let dir = server.dir.clone();
-    let temp = server.stop().await;
-    let mut server = start_on(&dir).await;
-    if let Some(temp) = temp {
-        server.keep(temp);
-    }
-    server
-}
-
-fn miner_addr() -> Address {
-    Address::from_bytes([0x33; 32])
-}
-
-/// Mines the template's block (difficulty 4: a few dozen hashes).
-fn mine(template: Template) -> Block {
-    let (header, hash) = template.header(0).mine(0, u64::MAX).unwrap();
-    template.into_block(header, hash)
-}
-
-async fn template(c: &mut Conn) -> Template {
-    payload(
-        &c.ask(&format!("GET_TEMPLATE:{}", miner_addr())).await,
-        "TEMPLATE",
-    )
-}
-
-async fn submit(c: &mut Conn, block: &Block) -> String {
-    c.ask(&format!(
-        "SUBMIT_BLOCK:{}",
-        serde_json::to_string(block).unwrap()
-    ))
-    .await
-}
-
-async fn submitted(c: &mut Conn, block: &Block) -> Submitted {
-    payload(&submit(c, block).await, "SUBMITTED")
-}
-
-async fn get_block(c: &mut Conn, hash: &BlockHash) -> BlockInfo {
-    payload(&c.ask(&format!("GET_BLOCK:{hash}")).await, "BLOCK")
-}
-
-/// A block on `parent` with these transactions, mined (timestamp after the parent's).
-fn child(parent: &Block, server: &TestServer, txs: Vec<Transaction>, salt: u64) -> Block {
-    Block::next(
-        parent,
-        &server.chain_id,
-        miner_addr(),
-        parent.header.timestamp + 1 + salt,
-        txs,
-    )
-}
-
-async fn tip_block(c: &mut Conn) -> Block {
-    let info: serde_json::Value = payload(&c.ask("GET_INFO").await, "INFO");
-    let tip: BlockHash = info["tip"].as_str().unwrap().parse().unwrap();
-    get_block(c, &tip).await.block
-}
 
 async fn status_of(c: &mut Conn, txid: &simplechain_core::TxId) -> String {
     let line = c.ask(&format!("GET_TRANSACTION:{txid}")).await;

@@ -1,5 +1,6 @@
 //! `VALIDATE_BLOCKCHAIN` (PROTOCOL §6): a full re-check of the stored chain from
-//! genesis, signatures included, read back from the disk (not from memory). It runs on
+//! genesis, signatures included, read back from the disk (not from memory): redb's
+//! blocks, then those on top of them that only the acknowledgement log holds yet. It runs on
 //! a blocking thread, one heavy job at a time in the whole server (with at most
 //! `max_heavy_queued` waiting; more are `busy`), and costs the connection's
 //! heavy-request budget: an estimate from the chain's transactions first, then the
@@ -14,8 +15,9 @@
 use super::session::Session;
 use crate::clock::now_ms;
 use crate::cost::Cost;
-use crate::storage::StorageError;
+use crate::storage::{Storage, StorageError};
 use crate::wire_error::internal;
+use simplechain_core::Block;
 use simplechain_core::parallel::validate_chain_parallel;
 use simplechain_core::protocol::{ProtocolError, Response};
 
@@ -33,7 +35,7 @@ impl ValidateBlockchain {
                 "VALIDATE_BLOCKCHAIN",
                 Cost::validate(transactions),
                 move || {
-                    let blocks = storage.read_blocks()?;
+                    let blocks = stored_chain(&storage)?;
                     Ok::<_, StorageError>(validate_chain_parallel(&blocks, Some(now_ms())))
                 },
             )
@@ -47,4 +49,18 @@ impl ValidateBlockchain {
             Err(e) => Err(internal(e)),
         }
     }
+}
+
+/// The main chain on disk: redb's blocks, then the log's on top of them (read after
+/// redb, so a checkpoint in between only leaves the newest out).
+fn stored_chain(storage: &Storage) -> Result<Vec<Block>, StorageError> {
+    let (mut blocks, log_applied) = storage.read_blocks()?;
+    let data_dir = storage.path().parent().unwrap_or(std::path::Path::new("."));
+    let log = crate::wal::read_back(data_dir)
+        .map_err(|e| StorageError::new("reading the acknowledgement log", e))?;
+    if let Some(tip) = blocks.last() {
+        let (on_top, _) = crate::wal::blocks_on(&log.records, log_applied, tip);
+        blocks.extend(on_top);
+    }
+    Ok(blocks)
 }

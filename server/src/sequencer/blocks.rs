@@ -2,11 +2,11 @@
 //! miner, placed in the tree; and the one switch of the main chain to another branch,
 //! which an adopted `SYNC_BLOCKCHAIN` uses too. See the map in `sequencer.rs`.
 
-use super::Sequencer;
-use super::tip_write::{self, BlockReply, TipWrite};
+use super::block_reply::BlockReply;
+use super::{Record, Sequencer};
 use crate::clock::now_ms;
 use crate::state::{ServerState, StoredBlock};
-use crate::storage::{Change, StorageError};
+use crate::storage::Change;
 use crate::tree::lowest_kept;
 use crate::wire_error::{fork_error, internal, invalid_block, not_saved};
 use simplechain_core::fork::{ForkChoice, choose, overtakes};
@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 impl Sequencer {
     /// Places a block in the tree (see the module comment) and answers once it is
-    /// durable: a block on the tip when its write (started here) is done.
+    /// durable.
     pub(super) async fn submit(&mut self, block: PreverifiedBlock, reply: BlockReply) {
         let (hash, height) = (block.block().hash, block.block().header.height);
         let answer = |status, replaced| Submitted {
@@ -30,10 +30,10 @@ impl Sequencer {
         let outcome = match self.place(block) {
             Err(e) => Err(e),
             Ok(Placed::Known) => Ok(answer(BlockStatus::Known, 0)),
-            Ok(Placed::Tip { block, effects }) => {
-                self.start_tip(block, effects, answer(BlockStatus::Tip, 0), reply);
-                return;
-            }
+            Ok(Placed::Tip { block, effects }) => self
+                .extend_tip(block, effects)
+                .await
+                .map(|()| answer(BlockStatus::Tip, 0)),
             Ok(Placed::Branch {
                 fork_height,
                 branch,
@@ -122,107 +122,52 @@ impl Sequencer {
         })
     }
 
-    /// A block on top of the tip: its write (with the removal of its transactions from
-    /// the stored mempool) starts on a blocking thread; [`Sequencer::finish_tip`]
-    /// applies it once it is durable.
-    fn start_tip(
+    /// A block on top of the tip: one record of the acknowledgement log (it reaches
+    /// redb at the next checkpoint), then applied and announced.
+    async fn extend_tip(
         &mut self,
         block: PreverifiedBlock,
         effects: Effects,
-        answer: Submitted,
-        reply: BlockReply,
-    ) {
+    ) -> Result<(), ProtocolError> {
         let block = block.into_block();
-        let height = block.header.height;
-        let json: Arc<str> = serde_json::to_string(&block).unwrap_or_default().into();
-        let pruned = std::mem::take(&mut self.pruned);
-        let stale = std::mem::take(&mut self.stale);
-        let mempool_remove: Vec<u64> = {
-            let state = self.state.read();
-            let mined = effects.txids().iter();
-            let mined = mined.filter_map(|id| state.mempool.seq_of(id));
-            mined.chain(stale.iter().copied()).collect()
-        };
-        let change = Change {
-            main_from: height,
-            main: vec![(height, json.clone())],
-            side_remove: pruned.clone(),
-            mempool_remove,
-            ..Change::default()
-        };
-        let storage = self.shared.storage.clone();
-        self.tip = Some(TipWrite {
-            written: tokio::task::spawn_blocking(move || storage.commit(&change)),
-            block,
-            effects,
-            json,
-            pruned,
-            stale,
-            started: std::time::Instant::now(),
-            answer,
-            reply,
-        });
-    }
-
-    /// Waits for the block write under way, if there is one, and finishes it.
-    pub(super) async fn settle_tip(&mut self) {
-        if self.tip.is_some() {
-            let written = tip_write::written(&mut self.tip).await;
-            self.finish_tip(written);
-        }
-    }
-
-    /// The block on the tip is written (or its write failed): applied, announced and
-    /// answered.
-    pub(super) fn finish_tip(&mut self, written: Result<(), StorageError>) {
-        let Some(tip) = self.tip.take() else { return };
-        let TipWrite {
-            block,
-            effects,
-            json,
-            pruned,
-            stale,
-            started,
-            answer,
-            reply,
-            ..
-        } = tip;
         let (height, hash, prev_hash) = (block.header.height, block.hash, block.header.prev_hash);
-        if let Err(e) = written {
+        let json: Arc<str> = serde_json::to_string(&block).unwrap_or_default().into();
+        let started = std::time::Instant::now();
+        if let Err(e) = self
+            .make_durable(Record::Block {
+                height,
+                json: &json,
+            })
+            .await
+        {
             tracing::error!(error = %e, height, "could not write a block");
-            self.pruned.extend(pruned);
-            self.stale.extend(stale);
-            reply.send(height, Err(not_saved(e)));
-            return;
+            return Err(not_saved(e));
         }
         let write_ms = started.elapsed().as_secs_f64() * 1e3;
         let transactions = block.transactions.len();
         tracing::info!(height, transactions, %hash, write_ms, "block");
-        let applied = {
+        let mined: Vec<u64> = {
+            let state = self.state.read();
+            let ids = effects.txids().iter();
+            ids.filter_map(|id| state.mempool.seq_of(id)).collect()
+        };
+        self.forget_pending(mined);
+        let (dropped, pruned) = {
             let mut state = self.state.write();
-            match state.push_block(block, effects, json) {
-                Ok(dropped) => {
-                    let reasons: Vec<(TxId, String)> = dropped
-                        .iter()
-                        .map(|e| (e.txid(), format!("no longer valid after block {height}")))
-                        .collect();
-                    state.remember_dropped(&reasons);
-                    self.stale.extend(dropped.iter().map(|e| e.seq));
-                    self.pruned.extend(prune_side(&mut state));
-                    Ok(reasons)
-                }
-                Err(e) => Err(internal(format!("a checked block no longer applied: {e}"))),
-            }
+            let dropped = state
+                .push_block(block, effects, json)
+                .map_err(|e| internal(format!("a checked block no longer applied: {e}")))?;
+            let reasons: Vec<(TxId, String)> = dropped
+                .iter()
+                .map(|e| (e.txid(), format!("no longer valid after block {height}")))
+                .collect();
+            state.remember_dropped(&reasons);
+            (dropped, prune_side(&mut state))
         };
-        let dropped = match applied {
-            Ok(dropped) => dropped,
-            Err(e) => {
-                reply.send(height, Err(e));
-                return;
-            }
-        };
-        for (txid, why) in &dropped {
-            tracing::warn!(%txid, why, "a pending transaction left the mempool");
+        self.forget_pending(dropped.iter().map(|e| e.seq));
+        self.pruned.extend(pruned);
+        for e in &dropped {
+            tracing::warn!(txid = %e.txid(), height, "a pending transaction is no longer valid after a block: it left the mempool");
         }
         let _ = self.shared.tips.send(Event::Tip { height, hash });
         let _ = self.shared.tips.send(Event::Block {
@@ -232,7 +177,7 @@ impl Sequencer {
             main: true,
         });
         self.shared.wake_miner.notify_one();
-        reply.send(height, Ok(answer));
+        Ok(())
     }
 
     /// A valid block on a branch with no more work than the main chain: kept.
@@ -296,9 +241,12 @@ impl Sequencer {
             (switch, entering)
         };
         let (switch, entering) = switch;
+        // From the fork up, and from lower down where main blocks are in the log only.
+        let main_from = fork_height.min(self.blocks_unfolded_from.unwrap_or(u64::MAX));
         let (main, side_add, mempool_remove, mempool_add) = {
             let state = self.state.read();
-            let main: Vec<(u64, Arc<str>)> = new_blocks
+            let main: Vec<(u64, Arc<str>)> = state
+                .blocks_from(main_from)
                 .iter()
                 .map(|b| (b.height(), b.json.clone()))
                 .collect();
@@ -325,7 +273,7 @@ impl Sequencer {
         // The whole mempool is written: a checkpoint of the acknowledgement log too.
         let written = self
             .write(Change {
-                main_from: fork_height,
+                main_from,
                 main,
                 side_add,
                 side_remove,

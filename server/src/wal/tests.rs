@@ -1,9 +1,9 @@
 //! The log read back after a crash: whole records survive, a torn or damaged tail is
 //! found, dropped and zeroed, and older records after a restart are never read as new.
 
-use super::record::{self, BLOCK};
+use super::record::{self, Admitted, BLOCK};
 use super::*;
-use simplechain_core::{Address, ChainId, Transaction};
+use simplechain_core::{Address, Block, ChainId, Transaction};
 use std::io::Seek;
 
 const SIZE: u64 = 64 * BLOCK as u64;
@@ -38,8 +38,9 @@ fn whole_records_are_read_back_in_order() {
     let (log, replayed) = AckLog::open(dir.path(), SIZE).unwrap();
     let seqs: Vec<u64> = replayed.records.iter().map(|(s, _)| *s).collect();
     assert_eq!(seqs, [1, 2, 3]);
-    let txs: Vec<Admitted> = replayed.records.into_iter().map(|(_, t)| t).collect();
-    assert_eq!(txs, batches);
+    let entries: Vec<Entry> = replayed.records.into_iter().map(|(_, e)| e).collect();
+    let batches: Vec<Entry> = batches.into_iter().map(Entry::Admitted).collect();
+    assert_eq!(entries, batches);
     assert!(replayed.torn.is_none());
     assert_eq!(log.last_seq(), 3);
     let file_len = std::fs::metadata(dir.path().join(LOG_FILE)).unwrap().len();
@@ -127,4 +128,45 @@ fn a_full_log_says_so_and_takes_records_again_after_a_restart() {
     assert!(log.append(&batch(2, 1)).is_err());
     log.restart();
     assert!(log.append(&batch(2, 1)).is_ok());
+}
+
+#[test]
+fn blocks_are_read_back_beside_admitted_batches_as_long_as_they_carry_on_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = ChainId::from_bytes([1; 32]);
+    let miner = Address::from_bytes([3; 32]);
+    let genesis = Block::genesis(miner, 1000, 0, 1);
+    let one = Block::next(&genesis, &chain, miner, 2, Vec::new());
+    let two = Block::next(&one, &chain, miner, 3, Vec::new());
+    let elsewhere = Block::next(&one, &chain, miner, 4, Vec::new());
+    let json = |b: &Block| serde_json::to_string(b).unwrap();
+    let (mut log, _) = AckLog::open(dir.path(), SIZE).unwrap();
+    log.append(&batch(0, 2)).unwrap().write().unwrap();
+    log.append_block(&json(&one)).unwrap().write().unwrap();
+    log.append(&batch(2, 1)).unwrap().write().unwrap();
+    log.append_block(&json(&two)).unwrap().write().unwrap();
+    log.append_block(&json(&elsewhere))
+        .unwrap()
+        .write()
+        .unwrap();
+    drop(log);
+
+    let (_, replayed) = AckLog::open(dir.path(), SIZE).unwrap();
+    assert_eq!(replayed.records.len(), 5);
+    assert_eq!(replayed.records[1].1, Entry::Block(one.clone()));
+    let (blocks, stopped) = blocks_on(&replayed.records, 0, &genesis);
+    assert_eq!(blocks, [one.clone(), two.clone()]);
+    assert_eq!(
+        stopped,
+        Some(2),
+        "a second block at height 2 does not carry on"
+    );
+    // Records up to 2 are in redb already: only block two is read, on block one.
+    let (blocks, _) = blocks_on(&replayed.records, 2, &one);
+    assert_eq!(blocks, std::slice::from_ref(&two));
+    // A block that is not on the tip given is not read at all.
+    let (blocks, stopped) = blocks_on(&replayed.records, 0, &two);
+    assert_eq!((blocks.len(), stopped), (0, Some(1)));
+    // Read back without changing the file, the same records.
+    assert_eq!(read_back(dir.path()).unwrap().records, replayed.records);
 }

@@ -2,6 +2,8 @@
 //! a raw line connection that sends bytes and reads exact lines.
 #![allow(dead_code)]
 
+pub mod blocks;
+
 use ed25519_dalek::SigningKey;
 use simplechain_core::transaction::address_of;
 use simplechain_core::{Address, ChainId, Transaction};

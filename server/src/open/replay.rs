@@ -1,0 +1,86 @@
+//! The pending transactions put back at open: those of redb and of the
+//! acknowledgement log, in admission order, each admitted again on the chain (which
+//! already has the log's blocks on top of redb's).
+
+use crate::state::ServerState;
+use crate::wal::Replayed;
+use crate::wal::record::Entry;
+use simplechain_core::Transaction;
+use std::collections::BTreeMap;
+
+/// The pending transactions put back, and what the checkpoint at open must write.
+#[derive(Default)]
+pub(super) struct Replay {
+    /// Entries read back from the log only (not yet in redb), restored.
+    pub restored: Vec<(u64, Transaction)>,
+    /// Sequence numbers of entries that no longer apply (already in a block, or made
+    /// invalid), to remove from redb.
+    pub dropped: Vec<u64>,
+}
+
+impl Replay {
+    pub fn is_empty(&self) -> bool {
+        self.restored.is_empty() && self.dropped.is_empty()
+    }
+}
+
+/// Puts the pending transactions back into the mempool, in admission order: those in
+/// redb, then those of the log's records after `log_applied` (both keyed by mempool
+/// sequence number). Each goes back through admission (its signature verified again,
+/// on all cores); those that no longer apply are dropped.
+pub(super) fn pending(
+    state: &mut ServerState,
+    stored: Vec<(u64, Transaction)>,
+    replayed: Replayed,
+    log_applied: u64,
+) -> Replay {
+    let mut pending: BTreeMap<u64, (Transaction, bool)> = stored
+        .into_iter()
+        .map(|(seq, tx)| (seq, (tx, false)))
+        .collect();
+    let newer = replayed
+        .records
+        .into_iter()
+        .filter(|(seq, _)| *seq > log_applied);
+    for (_, entry) in newer {
+        let Entry::Admitted(txs) = entry else {
+            continue;
+        };
+        for (seq, tx) in txs {
+            pending.entry(seq).or_insert((tx, true));
+        }
+    }
+    let chain_id = state.chain.chain_id;
+    let (seqs, entries): (Vec<u64>, Vec<(Transaction, bool)>) = pending.into_iter().unzip();
+    let (txs, logged): (Vec<Transaction>, Vec<bool>) = entries.into_iter().unzip();
+    let verified = simplechain_core::parallel::verify_transactions(&chain_id, txs);
+    let mut out = Replay::default();
+    for ((seq, logged), verified) in seqs.into_iter().zip(logged).zip(verified) {
+        let restored = match verified {
+            Ok(v) if !state.is_confirmed(&v.txid()) => {
+                let tx = *v.tx();
+                let ServerState { mempool, chain, .. } = &mut *state;
+                mempool.restore(seq, v, &chain.ledger).is_ok().then_some(tx)
+            }
+            _ => None,
+        };
+        match (restored, logged) {
+            (Some(tx), true) => out.restored.push((seq, tx)),
+            (Some(_), false) | (None, true) => {}
+            (None, false) => out.dropped.push(seq),
+        }
+    }
+    if !out.dropped.is_empty() {
+        tracing::warn!(
+            dropped = out.dropped.len(),
+            "stored pending transactions no longer apply; removing them"
+        );
+    }
+    if !out.restored.is_empty() {
+        tracing::info!(
+            restored = out.restored.len(),
+            "pending transactions read back from the acknowledgement log"
+        );
+    }
+    out
+}

@@ -1,0 +1,192 @@
+//! Blocks on top of the main tip are made durable by the acknowledgement log, not by a
+//! redb commit each (issue 13: redb's commits made every log write behind them wait).
+//! Here, over real sockets and real files: such blocks are in the log and not yet in
+//! redb; they come back after a restart and are folded into redb then; a side block
+//! whose parent only the log holds comes back too; a reorg above log-only blocks
+//! writes them into redb with the new branch (without them redb's chain would have a
+//! hole); `VALIDATE_BLOCKCHAIN` checks the log's blocks as well; and a log block that
+//! does not carry on redb's chain is refused at open with a clear error.
+
+mod common;
+
+use common::blocks::{child, get_block, start_on, start_without_miner, submitted, tip_block};
+use common::{Conn, TestServer};
+use simplechain_core::Block;
+use simplechain_server::storage::Storage;
+use simplechain_server::wal::{self, LOG_FILE, record};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+/// redb's main chain height (what it holds without the log).
+fn redb_height(dir: &Path) -> u64 {
+    let loaded = Storage::open(dir).unwrap().load().unwrap();
+    loaded.blocks.len() as u64 - 1
+}
+
+/// The blocks the log holds on top of redb's chain.
+fn log_blocks(dir: &Path) -> Vec<Block> {
+    let loaded = Storage::open(dir).unwrap().load().unwrap();
+    let log = wal::read_back(dir).unwrap();
+    let (blocks, stopped) = wal::blocks_on(
+        &log.records,
+        loaded.log_applied,
+        loaded.blocks.last().unwrap(),
+    );
+    assert_eq!(stopped, None);
+    blocks
+}
+
+/// Three blocks mined on the tip and submitted, one after the other.
+async fn three_on_the_tip(server: &TestServer, c: &mut Conn) -> [Block; 3] {
+    let mut parent = tip_block(c).await;
+    let mut blocks = Vec::new();
+    for _ in 0..3 {
+        let block = child(&parent, server, vec![], 0);
+        assert_eq!(submitted(c, &block).await.status.as_str(), "tip");
+        blocks.push(block.clone());
+        parent = block;
+    }
+    blocks.try_into().unwrap()
+}
+
+#[tokio::test]
+async fn blocks_in_the_log_survive_a_restart_and_are_folded_into_redb() {
+    let server = start_without_miner().await;
+    let dir = server.dir.clone();
+    let mut c = server.connect().await;
+    let [a1, a2, a3] = three_on_the_tip(&server, &mut c).await;
+    let b3 = child(&a2, &server, vec![], 7);
+    // A side block whose parent only the log holds (the side block itself is in redb).
+    assert_eq!(submitted(&mut c, &b3).await.status.as_str(), "side");
+    assert_eq!(c.ask("VALIDATE_BLOCKCHAIN").await, "VALID");
+    drop(c);
+    // Stopped as if killed: a stop writes nothing more.
+    let temp = server.stop().await;
+    assert_eq!(redb_height(&dir), 0, "the tip's blocks are in the log only");
+    assert_eq!(log_blocks(&dir), [a1.clone(), a2.clone(), a3.clone()]);
+
+    let mut server = start_on(&dir).await;
+    server.keep(temp.unwrap());
+    let mut c = server.connect().await;
+    assert_eq!(tip_block(&mut c).await, a3);
+    for block in [&a1, &a2, &a3] {
+        assert!(get_block(&mut c, &block.hash).await.main);
+    }
+    assert!(
+        !get_block(&mut c, &b3.hash).await.main,
+        "b3 is still a side block"
+    );
+    assert_eq!(c.ask("VALIDATE_BLOCKCHAIN").await, "VALID");
+    drop(c);
+    let temp = server.stop().await;
+    assert_eq!(
+        redb_height(&dir),
+        3,
+        "the open folded the log's blocks into redb"
+    );
+    drop(temp);
+}
+
+#[tokio::test]
+async fn a_reorg_above_blocks_only_the_log_holds_writes_them_into_redb_too() {
+    let server = start_without_miner().await;
+    let dir = server.dir.clone();
+    let mut c = server.connect().await;
+    let [a1, a2, a3] = three_on_the_tip(&server, &mut c).await;
+    let b3 = child(&a2, &server, vec![], 9);
+    let b4 = child(&b3, &server, vec![], 0);
+    assert_eq!(submitted(&mut c, &b3).await.status.as_str(), "side");
+    // The switch forks at height 3; blocks 1 and 2 are still in the log only.
+    let s = submitted(&mut c, &b4).await;
+    assert_eq!((s.status.as_str(), s.replaced), ("tip", 1));
+    drop(c);
+    let temp = server.stop().await;
+    assert_eq!(
+        redb_height(&dir),
+        4,
+        "redb has 1 and 2 as well as the new branch"
+    );
+    assert_eq!(log_blocks(&dir), []);
+
+    let mut server = start_on(&dir).await;
+    server.keep(temp.unwrap());
+    let mut c = server.connect().await;
+    assert_eq!(tip_block(&mut c).await, b4);
+    for block in [&a1, &a2, &b3, &b4] {
+        assert!(get_block(&mut c, &block.hash).await.main);
+    }
+    assert!(!get_block(&mut c, &a3.hash).await.main);
+    assert_eq!(c.ask("VALIDATE_BLOCKCHAIN").await, "VALID");
+    drop(c);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn validate_blockchain_checks_the_blocks_the_log_holds() {
+    let server = start_without_miner().await;
+    let dir = server.dir.clone();
+    let mut c = server.connect().await;
+    let genesis = tip_block(&mut c).await;
+    let a1 = child(&genesis, &server, vec![], 0);
+    assert_eq!(submitted(&mut c, &a1).await.status.as_str(), "tip");
+    // Someone rewrites the log's record of block 1 (whole, with a right checksum): its
+    // reward is now larger, and its hash no longer matches.
+    let log = wal::read_back(&dir).unwrap();
+    assert_eq!(
+        log.records.len(),
+        1,
+        "the log started again at open: one record"
+    );
+    let seq = log.records[0].0;
+    let mut forged = a1.clone();
+    forged.header.reward += 1_000;
+    let bytes = record::encode_block(seq, &serde_json::to_string(&forged).unwrap());
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(dir.join(LOG_FILE))
+        .unwrap();
+    file.write_all_at(&bytes, 0).unwrap();
+    drop(file);
+    let answer = c.ask("VALIDATE_BLOCKCHAIN").await;
+    assert!(answer.starts_with("INVALID:1:"), "{answer}");
+    drop(c);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_log_block_that_does_not_carry_on_the_chain_is_refused_at_open() {
+    let temp = tempfile::tempdir().unwrap();
+    let server = start_on(temp.path()).await;
+    let mut c = server.connect().await;
+    let genesis = tip_block(&mut c).await;
+    let chain_id = server.chain_id;
+    drop(c);
+    server.stop().await;
+    // A block at height 2 in the log, on a parent redb does not have.
+    let miner = common::blocks::miner_addr();
+    let a1 = Block::next(
+        &genesis,
+        &chain_id,
+        miner,
+        genesis.header.timestamp + 1,
+        vec![],
+    );
+    let a2 = Block::next(&a1, &chain_id, miner, a1.header.timestamp + 1, vec![]);
+    let bytes = record::encode_block(1, &serde_json::to_string(&a2).unwrap());
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(temp.path().join(LOG_FILE))
+        .unwrap();
+    file.write_all_at(&bytes, 0).unwrap();
+    drop(file);
+    let mut config = common::test_config(temp.path());
+    config.miner.disabled = true;
+    let Err(error) = simplechain_server::Server::open(config) else {
+        panic!("the server must not open this data dir");
+    };
+    let text = error.to_string();
+    assert!(
+        text.contains("block at height 2") && text.contains("tip is at height 0"),
+        "{text}"
+    );
+}
