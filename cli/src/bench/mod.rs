@@ -167,6 +167,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
         peak.rate, peak.p50_ms, peak.p99_ms
     ));
 
+    // The peak leaves thousands of transactions pending: the half-rate phase starts once
+    // the miner has caught up, so that it measures half the peak rate, not the peak's
+    // backlog being mined underneath it.
+    progress("waiting for the miner to catch up with the peak…");
+    load::wait_mined(&address).await?;
     let half_count = (args.transactions / 4).max(1000);
     progress(format!(
         "latency at half the peak rate ({:.0} tx/s)…",
