@@ -10,7 +10,7 @@ use crate::clock::now_ms;
 use crate::config::{DEFAULT_DIFFICULTY, DEFAULT_SUPPLY, NewChain, ServerConfig};
 use crate::state::ServerState;
 use crate::storage::{Change, FORMAT, META_MINER, Storage, StorageError};
-use crate::wal::{AckLog, LOG_FILE, blocks_on};
+use crate::wal::{AckLog, LOG_FILE, Layout, blocks_on};
 use ed25519_dalek::SigningKey;
 use simplechain_core::transaction::address_of;
 use simplechain_core::validate::{ChainError, ValidChain};
@@ -152,11 +152,24 @@ pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
         loaded.format = FORMAT;
         tracing::info!(%miner, "created a new chain");
     }
+    // Format 2 wrote the log as one run of records; format 3 writes it in halves.
+    let layout = if loaded.format >= 3 {
+        Layout::Halves
+    } else {
+        Layout::Whole
+    };
     let (mut log, replayed) =
-        AckLog::open(data_dir, config.limits.ack_log_bytes).map_err(|source| OpenError::Log {
-            path: data_dir.join(LOG_FILE),
-            source,
+        AckLog::open(data_dir, config.limits.ack_log_bytes, layout).map_err(|source| {
+            OpenError::Log {
+                path: data_dir.join(LOG_FILE),
+                source,
+            }
         })?;
+    // Whether the log holds anything redb does not: then it is all folded in below.
+    let unfolded = replayed
+        .records
+        .iter()
+        .any(|(seq, _)| *seq > loaded.log_applied);
     log.continue_after(loaded.log_applied);
     if let Some((offset, why)) = replayed.torn {
         tracing::warn!(
@@ -221,8 +234,10 @@ pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
     let chain_id = state.chain.chain_id;
     let from_log = replay::pending(&mut state, loaded.mempool, replayed, loaded.log_applied);
     // One checkpoint: what the log held goes into redb (with the stale entries out and
-    // the format upgraded), then the log starts again from its beginning.
-    if !from_log.is_empty() || !log_main.is_empty() || loaded.format < FORMAT {
+    // the format upgraded), then the log starts again from its beginning. It is written
+    // whenever the log had records redb did not, even if none of them applies any
+    // more, so that the log's next record is always the one after `log_applied`.
+    if unfolded || !from_log.is_empty() || loaded.format < FORMAT {
         if loaded.format < FORMAT {
             tracing::info!(
                 from = loaded.format,

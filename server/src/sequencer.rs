@@ -34,6 +34,7 @@
 
 mod block_reply;
 mod blocks;
+mod checkpoint;
 
 use crate::inbox::Command;
 use crate::mempool::Refusal;
@@ -43,10 +44,11 @@ use crate::storage::{Change, StorageError};
 use crate::wal::{AckLog, Append, LogFull};
 use crate::wire_error::{not_saved, refusal};
 use block_reply::BlockReply;
+use checkpoint::{Checkpointing, Unfolded};
 use ed25519_dalek::SigningKey;
 use simplechain_core::protocol::{ErrorCode, ProtocolError};
 use simplechain_core::validate::PreverifiedBlock;
-use simplechain_core::{Address, BlockHash, Transaction, TxId, VerifiedTx};
+use simplechain_core::{Address, Transaction, TxId, VerifiedTx};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -65,20 +67,14 @@ pub struct Sequencer {
     state: StateWriter,
     commands: mpsc::Receiver<Command>,
     treasury: Option<SigningKey>,
-    /// Side blocks pruned from memory, removed from redb with its next write.
-    pruned: Vec<BlockHash>,
-    /// Mempool entries that redb holds but the mempool no longer does (mined, or made
-    /// invalid by a block), removed from redb at the next checkpoint (until then a
-    /// restart drops them again when it re-admits them).
-    stale: Vec<u64>,
     /// Where admitted batches and blocks on the tip are made durable.
     log: AckLog,
-    /// The first mempool sequence number admitted since the last checkpoint: the
-    /// entries from there on are in the log, not in redb. `None`: none since.
-    unfolded_from: Option<u64>,
-    /// The height of the first main-chain block the log holds and redb does not.
-    /// `None`: redb has the whole main chain.
-    blocks_unfolded_from: Option<u64>,
+    /// What the next checkpoint must write into redb (`sequencer/checkpoint.rs`).
+    unfolded: Unfolded,
+    /// The checkpoint being written in the background, if one is.
+    checkpointing: Option<Checkpointing>,
+    /// Whether the half of the log not being written holds nothing redb lacks.
+    other_half_free: bool,
 }
 
 /// What one log record holds, to be written.
@@ -105,11 +101,10 @@ impl Sequencer {
             state,
             commands,
             treasury,
-            pruned: Vec::new(),
-            stale: Vec::new(),
             log,
-            unfolded_from: None,
-            blocks_unfolded_from: None,
+            unfolded: Unfolded::default(),
+            checkpointing: None,
+            other_half_free: true,
         }
     }
 
@@ -144,6 +139,7 @@ impl Sequencer {
             }
             self.admit(admissions).await;
         }
+        self.settle_checkpoint().await;
     }
 
     /// Admits a batch against pending state, makes the accepted ones durable in one
@@ -226,17 +222,21 @@ impl Sequencer {
         }
     }
 
-    /// One record of the acknowledgement log, written and on the disk. When the log
-    /// is full, a checkpoint first; a record larger than the whole log goes straight
-    /// into redb instead.
+    /// One record of the acknowledgement log, written and on the disk. When the half
+    /// being written is full, the other one takes it (`sequencer/checkpoint.rs`); a
+    /// record larger than a whole half goes straight into redb instead, after a
+    /// checkpoint of everything else.
     async fn make_durable(&mut self, record: Record<'_>) -> Result<(), StorageError> {
         let append = match self.append(record) {
             Ok(append) => append,
             Err(LogFull) => {
-                self.checkpoint().await?;
+                self.make_room().await?;
                 match self.append(record) {
                     Ok(append) => append,
-                    Err(LogFull) => return self.write(larger_than_the_log(record)).await,
+                    Err(LogFull) => {
+                        self.checkpoint_now().await?;
+                        return self.write(larger_than_the_log(record)).await;
+                    }
                 }
             }
         };
@@ -250,9 +250,10 @@ impl Sequencer {
             self.log.undo_append(&append);
             return Err(StorageError::new("writing the acknowledgement log", e));
         }
+        let unfolded = &mut self.unfolded;
         match record {
-            Record::Admitted(txs) => self.unfolded_from.get_or_insert(txs[0].0),
-            Record::Block { height, .. } => self.blocks_unfolded_from.get_or_insert(height),
+            Record::Admitted(txs) => unfolded.mempool_from.get_or_insert(txs[0].0),
+            Record::Block { height, .. } => unfolded.blocks_from.get_or_insert(height),
         };
         Ok(())
     }
@@ -264,69 +265,6 @@ impl Sequencer {
         }
     }
 
-    /// Writes what only the log holds into redb (main-chain blocks, pending
-    /// transactions), with what redb holds that is gone from memory (stale entries,
-    /// pruned side blocks) taken out, and says so in the same transaction
-    /// (`log_applied`); then the log starts again.
-    async fn checkpoint(&mut self) -> Result<(), StorageError> {
-        let (main, mempool_add) = {
-            let state = self.state.read();
-            let main: Vec<(u64, Arc<str>)> = match self.blocks_unfolded_from {
-                Some(from) => state
-                    .blocks_from(from)
-                    .iter()
-                    .map(|b| (b.height(), b.json.clone()))
-                    .collect(),
-                None => Vec::new(),
-            };
-            let mempool_add: Vec<(u64, Transaction)> = match self.unfolded_from {
-                Some(from) => {
-                    let entries = state.mempool.entries().filter(|e| e.seq >= from);
-                    entries.map(|e| (e.seq, *e.tx())).collect()
-                }
-                None => Vec::new(),
-            };
-            (main, mempool_add)
-        };
-        let (blocks, folded) = (main.len(), mempool_add.len());
-        let started = std::time::Instant::now();
-        self.write(Change {
-            main_from: self.blocks_unfolded_from.unwrap_or(u64::MAX),
-            main,
-            side_remove: self.pruned.clone(),
-            mempool_remove: self.stale.clone(),
-            mempool_add,
-            log_applied: Some(self.log.last_seq()),
-            ..Change::default()
-        })
-        .await?;
-        self.pruned.clear();
-        self.stale.clear();
-        self.log_folded();
-        tracing::info!(
-            blocks,
-            folded,
-            write_ms = started.elapsed().as_secs_f64() * 1e3,
-            "checkpoint: the acknowledgement log is in redb"
-        );
-        Ok(())
-    }
-
-    /// Mempool entries that left the mempool (mined, or made invalid): those redb holds
-    /// are taken out of it at the next checkpoint.
-    fn forget_pending(&mut self, seqs: impl IntoIterator<Item = u64>) {
-        let in_redb = self.unfolded_from.unwrap_or(u64::MAX);
-        self.stale
-            .extend(seqs.into_iter().filter(|seq| *seq < in_redb));
-    }
-
-    /// redb holds everything the log does: the log starts again.
-    fn log_folded(&mut self) {
-        self.log.restart();
-        self.unfolded_from = None;
-        self.blocks_unfolded_from = None;
-    }
-
     /// One durable redb write, off the async threads.
     async fn write(&self, change: Change) -> Result<(), StorageError> {
         let storage = self.shared.storage.clone();
@@ -334,8 +272,8 @@ impl Sequencer {
     }
 }
 
-/// A record that does not fit even in an empty log (it was just checkpointed), as a
-/// redb write of its own.
+/// A record that does not fit even in an empty half of the log, as a redb write of its
+/// own (everything before it was just checkpointed).
 fn larger_than_the_log(record: Record<'_>) -> Change {
     match record {
         Record::Admitted(txs) => Change {

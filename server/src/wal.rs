@@ -9,21 +9,29 @@
 //! the tip's branch, and a side block, are rarer: they go straight into redb.)
 //!
 //! ```text
-//! acks.log   [record 1][record 2]…[record n][zeros or older records …]
-//!             ▲ offset 0                     ▲ end: the next record goes here
+//! acks.log   half 0: [record 41][record 42]…[record 57][zeros or older records …]
+//!            half 1: [record 58][record 59]…[record n] [zeros or older records …]
+//!                                                      ▲ end: the next record goes here
 //! ```
 //!
 //! - The file is written full of zeros when it is created, so an `fdatasync` never
 //!   has to write file-size or block-allocation metadata as well: one write each.
+//! - Records fill one half at a time. When a record does not fit in the half being
+//!   written, writing moves to the start of the other half ([`AckLog::switch_halves`]),
+//!   and the full half is checkpointed into redb in the background meanwhile
+//!   (`sequencer/checkpoint.rs`): admissions never wait for a redb commit. The other
+//!   half is used again only once its checkpoint is done.
 //! - Record numbers (`seq`) only grow. A checkpoint (`Storage::commit` with
 //!   `log_applied`) writes what the log holds into redb and records the last record
-//!   number it covers in the same redb transaction; the log then starts again at
-//!   offset 0 ([`AckLog::restart`]). Older records after the new ones are left in
-//!   place: they have lower numbers, so reading stops there.
-//! - Reading back ([`AckLog::open`]) goes from offset 0 while each record is whole
-//!   and numbered one more than the last, and stops at the first torn or damaged one.
-//!   That record was never acknowledged (the answer follows the `fdatasync`), so it
-//!   is zeroed and dropped.
+//!   number it covers in the same redb transaction. Older records after the new ones
+//!   in a half are left in place: they have lower numbers, so reading stops there.
+//! - Reading back ([`AckLog::open`]) goes through each half from its start while each
+//!   record is whole and numbered one more than the last, and stops at the first torn
+//!   or damaged one. That record was never acknowledged (the answer follows the
+//!   `fdatasync`), so it is zeroed and dropped. The two halves' records are then put
+//!   in order of their numbers.
+//! - A data dir of format 2 wrote the whole file as one run of records; it is read
+//!   that way ([`Layout::Whole`]) once, then folded into redb and written in halves.
 
 mod crc32;
 pub mod record;
@@ -46,12 +54,23 @@ pub const DEFAULT_LOG_BYTES: u64 = 64 << 20;
 #[derive(Debug)]
 pub struct AckLog {
     file: Arc<File>,
-    /// The file's size: records never pass it.
-    size: u64,
-    /// Where the next record goes.
+    /// The size of each half: records never pass its end.
+    half: u64,
+    /// The half being written: 0 or 1.
+    active: u64,
+    /// Where the next record goes, from the start of the active half.
     end: u64,
     /// The number of the next record.
     next_seq: u64,
+}
+
+/// How the records of a log file are laid out, for reading it back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// In two halves (format 3 on).
+    Halves,
+    /// One run from offset 0 (format 2).
+    Whole,
 }
 
 /// What the log held when it was opened.
@@ -85,8 +104,9 @@ impl Append {
 
 impl AckLog {
     /// Opens the log in `data_dir` (created and zero-filled to `size` bytes if it is
-    /// not there) and reads back its records.
-    pub fn open(data_dir: &Path, size: u64) -> std::io::Result<(AckLog, Replayed)> {
+    /// not there) and reads back its records, laid out as `layout` says. Writing goes
+    /// on after the newest record.
+    pub fn open(data_dir: &Path, size: u64, layout: Layout) -> std::io::Result<(AckLog, Replayed)> {
         let path = data_dir.join(LOG_FILE);
         let mut file = OpenOptions::new()
             .read(true)
@@ -94,7 +114,9 @@ impl AckLog {
             .create(true)
             .truncate(false)
             .open(&path)?;
-        let size = size.max(BLOCK as u64).next_multiple_of(BLOCK as u64);
+        let size = size
+            .max(2 * BLOCK as u64)
+            .next_multiple_of(2 * BLOCK as u64);
         let had = file.metadata()?.len();
         if had < size {
             fill_with_zeros(&file, had, size)?;
@@ -102,20 +124,34 @@ impl AckLog {
         let size = size.max(had);
         let mut bytes = Vec::with_capacity(size as usize);
         file.read_to_end(&mut bytes)?;
-        let (replayed, end) = read_records(&bytes);
-        let last = replayed.records.last().map_or(0, |(seq, _)| *seq);
-        if let Some((offset, _)) = replayed.torn {
+        let half = half_of(size);
+        let runs = match layout {
+            Layout::Halves => vec![0, half],
+            Layout::Whole => vec![0],
+        };
+        let read = read_runs(&bytes, &runs);
+        for (offset, _) in &read.torn {
             let zeros = vec![0u8; BLOCK];
-            file.write_all_at(&zeros, offset)?;
+            file.write_all_at(&zeros, *offset)?;
             file.sync_data()?;
         }
+        let (active, end) = match layout {
+            Layout::Halves => (
+                read.newest_run as u64,
+                read.newest_end - read.newest_run as u64 * half,
+            ),
+            // Written in halves from now on, after a checkpoint (`restart`).
+            Layout::Whole => (0, 0),
+        };
+        let last = read.replayed.records.last().map_or(0, |(seq, _)| *seq);
         let log = AckLog {
             file: Arc::new(file),
-            size,
-            end: end as u64,
+            half,
+            active,
+            end,
             next_seq: last + 1,
         };
-        Ok((log, replayed))
+        Ok((log, read.replayed))
     }
 
     /// The record of the admitted `txs`, numbered and placed; [`LogFull`] when it
@@ -133,12 +169,12 @@ impl AckLog {
     }
 
     fn place(&mut self, bytes: Vec<u8>) -> Result<Append, LogFull> {
-        if self.end + bytes.len() as u64 > self.size {
+        if self.end + bytes.len() as u64 > self.half {
             return Err(LogFull);
         }
         let append = Append {
             file: self.file.clone(),
-            offset: self.end,
+            offset: self.active * self.half + self.end,
             bytes,
         };
         self.end += append.bytes.len() as u64;
@@ -149,7 +185,7 @@ impl AckLog {
     /// Takes back the last [`AckLog::append`], whose write failed: the next record
     /// goes in its place, with its number.
     pub fn undo_append(&mut self, failed: &Append) {
-        self.end = failed.offset;
+        self.end = failed.offset - self.active * self.half;
         self.next_seq -= 1;
     }
 
@@ -158,14 +194,18 @@ impl AckLog {
         self.next_seq - 1
     }
 
-    /// Whether a record was appended since the last restart.
-    pub fn is_empty(&self) -> bool {
-        self.end == 0
+    /// Moves writing to the start of the other half, once redb holds everything that
+    /// half had (the half being left is then checkpointed in the background).
+    pub fn switch_halves(&mut self) {
+        self.active = 1 - self.active;
+        self.end = 0;
     }
 
-    /// Starts again at offset 0, once redb holds everything up to [`AckLog::last_seq`]
-    /// (numbering goes on, so older records are never read as new ones).
+    /// Starts again at the start of half 0, once redb holds everything up to
+    /// [`AckLog::last_seq`] (numbering goes on, so older records are never read as
+    /// new ones).
     pub fn restart(&mut self) {
+        self.active = 0;
         self.end = 0;
     }
 
@@ -181,7 +221,7 @@ impl AckLog {
 /// `VALIDATE_BLOCKCHAIN`, which checks what the disk holds while the server runs).
 pub fn read_back(data_dir: &Path) -> std::io::Result<Replayed> {
     let bytes = std::fs::read(data_dir.join(LOG_FILE))?;
-    Ok(read_records(&bytes).0)
+    Ok(read_runs(&bytes, &[0, half_of(bytes.len() as u64)]).replayed)
 }
 
 /// The blocks of `records` after record `log_applied`, in order, for as long as each
@@ -204,6 +244,57 @@ pub fn blocks_on(
         out.push(block.clone());
     }
     (out, None)
+}
+
+/// The size of each half of a log file of `size` bytes (whole blocks).
+fn half_of(size: u64) -> u64 {
+    size / 2 / BLOCK as u64 * BLOCK as u64
+}
+
+/// What reading the runs of records gave.
+struct ReadBack {
+    /// All their records, in order of number.
+    replayed: Replayed,
+    /// Every torn or damaged record found (one run's end each), to zero.
+    torn: Vec<(u64, &'static str)>,
+    /// The run holding the newest record, and where its records end (from the file's
+    /// start).
+    newest_run: usize,
+    newest_end: u64,
+}
+
+/// The records of the runs starting at `starts` (each run ends at the next start or
+/// the end of `bytes`), put together in order of number.
+fn read_runs(bytes: &[u8], starts: &[u64]) -> ReadBack {
+    let mut records = Vec::new();
+    let mut torn = Vec::new();
+    let (mut newest_run, mut newest_end, mut newest_seq) = (0, 0, 0);
+    for (i, start) in starts.iter().enumerate() {
+        let start = (*start as usize).min(bytes.len());
+        let stop = starts
+            .get(i + 1)
+            .map_or(bytes.len(), |s| (*s as usize).min(bytes.len()));
+        let (run, end) = read_records(&bytes[start..stop]);
+        if let Some((offset, why)) = run.torn {
+            torn.push((start as u64 + offset, why));
+        }
+        if let Some((seq, _)) = run.records.last()
+            && *seq >= newest_seq
+        {
+            (newest_run, newest_end, newest_seq) = (i, (start + end) as u64, *seq);
+        }
+        records.extend(run.records);
+    }
+    records.sort_by_key(|(seq, _)| *seq);
+    ReadBack {
+        replayed: Replayed {
+            records,
+            torn: torn.first().copied(),
+        },
+        torn,
+        newest_run,
+        newest_end,
+    }
 }
 
 /// The records from offset 0 (each whole, each numbered one more than the one before),

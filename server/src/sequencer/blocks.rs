@@ -165,7 +165,7 @@ impl Sequencer {
             (dropped, prune_side(&mut state))
         };
         self.forget_pending(dropped.iter().map(|e| e.seq));
-        self.pruned.extend(pruned);
+        self.unfolded.pruned.extend(pruned);
         for e in &dropped {
             tracing::warn!(txid = %e.txid(), height, "a pending transaction is no longer valid after a block: it left the mempool");
         }
@@ -215,6 +215,9 @@ impl Sequencer {
         fork_height: u64,
         new_blocks: Vec<Arc<StoredBlock>>,
     ) -> Result<u64, ProtocolError> {
+        // The write below covers everything the log holds: after the checkpoint under
+        // way (whose `log_applied` is lower), or with what it covered if it failed.
+        self.settle_checkpoint().await;
         let switch = {
             let mut state = self.state.write();
             // Blocks already in the tree (as side blocks) were announced when they
@@ -242,7 +245,7 @@ impl Sequencer {
         };
         let (switch, entering) = switch;
         // From the fork up, and from lower down where main blocks are in the log only.
-        let main_from = fork_height.min(self.blocks_unfolded_from.unwrap_or(u64::MAX));
+        let main_from = fork_height.min(self.unfolded.blocks_from.unwrap_or(u64::MAX));
         let (main, side_add, mempool_remove, mempool_add) = {
             let state = self.state.read();
             let main: Vec<(u64, Arc<str>)> = state
@@ -259,7 +262,7 @@ impl Sequencer {
                 .old_mempool
                 .entries()
                 .map(|e| e.seq)
-                .chain(self.stale.iter().copied())
+                .chain(self.unfolded.stale.iter().copied())
                 .collect();
             let mempool_add: Vec<(u64, Transaction)> =
                 state.mempool.entries().map(|e| (e.seq, *e.tx())).collect();
@@ -268,7 +271,7 @@ impl Sequencer {
         let side_remove: Vec<BlockHash> = new_blocks
             .iter()
             .map(|b| b.valid.hash())
-            .chain(self.pruned.iter().copied())
+            .chain(self.unfolded.pruned.iter().copied())
             .collect();
         // The whole mempool is written: a checkpoint of the acknowledgement log too.
         let written = self
@@ -288,8 +291,6 @@ impl Sequencer {
             self.state.write().undo_switch(switch);
             return Err(not_saved(e));
         }
-        self.pruned.clear();
-        self.stale.clear();
         self.log_folded();
         let replaced = switch.replaced.len() as u64;
         let (height, tip) = {
@@ -301,7 +302,7 @@ impl Sequencer {
                 state.side.insert(block);
             }
             state.remember_dropped(&switch.dropped);
-            self.pruned.extend(prune_side(&mut state));
+            self.unfolded.pruned.extend(prune_side(&mut state));
             (state.chain.height, state.chain.tip)
         };
         for (txid, why) in &switch.dropped {

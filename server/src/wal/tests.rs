@@ -19,7 +19,7 @@ fn batch(first: u64, n: u64) -> Admitted {
 
 /// Appends `batches` to a fresh log in `dir`; returns each record's offset.
 fn write_log(dir: &Path, batches: &[Admitted]) -> Vec<u64> {
-    let (mut log, replayed) = AckLog::open(dir, SIZE).unwrap();
+    let (mut log, replayed) = AckLog::open(dir, SIZE, Layout::Halves).unwrap();
     assert!(replayed.records.is_empty() && replayed.torn.is_none());
     let mut offsets = Vec::new();
     for txs in batches {
@@ -35,7 +35,7 @@ fn whole_records_are_read_back_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let batches = [batch(0, 1), batch(1, 40), batch(41, 3)];
     write_log(dir.path(), &batches);
-    let (log, replayed) = AckLog::open(dir.path(), SIZE).unwrap();
+    let (log, replayed) = AckLog::open(dir.path(), SIZE, Layout::Halves).unwrap();
     let seqs: Vec<u64> = replayed.records.iter().map(|(s, _)| *s).collect();
     assert_eq!(seqs, [1, 2, 3]);
     let entries: Vec<Entry> = replayed.records.into_iter().map(|(_, e)| e).collect();
@@ -60,7 +60,7 @@ fn a_torn_last_record_is_dropped_and_zeroed_and_the_rest_survives() {
     file.write_all_at(&torn, offsets[2]).unwrap();
     drop(file);
 
-    let (mut log, replayed) = AckLog::open(dir.path(), SIZE).unwrap();
+    let (mut log, replayed) = AckLog::open(dir.path(), SIZE, Layout::Halves).unwrap();
     let seqs: Vec<u64> = replayed.records.iter().map(|(s, _)| *s).collect();
     assert_eq!(seqs, [1, 2], "the records before the torn one survive");
     assert_eq!(
@@ -92,7 +92,7 @@ fn a_damaged_record_in_the_middle_ends_the_log_there() {
     file.read_exact_at(&mut byte, at).unwrap();
     file.write_all_at(&[byte[0] ^ 0x01], at).unwrap();
     drop(file);
-    let (_, replayed) = AckLog::open(dir.path(), SIZE).unwrap();
+    let (_, replayed) = AckLog::open(dir.path(), SIZE, Layout::Halves).unwrap();
     assert_eq!(
         replayed.records.len(),
         1,
@@ -104,7 +104,7 @@ fn a_damaged_record_in_the_middle_ends_the_log_there() {
 #[test]
 fn after_a_restart_older_records_are_not_read_as_new() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut log, _) = AckLog::open(dir.path(), SIZE).unwrap();
+    let (mut log, _) = AckLog::open(dir.path(), SIZE, Layout::Halves).unwrap();
     for first in 0..4 {
         log.append(&batch(first * 10, 10)).unwrap().write().unwrap();
     }
@@ -112,7 +112,7 @@ fn after_a_restart_older_records_are_not_read_as_new() {
     log.restart();
     log.append(&batch(100, 1)).unwrap().write().unwrap();
     drop(log);
-    let (log, replayed) = AckLog::open(dir.path(), SIZE).unwrap();
+    let (log, replayed) = AckLog::open(dir.path(), SIZE, Layout::Halves).unwrap();
     let seqs: Vec<u64> = replayed.records.iter().map(|(s, _)| *s).collect();
     assert_eq!(seqs, [5]);
     assert!(replayed.torn.is_none());
@@ -120,14 +120,61 @@ fn after_a_restart_older_records_are_not_read_as_new() {
 }
 
 #[test]
-fn a_full_log_says_so_and_takes_records_again_after_a_restart() {
+fn a_full_half_says_so_and_writing_goes_on_in_the_other_half() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut log, _) = AckLog::open(dir.path(), 2 * BLOCK as u64).unwrap();
+    let (mut log, _) = AckLog::open(dir.path(), 4 * BLOCK as u64, Layout::Halves).unwrap();
     log.append(&batch(0, 1)).unwrap().write().unwrap();
     log.append(&batch(1, 1)).unwrap().write().unwrap();
-    assert!(log.append(&batch(2, 1)).is_err());
+    assert!(
+        log.append(&batch(2, 1)).is_err(),
+        "half 0 holds two records"
+    );
+    log.switch_halves();
+    let third = log.append(&batch(2, 1)).unwrap();
+    assert_eq!(third.offset, 2 * BLOCK as u64, "the start of half 1");
+    third.write().unwrap();
+    drop(log);
+    // Read back: both halves, in order; writing goes on after the newest record.
+    let (mut log, replayed) = AckLog::open(dir.path(), 4 * BLOCK as u64, Layout::Halves).unwrap();
+    let seqs: Vec<u64> = replayed.records.iter().map(|(s, _)| *s).collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    let fourth = log.append(&batch(3, 1)).unwrap();
+    assert_eq!((fourth.offset, log.last_seq()), (3 * BLOCK as u64, 4));
+    fourth.write().unwrap();
+    // Half 1 is full too: back to half 0 (checkpointed meanwhile), whose older records
+    // after the new one are not read as new; the newest half is read first in order.
+    assert!(log.append(&batch(4, 1)).is_err());
+    log.switch_halves();
+    log.append(&batch(4, 1)).unwrap().write().unwrap();
+    drop(log);
+    let (_, replayed) = AckLog::open(dir.path(), 4 * BLOCK as u64, Layout::Halves).unwrap();
+    let seqs: Vec<u64> = replayed.records.iter().map(|(s, _)| *s).collect();
+    assert_eq!(seqs, [3, 4, 5], "half 1's records, then half 0's new one");
+    assert!(replayed.torn.is_none());
+}
+
+#[test]
+fn a_format_2_log_is_read_as_one_run_past_the_middle() {
+    let dir = tempfile::tempdir().unwrap();
+    // Format 2: records one after the other from offset 0, across the middle.
+    let path = dir.path().join(LOG_FILE);
+    let file = File::create(&path).unwrap();
+    fill_with_zeros(&file, 0, 4 * BLOCK as u64).unwrap();
+    let mut at = 0;
+    for (seq, first) in [(1, 0), (2, 30), (3, 60)] {
+        let bytes = record::encode(seq, &batch(first, 30));
+        file.write_all_at(&bytes, at).unwrap();
+        at += bytes.len() as u64;
+    }
+    assert!(at > 2 * BLOCK as u64, "the records cross the middle");
+    drop(file);
+    let (mut log, replayed) = AckLog::open(dir.path(), 4 * BLOCK as u64, Layout::Whole).unwrap();
+    let seqs: Vec<u64> = replayed.records.iter().map(|(s, _)| *s).collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    assert!(replayed.torn.is_none());
+    // Written in halves from the start of half 0 once folded in (the open's restart).
     log.restart();
-    assert!(log.append(&batch(2, 1)).is_ok());
+    assert_eq!(log.append(&batch(90, 1)).unwrap().offset, 0);
 }
 
 #[test]
@@ -140,7 +187,7 @@ fn blocks_are_read_back_beside_admitted_batches_as_long_as_they_carry_on_the_cha
     let two = Block::next(&one, &chain, miner, 3, Vec::new());
     let elsewhere = Block::next(&one, &chain, miner, 4, Vec::new());
     let json = |b: &Block| serde_json::to_string(b).unwrap();
-    let (mut log, _) = AckLog::open(dir.path(), SIZE).unwrap();
+    let (mut log, _) = AckLog::open(dir.path(), SIZE, Layout::Halves).unwrap();
     log.append(&batch(0, 2)).unwrap().write().unwrap();
     log.append_block(&json(&one)).unwrap().write().unwrap();
     log.append(&batch(2, 1)).unwrap().write().unwrap();
@@ -151,7 +198,7 @@ fn blocks_are_read_back_beside_admitted_batches_as_long_as_they_carry_on_the_cha
         .unwrap();
     drop(log);
 
-    let (_, replayed) = AckLog::open(dir.path(), SIZE).unwrap();
+    let (_, replayed) = AckLog::open(dir.path(), SIZE, Layout::Halves).unwrap();
     assert_eq!(replayed.records.len(), 5);
     assert_eq!(replayed.records[1].1, Entry::Block(one.clone()));
     let (blocks, stopped) = blocks_on(&replayed.records, 0, &genesis);

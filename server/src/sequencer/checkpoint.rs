@@ -1,0 +1,179 @@
+//! Checkpoints: what only the acknowledgement log holds (pending transactions, blocks
+//! on the main tip), written into redb in one transaction that also says how much of
+//! the log it covers (`log_applied`), so that the log's space can be used again.
+//!
+//! ```text
+//! a half is full ──▶ its checkpoint starts on a blocking thread,
+//!                    and records go on into the other half at once
+//! that one is full ─▶ wait for the first checkpoint if it is still running (it
+//!                    frees the half to go back to), then the same the other way
+//! ```
+//!
+//! So admissions never wait for a redb commit, unless the disk is slower than the load
+//! for a whole half. A checkpoint that fails leaves its half in use: what it covered
+//! is folded into the next one, which is then written before the log goes on (and
+//! refuses the admission if it fails too; nothing is lost, the log still holds it
+//! all). A switch of branches writes everything into redb itself, after the
+//! checkpoint under way.
+
+use super::Sequencer;
+use crate::storage::{Change, StorageError};
+use simplechain_core::{BlockHash, Transaction};
+use std::sync::Arc;
+use tokio::task::JoinHandle;
+
+/// What redb lacks, or still holds but should not, compared with memory: what the
+/// next checkpoint writes.
+#[derive(Debug, Default)]
+pub(super) struct Unfolded {
+    /// The first mempool sequence number the log holds and redb does not (those after
+    /// it too). `None`: none.
+    pub mempool_from: Option<u64>,
+    /// The height of the first main-chain block the log holds and redb does not.
+    /// `None`: redb has the whole main chain.
+    pub blocks_from: Option<u64>,
+    /// Mempool entries redb holds that the mempool no longer does (mined, or made
+    /// invalid by a block). Until they are removed, a restart drops them again when
+    /// it re-admits them.
+    pub stale: Vec<u64>,
+    /// Side blocks pruned from memory, to remove from redb.
+    pub pruned: Vec<BlockHash>,
+}
+
+impl Unfolded {
+    /// Puts back what a failed checkpoint covered, beside what came since.
+    fn merge(&mut self, failed: Unfolded) {
+        let lowest = |a: Option<u64>, b: Option<u64>| a.into_iter().chain(b).min();
+        self.mempool_from = lowest(self.mempool_from, failed.mempool_from);
+        self.blocks_from = lowest(self.blocks_from, failed.blocks_from);
+        self.stale.extend(failed.stale);
+        self.pruned.extend(failed.pruned);
+    }
+}
+
+/// A checkpoint being written on a blocking thread, and what it covers (given back if
+/// it fails).
+#[derive(Debug)]
+pub(super) struct Checkpointing {
+    written: JoinHandle<Result<(), StorageError>>,
+    covers: Unfolded,
+}
+
+impl Sequencer {
+    /// Makes room in the log for a record that did not fit in the half being written:
+    /// the other half, once free, takes the records while this one is checkpointed
+    /// in the background; if the other half is not free (its checkpoint failed),
+    /// everything is checkpointed now and the log starts again.
+    pub(super) async fn make_room(&mut self) -> Result<(), StorageError> {
+        if self.settle_checkpoint().await {
+            self.other_half_free = true;
+        }
+        if !self.other_half_free {
+            return self.checkpoint_now().await;
+        }
+        let (change, covers) = self.fold_change();
+        let storage = self.shared.storage.clone();
+        let written = tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            storage.commit(&change)?;
+            tracing::info!(
+                blocks = change.main.len(),
+                transactions = change.mempool_add.len(),
+                write_ms = started.elapsed().as_secs_f64() * 1e3,
+                "checkpoint: half of the acknowledgement log is in redb"
+            );
+            Ok(())
+        });
+        self.checkpointing = Some(Checkpointing { written, covers });
+        self.log.switch_halves();
+        self.other_half_free = false;
+        Ok(())
+    }
+
+    /// Waits for the checkpoint under way, if there is one. Whether one finished well
+    /// (if it failed, what it covered is to be folded in again).
+    pub(super) async fn settle_checkpoint(&mut self) -> bool {
+        let Some(Checkpointing { written, covers }) = self.checkpointing.take() else {
+            return false;
+        };
+        let written = written
+            .await
+            .unwrap_or_else(|e| Err(StorageError::new("running a disk task", e)));
+        match written {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "a checkpoint failed; the log keeps what it covered");
+                self.unfolded.merge(covers);
+                false
+            }
+        }
+    }
+
+    /// Everything only the log holds, into redb now (after the checkpoint under way);
+    /// then the log starts again from the beginning of its first half.
+    pub(super) async fn checkpoint_now(&mut self) -> Result<(), StorageError> {
+        self.settle_checkpoint().await;
+        let (change, covers) = self.fold_change();
+        let started = std::time::Instant::now();
+        let (blocks, transactions) = (change.main.len(), change.mempool_add.len());
+        if let Err(e) = self.write(change).await {
+            self.unfolded.merge(covers);
+            return Err(e);
+        }
+        tracing::info!(
+            blocks,
+            transactions,
+            write_ms = started.elapsed().as_secs_f64() * 1e3,
+            "checkpoint: the acknowledgement log is in redb"
+        );
+        self.log_folded();
+        Ok(())
+    }
+
+    /// The change that writes into redb what [`Unfolded`] says, from memory now, up to
+    /// the log's last record; what it covers is taken out of `self.unfolded`.
+    fn fold_change(&mut self) -> (Change, Unfolded) {
+        let covers = std::mem::take(&mut self.unfolded);
+        let state = self.state.read();
+        let main: Vec<(u64, Arc<str>)> = match covers.blocks_from {
+            Some(from) => state
+                .blocks_from(from)
+                .iter()
+                .map(|b| (b.height(), b.json.clone()))
+                .collect(),
+            None => Vec::new(),
+        };
+        let mempool_add: Vec<(u64, Transaction)> = match covers.mempool_from {
+            Some(from) => {
+                let entries = state.mempool.entries().filter(|e| e.seq >= from);
+                entries.map(|e| (e.seq, *e.tx())).collect()
+            }
+            None => Vec::new(),
+        };
+        let change = Change {
+            main_from: covers.blocks_from.unwrap_or(u64::MAX),
+            main,
+            side_remove: covers.pruned.clone(),
+            mempool_remove: covers.stale.clone(),
+            mempool_add,
+            log_applied: Some(self.log.last_seq()),
+            ..Change::default()
+        };
+        (change, covers)
+    }
+
+    /// Mempool entries that left the mempool (mined, or made invalid): those redb holds
+    /// are taken out of it at the next checkpoint.
+    pub(super) fn forget_pending(&mut self, seqs: impl IntoIterator<Item = u64>) {
+        let in_redb = self.unfolded.mempool_from.unwrap_or(u64::MAX);
+        let in_redb = seqs.into_iter().filter(|seq| *seq < in_redb);
+        self.unfolded.stale.extend(in_redb);
+    }
+
+    /// redb holds everything the log does: the log starts again.
+    pub(super) fn log_folded(&mut self) {
+        self.log.restart();
+        self.unfolded = Unfolded::default();
+        self.other_half_free = true;
+    }
+}
