@@ -230,11 +230,15 @@ impl Sequencer {
         let append = match self.append(record) {
             Ok(append) => append,
             Err(LogFull) => {
-                self.make_room().await?;
+                let below = match record {
+                    Record::Admitted(txs) => Some(txs[0].0),
+                    Record::Block { .. } => None,
+                };
+                self.make_room(below).await?;
                 match self.append(record) {
                     Ok(append) => append,
                     Err(LogFull) => {
-                        self.checkpoint_now().await?;
+                        self.checkpoint_now(below).await?;
                         return self.write(larger_than_the_log(record)).await;
                     }
                 }

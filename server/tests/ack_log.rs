@@ -196,3 +196,58 @@ async fn a_format_1_data_dir_is_upgraded_and_a_newer_one_refused() {
         "unclear: {refused}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_half_is_checkpointed_in_the_background_while_the_other_takes_records() {
+    let temp = tempfile::tempdir().unwrap();
+    // Halves of four 4 KiB records each.
+    let mut config = test_config(temp.path());
+    config.miner.disabled = true;
+    config.limits.ack_log_bytes = 8 * record::BLOCK as u64;
+    let server = TestServer::start_with(config.clone()).await;
+    let mut c = server.connect().await;
+    let txs: Vec<_> = (0..10)
+        .map(|i| server.tx(&rich_key(), addr(3), 10 + i, i))
+        .collect();
+    // Records 1-4 fill half 0; 5-8 go to half 1 while 1-4 are checkpointed; 9 and 10
+    // go back to half 0 while 5-8 are.
+    for tx in &txs {
+        assert_eq!(c.ask(&add_line(tx)).await, "SUCCESS");
+    }
+    let chain_id = server.chain_id;
+    drop(c);
+    server.stop().await;
+    let loaded = Storage::open(temp.path()).unwrap().load().unwrap();
+    assert_eq!(loaded.log_applied, 8, "two halves were checkpointed");
+    assert_eq!(
+        loaded.mempool.len(),
+        8,
+        "the ninth, in memory when the second began, is not"
+    );
+    let (offsets, _) = records(temp.path());
+    assert_eq!(
+        offsets,
+        [0, record::BLOCK as u64],
+        "9 and 10 at the start of half 0"
+    );
+    let log = simplechain_server::wal::read_back(temp.path()).unwrap();
+    let newer: Vec<u64> = log
+        .records
+        .iter()
+        .map(|(s, _)| *s)
+        .filter(|s| *s > 8)
+        .collect();
+    assert_eq!(newer, [9, 10]);
+
+    let server = TestServer::start_with(config).await;
+    let mut c = server.connect().await;
+    assert_eq!(payload(&c.ask("GET_INFO").await, "INFO")["mempool"], 10);
+    for tx in &txs {
+        let line = c
+            .ask(&format!("GET_TRANSACTION:{}", tx.txid(&chain_id)))
+            .await;
+        assert_eq!(payload(&line, "TX")["status"], "pending");
+    }
+    drop(c);
+    server.stop().await;
+}

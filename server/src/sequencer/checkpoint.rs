@@ -63,15 +63,16 @@ impl Sequencer {
     /// Makes room in the log for a record that did not fit in the half being written:
     /// the other half, once free, takes the records while this one is checkpointed
     /// in the background; if the other half is not free (its checkpoint failed),
-    /// everything is checkpointed now and the log starts again.
-    pub(super) async fn make_room(&mut self) -> Result<(), StorageError> {
+    /// everything is checkpointed now and the log starts again. Pending transactions
+    /// from `below` on (the batch waiting for this room) are not covered.
+    pub(super) async fn make_room(&mut self, below: Option<u64>) -> Result<(), StorageError> {
         if self.settle_checkpoint().await {
             self.other_half_free = true;
         }
         if !self.other_half_free {
-            return self.checkpoint_now().await;
+            return self.checkpoint_now(below).await;
         }
-        let (change, covers) = self.fold_change();
+        let (change, covers) = self.fold_change(below);
         let storage = self.shared.storage.clone();
         let written = tokio::task::spawn_blocking(move || {
             let started = std::time::Instant::now();
@@ -110,10 +111,11 @@ impl Sequencer {
     }
 
     /// Everything only the log holds, into redb now (after the checkpoint under way);
-    /// then the log starts again from the beginning of its first half.
-    pub(super) async fn checkpoint_now(&mut self) -> Result<(), StorageError> {
+    /// then the log starts again from the beginning of its first half. Pending
+    /// transactions from `below` on are not covered.
+    pub(super) async fn checkpoint_now(&mut self, below: Option<u64>) -> Result<(), StorageError> {
         self.settle_checkpoint().await;
-        let (change, covers) = self.fold_change();
+        let (change, covers) = self.fold_change(below);
         let started = std::time::Instant::now();
         let (blocks, transactions) = (change.main.len(), change.mempool_add.len());
         if let Err(e) = self.write(change).await {
@@ -131,8 +133,10 @@ impl Sequencer {
     }
 
     /// The change that writes into redb what [`Unfolded`] says, from memory now, up to
-    /// the log's last record; what it covers is taken out of `self.unfolded`.
-    fn fold_change(&mut self) -> (Change, Unfolded) {
+    /// the log's last record; what it covers is taken out of `self.unfolded`. Pending
+    /// transactions from `below` on are left out: a batch admitted in memory, not yet
+    /// durable, which may still be refused.
+    fn fold_change(&mut self, below: Option<u64>) -> (Change, Unfolded) {
         let covers = std::mem::take(&mut self.unfolded);
         let state = self.state.read();
         let main: Vec<(u64, Arc<str>)> = match covers.blocks_from {
@@ -145,7 +149,9 @@ impl Sequencer {
         };
         let mempool_add: Vec<(u64, Transaction)> = match covers.mempool_from {
             Some(from) => {
-                let entries = state.mempool.entries().filter(|e| e.seq >= from);
+                let below = below.unwrap_or(u64::MAX);
+                let entries = state.mempool.entries();
+                let entries = entries.filter(|e| e.seq >= from && e.seq < below);
                 entries.map(|e| (e.seq, *e.tx())).collect()
             }
             None => Vec::new(),
