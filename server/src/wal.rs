@@ -36,10 +36,9 @@
 mod crc32;
 pub mod record;
 
-use record::{BLOCK, Decoded, Entry};
+use record::{BLOCK, Decoded, Entry, Want};
 use simplechain_core::Block;
 use std::fs::{File, OpenOptions};
-use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
@@ -108,7 +107,7 @@ impl AckLog {
     /// on after the newest record.
     pub fn open(data_dir: &Path, size: u64, layout: Layout) -> std::io::Result<(AckLog, Replayed)> {
         let path = data_dir.join(LOG_FILE);
-        let mut file = OpenOptions::new()
+        let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
@@ -122,14 +121,12 @@ impl AckLog {
             fill_with_zeros(&file, had, size)?;
         }
         let size = size.max(had);
-        let mut bytes = Vec::with_capacity(size as usize);
-        file.read_to_end(&mut bytes)?;
         let half = half_of(size);
         let runs = match layout {
             Layout::Halves => vec![0, half],
             Layout::Whole => vec![0],
         };
-        let read = read_runs(&bytes, &runs);
+        let read = read_runs(&file, size, &runs, Want::Everything)?;
         for (offset, _) in &read.torn {
             let zeros = vec![0u8; BLOCK];
             file.write_all_at(&zeros, *offset)?;
@@ -218,10 +215,12 @@ impl AckLog {
 }
 
 /// The log in `data_dir` read back without changing the file (for
-/// `VALIDATE_BLOCKCHAIN`, which checks what the disk holds while the server runs).
-pub fn read_back(data_dir: &Path) -> std::io::Result<Replayed> {
-    let bytes = std::fs::read(data_dir.join(LOG_FILE))?;
-    Ok(read_runs(&bytes, &[0, half_of(bytes.len() as u64)]).replayed)
+/// `VALIDATE_BLOCKCHAIN`, which checks what the disk holds while the server runs, and
+/// wants its blocks only).
+pub fn read_back(data_dir: &Path, want: Want) -> std::io::Result<Replayed> {
+    let file = File::open(data_dir.join(LOG_FILE))?;
+    let size = file.metadata()?.len();
+    Ok(read_runs(&file, size, &[0, half_of(size)], want)?.replayed)
 }
 
 /// The blocks of `records` after record `log_applied`, in order, for as long as each
@@ -263,30 +262,27 @@ struct ReadBack {
     newest_end: u64,
 }
 
-/// The records of the runs starting at `starts` (each run ends at the next start or
-/// the end of `bytes`), put together in order of number.
-fn read_runs(bytes: &[u8], starts: &[u64]) -> ReadBack {
+/// The records of the runs starting at `starts` in a file of `size` bytes (each run
+/// ends at the next start or at `size`), put together in order of number.
+fn read_runs(file: &File, size: u64, starts: &[u64], want: Want) -> std::io::Result<ReadBack> {
     let mut records = Vec::new();
     let mut torn = Vec::new();
     let (mut newest_run, mut newest_end, mut newest_seq) = (0, 0, 0);
     for (i, start) in starts.iter().enumerate() {
-        let start = (*start as usize).min(bytes.len());
-        let stop = starts
-            .get(i + 1)
-            .map_or(bytes.len(), |s| (*s as usize).min(bytes.len()));
-        let (run, end) = read_records(&bytes[start..stop]);
+        let stop = starts.get(i + 1).map_or(size, |s| (*s).min(size));
+        let (run, end) = read_records(file, (*start).min(size), stop, want)?;
         if let Some((offset, why)) = run.torn {
-            torn.push((start as u64 + offset, why));
+            torn.push((offset, why));
         }
         if let Some((seq, _)) = run.records.last()
             && *seq >= newest_seq
         {
-            (newest_run, newest_end, newest_seq) = (i, (start + end) as u64, *seq);
+            (newest_run, newest_end, newest_seq) = (i, end, *seq);
         }
         records.extend(run.records);
     }
     records.sort_by_key(|(seq, _)| *seq);
-    ReadBack {
+    Ok(ReadBack {
         replayed: Replayed {
             records,
             torn: torn.first().copied(),
@@ -294,16 +290,30 @@ fn read_runs(bytes: &[u8], starts: &[u64]) -> ReadBack {
         torn,
         newest_run,
         newest_end,
-    }
+    })
 }
 
-/// The records from offset 0 (each whole, each numbered one more than the one before),
-/// and where they end.
-fn read_records(bytes: &[u8]) -> (Replayed, usize) {
+/// The records from `start` up to `stop` (each whole, each numbered one more than the
+/// one before), read one by one (the zeros after them are not read), and where they
+/// end. Offsets are from the start of the file.
+fn read_records(
+    file: &File,
+    start: u64,
+    stop: u64,
+    want: Want,
+) -> std::io::Result<(Replayed, u64)> {
     let mut replayed = Replayed::default();
-    let mut offset = 0usize;
-    while offset < bytes.len() {
-        match record::decode(&bytes[offset..]) {
+    let mut offset = start;
+    let mut header = [0u8; record::HEADER];
+    while offset + record::HEADER as u64 <= stop {
+        file.read_exact_at(&mut header, offset)?;
+        let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as u64;
+        // The header and as much of the payload as the run holds: `decode` says
+        // whether it is whole.
+        let take = (record::HEADER as u64 + len).min(stop - offset);
+        let mut bytes = vec![0u8; take as usize];
+        file.read_exact_at(&mut bytes, offset)?;
+        match record::decode(&bytes, want) {
             Decoded::Record { seq, entry, size } => {
                 let follows = replayed
                     .records
@@ -313,16 +323,16 @@ fn read_records(bytes: &[u8]) -> (Replayed, usize) {
                     break; // an older record, left over from before a restart
                 }
                 replayed.records.push((seq, entry));
-                offset += size;
+                offset += size as u64;
             }
             Decoded::Empty => break,
             Decoded::Torn(why) => {
-                replayed.torn = Some((offset as u64, why));
+                replayed.torn = Some((offset, why));
                 break;
             }
         }
     }
-    (replayed, offset)
+    Ok((replayed, offset))
 }
 
 /// Writes zeros from `from` to `to` and waits for them (and the new size) to be on disk.

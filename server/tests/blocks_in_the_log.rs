@@ -26,7 +26,7 @@ fn redb_height(dir: &Path) -> u64 {
 /// The blocks the log holds on top of redb's chain.
 fn log_blocks(dir: &Path) -> Vec<Block> {
     let loaded = Storage::open(dir).unwrap().load().unwrap();
-    let log = wal::read_back(dir).unwrap();
+    let log = wal::read_back(dir, record::Want::Blocks).unwrap();
     let (blocks, stopped) = wal::blocks_on(
         &log.records,
         loaded.log_applied,
@@ -131,7 +131,7 @@ async fn validate_blockchain_checks_the_blocks_the_log_holds() {
     assert_eq!(submitted(&mut c, &a1).await.status.as_str(), "tip");
     // Someone rewrites the log's record of block 1 (whole, with a right checksum): its
     // reward is now larger, and its hash no longer matches.
-    let log = wal::read_back(&dir).unwrap();
+    let log = wal::read_back(&dir, record::Want::Everything).unwrap();
     assert_eq!(
         log.records.len(),
         1,

@@ -158,7 +158,7 @@ async fn a_restart_keeps_the_chain_balances_history_and_pending_transactions() {
     // table, or in the log), and the chain from before is still there.
     let storage = Storage::open(dir.path()).unwrap();
     let loaded = storage.load().unwrap();
-    let log = wal::read_back(dir.path()).unwrap();
+    let log = wal::read_back(dir.path(), wal::record::Want::Everything).unwrap();
     let (log_blocks, stopped) = wal::blocks_on(
         &log.records,
         loaded.log_applied,

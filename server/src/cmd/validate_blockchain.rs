@@ -56,7 +56,7 @@ impl ValidateBlockchain {
 fn stored_chain(storage: &Storage) -> Result<Vec<Block>, StorageError> {
     let (mut blocks, log_applied) = storage.read_blocks()?;
     let data_dir = storage.path().parent().unwrap_or(std::path::Path::new("."));
-    let log = crate::wal::read_back(data_dir)
+    let log = crate::wal::read_back(data_dir, crate::wal::record::Want::Blocks)
         .map_err(|e| StorageError::new("reading the acknowledgement log", e))?;
     if let Some(tip) = blocks.last() {
         let (on_top, _) = crate::wal::blocks_on(&log.records, log_applied, tip);

@@ -81,8 +81,17 @@ pub enum Decoded {
     Torn(&'static str),
 }
 
+/// What to read of each record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    Everything,
+    /// Blocks only: an admitted batch is checked (its checksum) but its transactions
+    /// are not parsed, and it reads as an empty batch (for `VALIDATE_BLOCKCHAIN`).
+    Blocks,
+}
+
 /// Reads the record at the start of `bytes` (the rest of the log from there).
-pub fn decode(bytes: &[u8]) -> Decoded {
+pub fn decode(bytes: &[u8], want: Want) -> Decoded {
     let Some(header) = bytes.get(..HEADER) else {
         return Decoded::Torn("the log ends inside a header");
     };
@@ -99,8 +108,10 @@ pub fn decode(bytes: &[u8]) -> Decoded {
     if crc32(&[&seq_bytes, payload]) != crc {
         return Decoded::Torn("the checksum does not match");
     }
-    let entry = match payload.first() {
-        Some(b'[') => serde_json::from_slice(payload).map(Entry::Admitted),
+    let admitted = payload.first() == Some(&b'[') || payload.starts_with(b"{\"admitted\":");
+    let entry = match (payload.first(), want) {
+        (_, Want::Blocks) if admitted => Ok(Entry::Admitted(Vec::new())),
+        (Some(b'['), _) => serde_json::from_slice(payload).map(Entry::Admitted),
         _ => serde_json::from_slice(payload),
     };
     match entry {
@@ -133,7 +144,7 @@ mod tests {
     fn a_record_round_trips_and_fills_whole_blocks() {
         let bytes = encode(42, &txs(3));
         assert_eq!(bytes.len() % BLOCK, 0);
-        let Decoded::Record { seq, entry, size } = decode(&bytes) else {
+        let Decoded::Record { seq, entry, size } = decode(&bytes, Want::Everything) else {
             panic!("not decoded");
         };
         assert_eq!((seq, size), (42, bytes.len()));
@@ -145,7 +156,7 @@ mod tests {
         let block = Block::genesis(Address::from_bytes([4; 32]), 1000, 0, 77);
         let json = serde_json::to_string(&block).unwrap();
         let bytes = encode_block(5, &json);
-        let Decoded::Record { seq, entry, size } = decode(&bytes) else {
+        let Decoded::Record { seq, entry, size } = decode(&bytes, Want::Everything) else {
             panic!("not decoded");
         };
         assert_eq!((seq, size), (5, bytes.len()));
@@ -153,10 +164,28 @@ mod tests {
     }
 
     #[test]
+    fn reading_blocks_only_skips_the_transactions_but_not_the_checksum() {
+        let bytes = encode(3, &txs(2));
+        let Decoded::Record { entry, .. } = decode(&bytes, Want::Blocks) else {
+            panic!("not decoded");
+        };
+        assert_eq!(entry, Entry::Admitted(Vec::new()));
+        let mut flipped = bytes.clone();
+        flipped[HEADER + 20] ^= 0x01;
+        assert!(matches!(decode(&flipped, Want::Blocks), Decoded::Torn(_)));
+        let block = Block::genesis(Address::from_bytes([4; 32]), 1000, 0, 77);
+        let bytes = encode_block(4, &serde_json::to_string(&block).unwrap());
+        let Decoded::Record { entry, .. } = decode(&bytes, Want::Blocks) else {
+            panic!("not decoded");
+        };
+        assert_eq!(entry, Entry::Block(block));
+    }
+
+    #[test]
     fn a_format_2_record_the_bare_list_is_read_as_admitted() {
         let payload = serde_json::to_vec(&txs(2)).unwrap();
         let bytes = frame(9, &payload);
-        let Decoded::Record { seq, entry, .. } = decode(&bytes) else {
+        let Decoded::Record { seq, entry, .. } = decode(&bytes, Want::Everything) else {
             panic!("not decoded");
         };
         assert_eq!((seq, entry), (9, Entry::Admitted(txs(2))));
@@ -164,13 +193,22 @@ mod tests {
 
     #[test]
     fn zeros_are_empty_and_damage_is_torn() {
-        assert_eq!(decode(&[0; BLOCK]), Decoded::Empty);
+        assert_eq!(decode(&[0; BLOCK], Want::Everything), Decoded::Empty);
         let bytes = encode(1, &txs(2));
         let mut flipped = bytes.clone();
         flipped[HEADER + 5] ^= 0x20;
-        assert!(matches!(decode(&flipped), Decoded::Torn(_)));
+        assert!(matches!(
+            decode(&flipped, Want::Everything),
+            Decoded::Torn(_)
+        ));
         let used = HEADER + serde_json::to_vec(&txs(2)).unwrap().len() + r#"{"admitted":}"#.len();
-        assert!(matches!(decode(&bytes[..used - 1]), Decoded::Torn(_)));
-        assert!(matches!(decode(&bytes[..10]), Decoded::Torn(_)));
+        assert!(matches!(
+            decode(&bytes[..used - 1], Want::Everything),
+            Decoded::Torn(_)
+        ));
+        assert!(matches!(
+            decode(&bytes[..10], Want::Everything),
+            Decoded::Torn(_)
+        ));
     }
 }
