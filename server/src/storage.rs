@@ -17,8 +17,14 @@
 //! [`Change`] with `log_applied`, which says in the same transaction how much of the
 //! log redb now holds.
 
+mod change;
+mod error;
+
+pub use change::Change;
+use error::Context;
+pub use error::StorageError;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
-use simplechain_core::{Block, BlockHash, Transaction};
+use simplechain_core::{Block, Transaction};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -46,49 +52,6 @@ pub const FORMAT: u64 = 3;
 
 /// The file inside the data dir.
 pub const DB_FILE: &str = "chain.redb";
-
-/// A storage failure: what was being done, and the cause (kept, for `source()`).
-#[derive(Debug)]
-pub struct StorageError {
-    /// What the server was doing, e.g. "writing a block".
-    pub doing: &'static str,
-    cause: Box<dyn std::error::Error + Send + Sync>,
-}
-
-impl StorageError {
-    /// A failure while `doing`, caused by `cause`.
-    pub fn new(
-        doing: &'static str,
-        cause: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-    ) -> Self {
-        StorageError {
-            doing,
-            cause: cause.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for StorageError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "storage error while {}: {}", self.doing, self.cause)
-    }
-}
-
-impl std::error::Error for StorageError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(self.cause.as_ref())
-    }
-}
-
-trait Context<T> {
-    fn doing(self, what: &'static str) -> Result<T, StorageError>;
-}
-
-impl<T, E: Into<Box<dyn std::error::Error + Send + Sync>>> Context<T> for Result<T, E> {
-    fn doing(self, what: &'static str) -> Result<T, StorageError> {
-        self.map_err(|e| StorageError::new(what, e))
-    }
-}
 
 /// What is on disk when the server starts.
 #[derive(Debug, Default)]
@@ -369,45 +332,6 @@ impl Storage {
             }
         }
         written
-    }
-}
-
-/// One change of the stored block tree and mempool, written atomically by
-/// [`Storage::commit`].
-#[derive(Debug)]
-pub struct Change {
-    /// Main-chain blocks at this height and above are removed first
-    /// (`u64::MAX`: none).
-    pub main_from: u64,
-    /// Then these are written: (height, JSON).
-    pub main: Vec<(u64, Arc<str>)>,
-    /// Side blocks written, by hash.
-    pub side_add: Vec<(BlockHash, Arc<str>)>,
-    /// Side blocks removed (pruned, or now on the main chain).
-    pub side_remove: Vec<BlockHash>,
-    /// Mempool entries removed, by sequence number.
-    pub mempool_remove: Vec<u64>,
-    /// Mempool entries written.
-    pub mempool_add: Vec<(u64, Transaction)>,
-    /// A checkpoint: redb now holds every acknowledgement-log record up to this one.
-    pub log_applied: Option<u64>,
-    /// The data dir's format, written when it is upgraded.
-    pub format: Option<u64>,
-}
-
-impl Default for Change {
-    /// Changes nothing.
-    fn default() -> Self {
-        Change {
-            main_from: u64::MAX,
-            main: Vec::new(),
-            side_add: Vec::new(),
-            side_remove: Vec::new(),
-            mempool_remove: Vec::new(),
-            mempool_add: Vec::new(),
-            log_applied: None,
-            format: None,
-        }
     }
 }
 
