@@ -3,11 +3,11 @@
 //! searches nonces on its threads in short slices (so a new tip or a shutdown is
 //! noticed quickly), and hands the block to the sequencer, which places it in the tree
 //! like anyone's (PROTOCOL §9). It never holds the state lock while hashing, so
-//! ingestion never waits for it; and its threads run at the lowest CPU priority
-//! (`nice` 19), so that on a machine with few cores an admission or a log write never
-//! waits for a core it is using (issue 13: with the miner at the same priority, a log
-//! write's p99 was 6.4 ms, most of it waiting to be scheduled). An idle machine still
-//! gives it every core.
+//! ingestion never waits for it; and its hashing threads run in Linux's idle
+//! scheduling class (`lowest_priority`), so that on a machine with few cores an
+//! admission or a log write never waits for a core it is using (issue 13: with the
+//! miner at the same priority, a log write's p99 was 6.4 ms, most of it waiting to be
+//! scheduled). An idle machine still gives it every core.
 //!
 //! ```text
 //! slice:  thread 0: nonces start ..  start+n      each with the SHA-256 midstate

@@ -10,13 +10,12 @@ use crate::clock::now_ms;
 use crate::config::{DEFAULT_DIFFICULTY, DEFAULT_SUPPLY, NewChain, ServerConfig};
 use crate::state::ServerState;
 use crate::storage::{Change, FORMAT, META_MINER, Storage, StorageError};
-use crate::wal::{AckLog, LOG_FILE, Layout, blocks_on};
+use crate::wal::{AckLog, LOG_FILE, Layout};
 use ed25519_dalek::SigningKey;
 use simplechain_core::transaction::address_of;
 use simplechain_core::validate::{ChainError, ValidChain};
 use simplechain_core::{Address, Block, BlockHash};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// Why a data dir could not be opened.
 #[derive(Debug)]
@@ -179,30 +178,7 @@ pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
         );
     }
     // The main-chain blocks only the log holds go on top of redb's.
-    let tip = loaded.blocks.last().map(|b| (b.clone(), b.header.height));
-    let (log_blocks, stopped) = match &tip {
-        Some((tip, _)) => blocks_on(&replayed.records, loaded.log_applied, tip),
-        None => (Vec::new(), None),
-    };
-    if let (Some(height), Some((_, tip))) = (stopped, tip) {
-        return Err(OpenError::LogOutOfStep { height, tip });
-    }
-    let log_main: Vec<(u64, Arc<str>)> = log_blocks
-        .iter()
-        .map(|b| {
-            (
-                b.header.height,
-                serde_json::to_string(b).unwrap_or_default().into(),
-            )
-        })
-        .collect();
-    if !log_blocks.is_empty() {
-        tracing::info!(
-            blocks = log_blocks.len(),
-            "main-chain blocks read back from the acknowledgement log"
-        );
-    }
-    loaded.blocks.extend(log_blocks);
+    let log_main = replay::blocks(&mut loaded.blocks, &replayed, loaded.log_applied)?;
     let miner = stored_miner(&storage)?;
     check_flags(&config.new_chain, &loaded.blocks[0], miner)?;
     let treasury = match &config.faucet {

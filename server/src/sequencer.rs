@@ -6,9 +6,9 @@
 //!
 //! A batch of admitted transactions is made durable by one record of the
 //! acknowledgement log (`wal.rs`: one `pwrite`, one `fdatasync`) before anyone gets
-//! `SUCCESS`; so is a block on top of the main tip before `SUBMITTED`. When the log is
-//! full, a checkpoint writes what it holds into redb, in one transaction, and the log
-//! starts again.
+//! `SUCCESS`; so is a block on top of the main tip before `SUBMITTED`. The log is
+//! written in two halves: when one is full, writing moves to the other and what the
+//! log holds is checkpointed into redb in the background (`sequencer/checkpoint.rs`).
 //!
 //! A block goes one of three ways (PROTOCOL §9):
 //!

@@ -7,6 +7,7 @@
 mod common;
 
 use common::{TestServer, add_line, addr, payload, rich_key, test_config};
+use simplechain_server::ServerConfig;
 use simplechain_server::storage::{Change, FORMAT, Storage};
 use simplechain_server::wal::LOG_FILE;
 use simplechain_server::wal::record::{self, Decoded};
@@ -31,12 +32,17 @@ fn records(dir: &Path) -> (Vec<u64>, u64) {
     (offsets, at as u64)
 }
 
-/// A server without its miner, on `dir`.
-async fn start(dir: &Path) -> TestServer {
+/// A server without its miner, on `dir`, with a log of `log_bytes`.
+fn config(dir: &Path, log_bytes: u64) -> ServerConfig {
     let mut config = test_config(dir);
     config.miner.disabled = true;
-    config.limits.ack_log_bytes = 1 << 20;
-    TestServer::start_with(config).await
+    config.limits.ack_log_bytes = log_bytes;
+    config
+}
+
+/// A server without its miner, on `dir`, with a 1 MiB log.
+async fn start(dir: &Path) -> TestServer {
+    TestServer::start_with(config(dir, 1 << 20)).await
 }
 
 /// Starts a server on `dir`, has `n` payments to `to` acknowledged one at a time (one
@@ -49,7 +55,19 @@ async fn acknowledge(
     Vec<simplechain_core::Transaction>,
     simplechain_core::ChainId,
 ) {
-    let server = start(dir).await;
+    acknowledge_with(config(dir, 1 << 20), n, to).await
+}
+
+/// [`acknowledge`] on a server with this config.
+async fn acknowledge_with(
+    config: ServerConfig,
+    n: u64,
+    to: u8,
+) -> (
+    Vec<simplechain_core::Transaction>,
+    simplechain_core::ChainId,
+) {
+    let server = TestServer::start_with(config).await;
     let mut c = server.connect().await;
     let txs: Vec<_> = (0..n)
         .map(|i| server.tx(&rich_key(), addr(to), 10 + i, i))
@@ -202,23 +220,10 @@ async fn a_format_1_data_dir_is_upgraded_and_a_newer_one_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_half_is_checkpointed_in_the_background_while_the_other_takes_records() {
     let temp = tempfile::tempdir().unwrap();
-    // Halves of four 4 KiB records each.
-    let mut config = test_config(temp.path());
-    config.miner.disabled = true;
-    config.limits.ack_log_bytes = 8 * record::BLOCK as u64;
-    let server = TestServer::start_with(config.clone()).await;
-    let mut c = server.connect().await;
-    let txs: Vec<_> = (0..10)
-        .map(|i| server.tx(&rich_key(), addr(3), 10 + i, i))
-        .collect();
-    // Records 1-4 fill half 0; 5-8 go to half 1 while 1-4 are checkpointed; 9 and 10
-    // go back to half 0 while 5-8 are.
-    for tx in &txs {
-        assert_eq!(c.ask(&add_line(tx)).await, "SUCCESS");
-    }
-    let chain_id = server.chain_id;
-    drop(c);
-    server.stop().await;
+    // Halves of four 4 KiB records each. Records 1-4 fill half 0; 5-8 go to half 1
+    // while 1-4 are checkpointed; 9 and 10 go back to half 0 while 5-8 are.
+    let config = config(temp.path(), 8 * record::BLOCK as u64);
+    let (txs, chain_id) = acknowledge_with(config.clone(), 10, 3).await;
     let loaded = Storage::open(temp.path()).unwrap().load().unwrap();
     assert_eq!(loaded.log_applied, 8, "two halves were checkpointed");
     assert_eq!(

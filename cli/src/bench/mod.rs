@@ -9,6 +9,7 @@ mod figures;
 mod load;
 mod nonce_rate;
 mod one_in_flight;
+mod pace;
 mod tree_costs;
 mod yardstick;
 

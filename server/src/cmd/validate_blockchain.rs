@@ -1,7 +1,7 @@
 //! `VALIDATE_BLOCKCHAIN` (PROTOCOL §6): a full re-check of the stored chain from
 //! genesis, signatures included, read back from the disk (not from memory): redb's
-//! blocks, then those on top of them that only the acknowledgement log holds yet. It runs on
-//! a blocking thread, one heavy job at a time in the whole server (with at most
+//! blocks, then those on top of them that only the acknowledgement log holds yet. It
+//! runs on a blocking thread, one heavy job at a time in the whole server (with at most
 //! `max_heavy_queued` waiting; more are `busy`), and costs the connection's
 //! heavy-request budget: an estimate from the chain's transactions first, then the
 //! time it really took.

@@ -1,12 +1,42 @@
-//! The pending transactions put back at open: those of redb and of the
-//! acknowledgement log, in admission order, each admitted again on the chain (which
-//! already has the log's blocks on top of redb's).
+//! What the acknowledgement log held, put back at open: its main-chain blocks on top
+//! of redb's chain, then the pending transactions of redb and of the log, in admission
+//! order, each admitted again on that chain.
 
+use super::OpenError;
 use crate::state::ServerState;
-use crate::wal::Replayed;
 use crate::wal::record::Entry;
-use simplechain_core::Transaction;
+use crate::wal::{Replayed, blocks_on};
+use simplechain_core::{Block, Transaction};
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Puts the main-chain blocks only the log holds (after record `log_applied`) on top
+/// of `chain`, redb's; returns them as the checkpoint at open writes them. A log block
+/// that does not carry on the chain is an error: the data dir is damaged.
+pub(super) fn blocks(
+    chain: &mut Vec<Block>,
+    replayed: &Replayed,
+    log_applied: u64,
+) -> Result<Vec<(u64, Arc<str>)>, OpenError> {
+    let Some(tip) = chain.last() else {
+        return Ok(Vec::new());
+    };
+    let (on_top, stopped) = blocks_on(&replayed.records, log_applied, tip);
+    if let Some(height) = stopped {
+        let tip = tip.header.height;
+        return Err(OpenError::LogOutOfStep { height, tip });
+    }
+    if !on_top.is_empty() {
+        tracing::info!(
+            blocks = on_top.len(),
+            "main-chain blocks read back from the acknowledgement log"
+        );
+    }
+    let json = |b: &Block| -> Arc<str> { serde_json::to_string(b).unwrap_or_default().into() };
+    let main = on_top.iter().map(|b| (b.header.height, json(b))).collect();
+    chain.extend(on_top);
+    Ok(main)
+}
 
 /// The pending transactions put back, and what the checkpoint at open must write.
 #[derive(Default)]

@@ -146,14 +146,11 @@ impl Sequencer {
         let write_ms = started.elapsed().as_secs_f64() * 1e3;
         let transactions = block.transactions.len();
         tracing::info!(height, transactions, %hash, write_ms, "block");
-        let mined: Vec<u64> = {
-            let state = self.state.read();
-            let ids = effects.txids().iter();
-            ids.filter_map(|id| state.mempool.seq_of(id)).collect()
-        };
-        self.forget_pending(mined);
-        let (dropped, pruned) = {
+        // The mempool entries it mines, and those it makes invalid, leave the mempool.
+        let (gone, reasons, pruned) = {
             let mut state = self.state.write();
+            let ids = effects.txids().iter();
+            let mined: Vec<u64> = ids.filter_map(|id| state.mempool.seq_of(id)).collect();
             let dropped = state
                 .push_block(block, effects, json)
                 .map_err(|e| internal(format!("a checked block no longer applied: {e}")))?;
@@ -162,12 +159,13 @@ impl Sequencer {
                 .map(|e| (e.txid(), format!("no longer valid after block {height}")))
                 .collect();
             state.remember_dropped(&reasons);
-            (dropped, prune_side(&mut state))
+            let gone = mined.into_iter().chain(dropped.iter().map(|e| e.seq));
+            (gone.collect::<Vec<u64>>(), reasons, prune_side(&mut state))
         };
-        self.forget_pending(dropped.iter().map(|e| e.seq));
+        self.forget_pending(gone);
         self.unfolded.pruned.extend(pruned);
-        for e in &dropped {
-            tracing::warn!(txid = %e.txid(), height, "a pending transaction is no longer valid after a block: it left the mempool");
+        for (txid, why) in &reasons {
+            tracing::warn!(%txid, why, "a pending transaction left the mempool");
         }
         let _ = self.shared.tips.send(Event::Tip { height, hash });
         let _ = self.shared.tips.send(Event::Block {
