@@ -6,6 +6,7 @@ use simplechain_core::protocol::{ProtocolError, Submitted};
 use simplechain_core::template::BuiltBlock;
 use simplechain_core::validate::{PreverifiedBlock, ValidChain};
 use simplechain_core::{Address, TxId, VerifiedTx};
+use std::sync::Arc;
 use tokio::sync::oneshot;
 
 /// A change to make.
@@ -22,15 +23,18 @@ pub enum Command {
         amount: u64,
         reply: oneshot::Sender<Result<TxId, ProtocolError>>,
     },
-    /// Append a block the miner found.
     /// A block from the server's own miner: placed in the tree like any other.
+    /// (`json`, here and below: the block's one JSON encoding, made before it is sent
+    /// so that the sequencer does not spend its time on it.)
     Mined {
         block: BuiltBlock,
+        json: Arc<str>,
         reply: oneshot::Sender<()>,
     },
     /// A block from anyone (`SUBMIT_BLOCK`), its signatures verified already.
     Submit {
         block: PreverifiedBlock,
+        json: Arc<str>,
         reply: oneshot::Sender<Result<Submitted, ProtocolError>>,
     },
     /// Switch to a candidate chain that was validated in full.

@@ -149,6 +149,13 @@ impl Mempool {
         self.by_txid.get(txid).copied()
     }
 
+    /// The pending entry of `txid`.
+    pub fn entry_of(&self, txid: &TxId) -> Option<&Entry> {
+        let seq = self.seq_of(txid)?;
+        let at = self.entries.binary_search_by_key(&seq, |e| e.seq).ok()?;
+        self.entries.get(at)
+    }
+
     /// Pending entries, oldest first.
     pub fn entries(&self) -> impl DoubleEndedIterator<Item = &Entry> + ExactSizeIterator {
         self.entries.iter()

@@ -58,10 +58,21 @@ pub async fn run(
             continue;
         };
         let prev = block.block().header.prev_hash;
+        // Encoded here, not in the sequencer: admissions do not wait for it.
+        let Ok((block, json)) = tokio::task::spawn_blocking(move || {
+            let json: Arc<str> = serde_json::to_string(block.block())
+                .unwrap_or_default()
+                .into();
+            (block, json)
+        })
+        .await
+        else {
+            return;
+        };
         let (reply, done) = oneshot::channel();
         if shared
             .commands
-            .send(Command::Mined { block, reply })
+            .send(Command::Mined { block, json, reply })
             .await
             .is_err()
         {

@@ -10,7 +10,7 @@ use crate::clock::now_ms;
 use crate::config::{DEFAULT_DIFFICULTY, DEFAULT_SUPPLY, NewChain, ServerConfig};
 use crate::state::ServerState;
 use crate::storage::{Change, FORMAT, META_MINER, Storage, StorageError};
-use crate::wal::{AckLog, LOG_FILE, Layout};
+use crate::wal::{AckLog, LOG_FILE, Layout, OutOfStep};
 use ed25519_dalek::SigningKey;
 use simplechain_core::transaction::address_of;
 use simplechain_core::validate::{ChainError, ValidChain};
@@ -34,8 +34,9 @@ pub enum OpenError {
     /// What the acknowledgement log held could not be written into the database.
     Checkpoint(StorageError),
     /// The acknowledgement log holds a block that does not carry on the database's
-    /// main chain (its height, and the height of the database's tip).
-    LogOutOfStep { height: u64, tip: u64 },
+    /// main chain, or names a transaction nobody holds (why, and the height of the
+    /// database's tip).
+    LogOutOfStep { why: OutOfStep, tip: u64 },
     /// The new chain could not be written.
     Create(StorageError),
     /// The treasury key of a new chain could not be read or written.
@@ -75,10 +76,9 @@ impl std::fmt::Display for OpenError {
             OpenError::Checkpoint(_) => {
                 f.write_str("cannot write the acknowledgement log's transactions into the database")
             }
-            OpenError::LogOutOfStep { height, tip } => write!(
+            OpenError::LogOutOfStep { why, tip } => write!(
                 f,
-                "the acknowledgement log holds a block at height {height} that does not carry \
-                 on the database's chain (its tip is at height {tip}): the data dir is damaged"
+                "{why} (the database's chain ends at height {tip}): the data dir is damaged"
             ),
             OpenError::Create(e) => e.fmt(f),
             OpenError::Treasury(e) => e.fmt(f),
@@ -151,7 +151,7 @@ pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
         loaded.format = FORMAT;
         tracing::info!(%miner, "created a new chain");
     }
-    // Format 2 wrote the log as one run of records; format 3 writes it in halves.
+    // Format 2 wrote the log as one run of records; formats 3 on write it in halves.
     let layout = if loaded.format >= 3 {
         Layout::Halves
     } else {
@@ -178,7 +178,12 @@ pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
         );
     }
     // The main-chain blocks only the log holds go on top of redb's.
-    let log_main = replay::blocks(&mut loaded.blocks, &replayed, loaded.log_applied)?;
+    let log_main = replay::blocks(
+        &mut loaded.blocks,
+        &replayed,
+        loaded.log_applied,
+        &loaded.mempool,
+    )?;
     let miner = stored_miner(&storage)?;
     check_flags(&config.new_chain, &loaded.blocks[0], miner)?;
     let treasury = match &config.faucet {

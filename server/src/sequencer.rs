@@ -41,6 +41,7 @@ use crate::mempool::Refusal;
 use crate::shared::Shared;
 use crate::state::{ServerState, StateWriter};
 use crate::storage::{Change, StorageError};
+use crate::wal::record::LoggedBlock;
 use crate::wal::{AckLog, Append, LogFull};
 use crate::wire_error::{not_saved, refusal};
 use block_reply::BlockReply;
@@ -81,10 +82,12 @@ pub struct Sequencer {
 #[derive(Clone, Copy)]
 enum Record<'a> {
     Admitted(&'a [(u64, Transaction)]),
-    /// A block on top of the tip (not applied in memory yet): its height and JSON.
+    /// A block on top of the tip (not applied in memory yet): its height, its JSON,
+    /// and the record's form of it (its transactions by mempool sequence number).
     Block {
         height: u64,
         json: &'a Arc<str>,
+        logged: &'a LoggedBlock,
     },
 }
 
@@ -122,14 +125,14 @@ impl Sequencer {
                 match command {
                     Command::Stop => stopping = true,
                     Command::Add { .. } | Command::Faucet { .. } => admissions.push(command),
-                    Command::Mined { block, reply } => {
+                    Command::Mined { block, json, reply } => {
                         self.admit(std::mem::take(&mut admissions)).await;
                         let block = PreverifiedBlock::from_built(block, self.shared.chain_id);
-                        self.submit(block, BlockReply::Mined(reply)).await;
+                        self.submit(block, json, BlockReply::Mined(reply)).await;
                     }
-                    Command::Submit { block, reply } => {
+                    Command::Submit { block, json, reply } => {
                         self.admit(std::mem::take(&mut admissions)).await;
-                        self.submit(block, BlockReply::Submit(reply)).await;
+                        self.submit(block, json, BlockReply::Submit(reply)).await;
                     }
                     Command::Adopt { chain, reply } => {
                         self.admit(std::mem::take(&mut admissions)).await;
@@ -265,7 +268,7 @@ impl Sequencer {
     fn append(&mut self, record: Record<'_>) -> Result<Append, LogFull> {
         match record {
             Record::Admitted(txs) => self.log.append(txs),
-            Record::Block { json, .. } => self.log.append_block(json),
+            Record::Block { logged, .. } => self.log.append_block(logged),
         }
     }
 
@@ -284,7 +287,7 @@ fn larger_than_the_log(record: Record<'_>) -> Change {
             mempool_add: txs.to_vec(),
             ..Change::default()
         },
-        Record::Block { height, json } => Change {
+        Record::Block { height, json, .. } => Change {
             main_from: height,
             main: vec![(height, json.clone())],
             ..Change::default()

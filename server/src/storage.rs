@@ -45,10 +45,11 @@ pub const META_LOG_APPLIED: &str = "log_applied";
 
 /// The data dir's format. 1: everything in redb, each admitted batch committed there.
 /// 2: admitted batches in the acknowledgement log first (`acks.log`), checkpointed
-/// into redb. 3: blocks on top of the main tip in the log too (a record of format 2,
-/// a bare list of admitted transactions, is still read). An older data dir is upgraded
-/// in place at open; a server that knows only format 2 refuses a format 3 one.
-pub const FORMAT: u64 = 3;
+/// into redb. 3: blocks on top of the main tip in the log too, whole. 4: those blocks
+/// name their transactions by mempool sequence number (the records of formats 2 and 3
+/// are still read). An older data dir is upgraded in place at open; a server that
+/// knows only an older format refuses a newer one (it would not read its records).
+pub const FORMAT: u64 = 4;
 
 /// The file inside the data dir.
 pub const DB_FILE: &str = "chain.redb";
@@ -63,6 +64,16 @@ pub struct Loaded {
     pub mempool: Vec<(u64, Transaction)>,
     /// The data dir's format (1 when none is stored).
     pub format: u64,
+    /// The last acknowledgement-log record redb holds (0: none).
+    pub log_applied: u64,
+}
+
+/// The main chain and the mempool as redb holds them, read together.
+#[derive(Debug)]
+pub struct StoredChain {
+    pub blocks: Vec<Block>,
+    /// Pending transactions with their sequence numbers.
+    pub mempool: Vec<(u64, Transaction)>,
     /// The last acknowledgement-log record redb holds (0: none).
     pub log_applied: u64,
 }
@@ -206,20 +217,34 @@ impl Storage {
         })
     }
 
-    /// Reads the main chain's blocks, and the last log record redb holds, in one
-    /// read (for `VALIDATE_BLOCKCHAIN`, which re-checks what is stored).
-    pub fn read_blocks(&self) -> Result<(Vec<Block>, u64), StorageError> {
+    /// Reads the main chain's blocks, the mempool, and the last log record redb
+    /// holds, in one read (for `VALIDATE_BLOCKCHAIN`, which re-checks what is stored:
+    /// the log's blocks on top name transactions the mempool holds).
+    pub fn read_chain(&self) -> Result<StoredChain, StorageError> {
         self.with_db(|db| {
             let txn = db.begin_read().doing("starting a read")?;
             let table = txn.open_table(BLOCKS).doing("opening blocks")?;
-            let mut out = Vec::new();
+            let mut blocks = Vec::new();
             for entry in table.iter().doing("reading blocks")? {
                 let (_, bytes) = entry.doing("reading a block")?;
-                out.push(serde_json::from_slice(bytes.value()).doing("decoding a stored block")?);
+                blocks
+                    .push(serde_json::from_slice(bytes.value()).doing("decoding a stored block")?);
+            }
+            let table = txn.open_table(MEMPOOL).doing("opening mempool")?;
+            let mut mempool = Vec::new();
+            for entry in table.iter().doing("reading the mempool")? {
+                let (seq, bytes) = entry.doing("reading a mempool transaction")?;
+                let tx = serde_json::from_slice(bytes.value())
+                    .doing("decoding a mempool transaction")?;
+                mempool.push((seq.value(), tx));
             }
             let meta = txn.open_table(META).doing("opening meta")?;
             let log_applied = meta_number(&meta, META_LOG_APPLIED)?.unwrap_or(0);
-            Ok((out, log_applied))
+            Ok(StoredChain {
+                blocks,
+                mempool,
+                log_applied,
+            })
         })
     }
 

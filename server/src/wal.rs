@@ -4,9 +4,11 @@
 //! writes (`docs/PERFORMANCE.md`). So each batch of admitted transactions (the group
 //! the sequencer answers together), and each block accepted on top of the main tip,
 //! is appended to this log as one record (`wal/record.rs`) with one `pwrite` and one
-//! `fdatasync`, and only then answered. The log holds only what redb does not have
-//! yet; redb stays the one source of truth for everything else. (A block that replaces
-//! the tip's branch, and a side block, are rarer: they go straight into redb.)
+//! `fdatasync`, and only then answered. (A block's record names the transactions the
+//! mempool held by their numbers: they are in the log, or in redb, already.) The log
+//! holds only what redb does not have yet; redb stays the one source of truth for
+//! everything else. (A block that replaces the tip's branch, and a side block, are
+//! rarer: they go straight into redb.)
 //!
 //! ```text
 //! acks.log   half 0: [record 41][record 42]…[record 57][zeros or older records …]
@@ -36,8 +38,9 @@
 mod crc32;
 pub mod record;
 
-use record::{BLOCK, Decoded, Entry, Want};
-use simplechain_core::Block;
+use record::{BLOCK, Decoded, Entry, LoggedBlock};
+use simplechain_core::{Block, Transaction};
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -126,7 +129,7 @@ impl AckLog {
             Layout::Halves => vec![0, half],
             Layout::Whole => vec![0],
         };
-        let read = read_runs(&file, size, &runs, Want::Everything)?;
+        let read = read_runs(&file, size, &runs)?;
         for (offset, _) in &read.torn {
             let zeros = vec![0u8; BLOCK];
             file.write_all_at(&zeros, *offset)?;
@@ -160,9 +163,9 @@ impl AckLog {
         self.place(record::encode(self.next_seq, txs))
     }
 
-    /// The record of a block on top of the main tip (given as its JSON).
-    pub fn append_block(&mut self, block_json: &str) -> Result<Append, LogFull> {
-        self.place(record::encode_block(self.next_seq, block_json))
+    /// The record of a block on top of the main tip.
+    pub fn append_block(&mut self, block: &LoggedBlock) -> Result<Append, LogFull> {
+        self.place(record::encode_block(self.next_seq, block))
     }
 
     fn place(&mut self, bytes: Vec<u8>) -> Result<Append, LogFull> {
@@ -215,32 +218,77 @@ impl AckLog {
 }
 
 /// The log in `data_dir` read back without changing the file (for
-/// `VALIDATE_BLOCKCHAIN`, which checks what the disk holds while the server runs, and
-/// wants its blocks only).
-pub fn read_back(data_dir: &Path, want: Want) -> std::io::Result<Replayed> {
+/// `VALIDATE_BLOCKCHAIN`, which checks what the disk holds while the server runs).
+pub fn read_back(data_dir: &Path) -> std::io::Result<Replayed> {
     let file = File::open(data_dir.join(LOG_FILE))?;
     let size = file.metadata()?.len();
-    Ok(read_runs(&file, size, &[0, half_of(size)], want)?.replayed)
+    Ok(read_runs(&file, size, &[0, half_of(size)])?.replayed)
+}
+
+/// Why the log's blocks stopped carrying on a chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutOfStep {
+    /// A block (at this height) that is not the next one on the chain.
+    NotNext { height: u64 },
+    /// A block naming a transaction by a mempool sequence number that neither the
+    /// log nor redb's mempool holds.
+    Missing { height: u64, seq: u64 },
+}
+
+impl std::fmt::Display for OutOfStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutOfStep::NotNext { height } => write!(
+                f,
+                "the acknowledgement log holds a block at height {height} that does not carry on"
+            ),
+            OutOfStep::Missing { height, seq } => write!(
+                f,
+                "the acknowledgement log's block at height {height} names transaction {seq} of the \
+                 mempool, which neither the log nor the database holds"
+            ),
+        }
+    }
 }
 
 /// The blocks of `records` after record `log_applied`, in order, for as long as each
-/// carries on the chain from `tip` (the next height, on the last one's hash); and the
-/// height of the first that does not, if one does not.
+/// carries on the chain from `tip` (the next height, on the last one's hash), with
+/// the transactions they name by number looked up in the admitted records after
+/// `log_applied` and in `stored`, redb's mempool; and why they stopped, if they did.
 pub fn blocks_on(
     records: &[(u64, Entry)],
     log_applied: u64,
     tip: &Block,
-) -> (Vec<Block>, Option<u64>) {
+    stored: &[(u64, Transaction)],
+) -> (Vec<Block>, Option<OutOfStep>) {
+    let newer = || records.iter().filter(|(seq, _)| *seq > log_applied);
+    let mut admitted: HashMap<u64, Transaction> = stored.iter().copied().collect();
+    for (_, entry) in newer() {
+        if let Entry::Admitted(txs) = entry {
+            admitted.extend(txs.iter().copied());
+        }
+    }
     let mut out: Vec<Block> = Vec::new();
-    for (_, entry) in records.iter().filter(|(seq, _)| *seq > log_applied) {
-        let Entry::Block(block) = entry else { continue };
+    for (_, entry) in newer() {
+        let block = match entry {
+            Entry::Admitted(_) => continue,
+            Entry::Block(block) => block.clone(),
+            Entry::BlockByRef(logged) => {
+                let height = logged.block.header.height;
+                match logged.resolve(&admitted) {
+                    Ok(block) => block,
+                    Err(seq) => return (out, Some(OutOfStep::Missing { height, seq })),
+                }
+            }
+        };
         let last = out.last().unwrap_or(tip);
         let carries_on =
             block.header.height == last.header.height + 1 && block.header.prev_hash == last.hash;
         if !carries_on {
-            return (out, Some(block.header.height));
+            let height = block.header.height;
+            return (out, Some(OutOfStep::NotNext { height }));
         }
-        out.push(block.clone());
+        out.push(block);
     }
     (out, None)
 }
@@ -264,13 +312,13 @@ struct ReadBack {
 
 /// The records of the runs starting at `starts` in a file of `size` bytes (each run
 /// ends at the next start or at `size`), put together in order of number.
-fn read_runs(file: &File, size: u64, starts: &[u64], want: Want) -> std::io::Result<ReadBack> {
+fn read_runs(file: &File, size: u64, starts: &[u64]) -> std::io::Result<ReadBack> {
     let mut records = Vec::new();
     let mut torn = Vec::new();
     let (mut newest_run, mut newest_end, mut newest_seq) = (0, 0, 0);
     for (i, start) in starts.iter().enumerate() {
         let stop = starts.get(i + 1).map_or(size, |s| (*s).min(size));
-        let (run, end) = read_records(file, (*start).min(size), stop, want)?;
+        let (run, end) = read_records(file, (*start).min(size), stop)?;
         if let Some((offset, why)) = run.torn {
             torn.push((offset, why));
         }
@@ -296,12 +344,7 @@ fn read_runs(file: &File, size: u64, starts: &[u64], want: Want) -> std::io::Res
 /// The records from `start` up to `stop` (each whole, each numbered one more than the
 /// one before), read one by one (the zeros after them are not read), and where they
 /// end. Offsets are from the start of the file.
-fn read_records(
-    file: &File,
-    start: u64,
-    stop: u64,
-    want: Want,
-) -> std::io::Result<(Replayed, u64)> {
+fn read_records(file: &File, start: u64, stop: u64) -> std::io::Result<(Replayed, u64)> {
     let mut replayed = Replayed::default();
     let mut offset = start;
     let mut header = [0u8; record::HEADER];
@@ -313,7 +356,7 @@ fn read_records(
         let take = (record::HEADER as u64 + len).min(stop - offset);
         let mut bytes = vec![0u8; take as usize];
         file.read_exact_at(&mut bytes, offset)?;
-        match record::decode(&bytes, want) {
+        match record::decode(&bytes) {
             Decoded::Record { seq, entry, size } => {
                 let follows = replayed
                     .records

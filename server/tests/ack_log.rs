@@ -19,9 +19,7 @@ use std::path::Path;
 fn records(dir: &Path) -> (Vec<u64>, u64) {
     let bytes = std::fs::read(dir.join(LOG_FILE)).unwrap();
     let (mut offsets, mut at, mut last) = (Vec::new(), 0usize, None);
-    while let Decoded::Record { seq, size, .. } =
-        record::decode(&bytes[at..], record::Want::Everything)
-    {
+    while let Decoded::Record { seq, size, .. } = record::decode(&bytes[at..]) {
         if last.is_some_and(|l: u64| seq != l + 1) {
             break;
         }
@@ -237,7 +235,7 @@ async fn a_full_half_is_checkpointed_in_the_background_while_the_other_takes_rec
         [0, record::BLOCK as u64],
         "9 and 10 at the start of half 0"
     );
-    let log = simplechain_server::wal::read_back(temp.path(), record::Want::Everything).unwrap();
+    let log = simplechain_server::wal::read_back(temp.path()).unwrap();
     let newer: Vec<u64> = log
         .records
         .iter()

@@ -4,13 +4,17 @@
 //! redb; they come back after a restart and are folded into redb then; a side block
 //! whose parent only the log holds comes back too; a reorg above log-only blocks
 //! writes them into redb with the new branch (without them redb's chain would have a
-//! hole); `VALIDATE_BLOCKCHAIN` checks the log's blocks as well; and a log block that
-//! does not carry on redb's chain is refused at open with a clear error.
+//! hole); `VALIDATE_BLOCKCHAIN` checks the log's blocks as well; a block's record names
+//! the transactions the mempool held by number, whether redb or the log holds them; and
+//! a log block that does not carry on redb's chain is refused at open with a clear
+//! error.
 
 mod common;
 
-use common::blocks::{child, get_block, start_on, start_without_miner, submitted, tip_block};
-use common::{Conn, TestServer};
+use common::blocks::{
+    child, get_block, restart_without_miner, start_on, start_without_miner, submitted, tip_block,
+};
+use common::{Conn, TestServer, add_line, addr, rich_key};
 use simplechain_core::Block;
 use simplechain_server::storage::Storage;
 use simplechain_server::wal::{self, LOG_FILE, record};
@@ -26,14 +30,32 @@ fn redb_height(dir: &Path) -> u64 {
 /// The blocks the log holds on top of redb's chain.
 fn log_blocks(dir: &Path) -> Vec<Block> {
     let loaded = Storage::open(dir).unwrap().load().unwrap();
-    let log = wal::read_back(dir, record::Want::Blocks).unwrap();
+    let log = wal::read_back(dir).unwrap();
     let (blocks, stopped) = wal::blocks_on(
         &log.records,
         loaded.log_applied,
         loaded.blocks.last().unwrap(),
+        &loaded.mempool,
     );
     assert_eq!(stopped, None);
     blocks
+}
+
+/// Writes `record` at the start of the log in `dir` (a stopped server's), and returns
+/// why the server then refuses to open it.
+fn open_refused_with_record(dir: &Path, record: &[u8]) -> String {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(dir.join(LOG_FILE))
+        .unwrap();
+    file.write_all_at(record, 0).unwrap();
+    drop(file);
+    let mut config = common::test_config(dir);
+    config.miner.disabled = true;
+    let Err(error) = simplechain_server::Server::open(config) else {
+        panic!("the server must not open this data dir");
+    };
+    error.to_string()
 }
 
 /// Three blocks mined on the tip and submitted, one after the other.
@@ -88,6 +110,78 @@ async fn blocks_in_the_log_survive_a_restart_and_are_folded_into_redb() {
 }
 
 #[tokio::test]
+async fn a_block_record_names_pending_transactions_by_number_wherever_they_are_held() {
+    let server = start_without_miner().await;
+    let mut c = server.connect().await;
+    let rich = rich_key();
+    let in_redb = server.tx(&rich, addr(1), 5, 0);
+    assert_eq!(c.ask(&add_line(&in_redb)).await, "SUCCESS");
+    drop(c);
+    // The open folds the log into redb: the first one is in redb's mempool table now.
+    let server = restart_without_miner(server).await;
+    let dir = server.dir.clone();
+    let mut c = server.connect().await;
+    let in_log = server.tx(&rich, addr(2), 6, 1);
+    assert_eq!(c.ask(&add_line(&in_log)).await, "SUCCESS");
+    // One the server never saw: the record holds it whole.
+    let unseen = server.tx(&rich, addr(3), 7, 2);
+    let genesis = tip_block(&mut c).await;
+    let block = child(&genesis, &server, vec![in_redb, in_log, unseen], 0);
+    assert_eq!(submitted(&mut c, &block).await.status.as_str(), "tip");
+    drop(c);
+    let temp = server.stop().await;
+
+    let log = wal::read_back(&dir).unwrap();
+    let Some((_, record::Entry::BlockByRef(logged))) = log.records.last() else {
+        panic!("the last record is not a block: {:?}", log.records.last());
+    };
+    let kinds: Vec<&str> = logged
+        .txs
+        .iter()
+        .map(|r| match r {
+            record::TxRef::Seq(_) => "seq",
+            record::TxRef::Whole(_) => "whole",
+        })
+        .collect();
+    assert_eq!(kinds, ["seq", "seq", "whole"]);
+    assert_eq!(log_blocks(&dir), std::slice::from_ref(&block));
+
+    let mut server = start_on(&dir).await;
+    server.keep(temp.unwrap());
+    let mut c = server.connect().await;
+    assert_eq!(tip_block(&mut c).await, block);
+    assert_eq!(c.ask("VALIDATE_BLOCKCHAIN").await, "VALID");
+    let mempool = common::payload(&c.ask("GET_MEMPOOL").await, "MEMPOOL");
+    assert_eq!(
+        mempool["total"], 0,
+        "both pending ones were mined: {mempool}"
+    );
+    drop(c);
+    let temp = server.stop().await;
+    assert_eq!(redb_height(&dir), 1, "the open folded the block into redb");
+    drop(temp);
+}
+
+#[tokio::test]
+async fn a_log_block_naming_a_transaction_nobody_holds_is_refused_at_open() {
+    let temp = tempfile::tempdir().unwrap();
+    let server = start_on(temp.path()).await;
+    let mut c = server.connect().await;
+    let genesis = tip_block(&mut c).await;
+    let tx = server.tx(&rich_key(), addr(1), 5, 0);
+    let block = child(&genesis, &server, vec![tx], 0);
+    drop(c);
+    server.stop().await;
+    let logged = record::LoggedBlock::new(&block, vec![record::TxRef::Seq(77)]);
+    let text = open_refused_with_record(temp.path(), &record::encode_block(1, &logged));
+    assert!(
+        text.contains("block at height 1 names transaction 77")
+            && text.contains("the data dir is damaged"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn a_reorg_above_blocks_only_the_log_holds_writes_them_into_redb_too() {
     let server = start_without_miner().await;
     let dir = server.dir.clone();
@@ -131,7 +225,7 @@ async fn validate_blockchain_checks_the_blocks_the_log_holds() {
     assert_eq!(submitted(&mut c, &a1).await.status.as_str(), "tip");
     // Someone rewrites the log's record of block 1 (whole, with a right checksum): its
     // reward is now larger, and its hash no longer matches.
-    let log = wal::read_back(&dir, record::Want::Everything).unwrap();
+    let log = wal::read_back(&dir).unwrap();
     assert_eq!(
         log.records.len(),
         1,
@@ -140,7 +234,7 @@ async fn validate_blockchain_checks_the_blocks_the_log_holds() {
     let seq = log.records[0].0;
     let mut forged = a1.clone();
     forged.header.reward += 1_000;
-    let bytes = record::encode_block(seq, &serde_json::to_string(&forged).unwrap());
+    let bytes = record::encode_block(seq, &record::LoggedBlock::whole(&forged));
     let file = std::fs::OpenOptions::new()
         .write(true)
         .open(dir.join(LOG_FILE))
@@ -172,21 +266,11 @@ async fn a_log_block_that_does_not_carry_on_the_chain_is_refused_at_open() {
         vec![],
     );
     let a2 = Block::next(&a1, &chain_id, miner, a1.header.timestamp + 1, vec![]);
-    let bytes = record::encode_block(1, &serde_json::to_string(&a2).unwrap());
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .open(temp.path().join(LOG_FILE))
-        .unwrap();
-    file.write_all_at(&bytes, 0).unwrap();
-    drop(file);
-    let mut config = common::test_config(temp.path());
-    config.miner.disabled = true;
-    let Err(error) = simplechain_server::Server::open(config) else {
-        panic!("the server must not open this data dir");
-    };
-    let text = error.to_string();
+    let bytes = record::encode_block(1, &record::LoggedBlock::whole(&a2));
+    let text = open_refused_with_record(temp.path(), &bytes);
     assert!(
-        text.contains("block at height 2") && text.contains("tip is at height 0"),
+        text.contains("block at height 2 that does not carry on")
+            && text.contains("chain ends at height 0"),
         "{text}"
     );
 }

@@ -158,11 +158,12 @@ async fn a_restart_keeps_the_chain_balances_history_and_pending_transactions() {
     // table, or in the log), and the chain from before is still there.
     let storage = Storage::open(dir.path()).unwrap();
     let loaded = storage.load().unwrap();
-    let log = wal::read_back(dir.path(), wal::record::Want::Everything).unwrap();
+    let log = wal::read_back(dir.path()).unwrap();
     let (log_blocks, stopped) = wal::blocks_on(
         &log.records,
         loaded.log_applied,
         loaded.blocks.last().unwrap(),
+        &loaded.mempool,
     );
     assert_eq!(stopped, None, "the log's blocks carry on redb's chain");
     let blocks: Vec<Block> = loaded.blocks.iter().cloned().chain(log_blocks).collect();
@@ -174,7 +175,7 @@ async fn a_restart_keeps_the_chain_balances_history_and_pending_transactions() {
     let logged: Vec<(u64, Transaction)> = logged
         .filter_map(|(_, entry)| match entry {
             Entry::Admitted(txs) => Some(txs.clone()),
-            Entry::Block(_) => None,
+            Entry::Block(_) | Entry::BlockByRef(_) => None,
         })
         .flatten()
         .collect();

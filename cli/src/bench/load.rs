@@ -307,6 +307,11 @@ async fn drive(
                 permits.acquire().await?.forget();
                 sent_at.lock().expect("sent_at").push_back(Instant::now());
                 sink.feed(line).await?;
+                // Paced, a request goes out now, not with the next one (which is not
+                // due yet): its latency must not include the wait for that one.
+                if pace.is_some() {
+                    sink.flush().await?;
+                }
             }
             sink.flush().await?;
             anyhow::Ok(sink)

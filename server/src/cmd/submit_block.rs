@@ -21,6 +21,7 @@ use crate::wire_error::internal;
 use simplechain_core::Block;
 use simplechain_core::parallel::preverify;
 use simplechain_core::protocol::{ErrorCode, ProtocolError, Response};
+use std::sync::Arc;
 
 /// `SUBMIT_BLOCK:<block json>`: the request line, kept whole.
 #[derive(Debug)]
@@ -45,7 +46,7 @@ impl SubmitBlock {
         session.charge("SUBMIT_BLOCK", Cost::blocks_page(json_len))?;
         let shared = &session.shared;
         let chain_id = shared.chain_id;
-        let block = tokio::task::spawn_blocking(move || {
+        let (block, json) = tokio::task::spawn_blocking(move || {
             let block: Block =
                 serde_json::from_str(&self.line[self.json_start..]).map_err(|e| {
                     ProtocolError::new(
@@ -53,11 +54,15 @@ impl SubmitBlock {
                         format!("the payload is not a block: {e}"),
                     )
                 })?;
-            Ok::<_, ProtocolError>(preverify(&chain_id, block))
+            // Our own encoding (the line's may differ in spacing or field order).
+            let json: Arc<str> = serde_json::to_string(&block).unwrap_or_default().into();
+            Ok::<_, ProtocolError>((preverify(&chain_id, block), json))
         })
         .await
         .map_err(|e| internal(format!("checking the block failed: {e}")))??;
-        let submitted = shared.ask(|reply| Command::Submit { block, reply }).await?;
+        let submitted = shared
+            .ask(|reply| Command::Submit { block, json, reply })
+            .await?;
         Ok(Response::Submitted(submitted))
     }
 }

@@ -51,15 +51,18 @@ impl ValidateBlockchain {
     }
 }
 
-/// The main chain on disk: redb's blocks, then the log's on top of them (read after
+/// The main chain on disk: redb's blocks, then the log's on top of them, their
+/// transactions looked up in the log and in redb's mempool (the log is read after
 /// redb, so a checkpoint in between only leaves the newest out).
 fn stored_chain(storage: &Storage) -> Result<Vec<Block>, StorageError> {
-    let (mut blocks, log_applied) = storage.read_blocks()?;
+    let stored = storage.read_chain()?;
+    let mut blocks = stored.blocks;
     let data_dir = storage.path().parent().unwrap_or(std::path::Path::new("."));
-    let log = crate::wal::read_back(data_dir, crate::wal::record::Want::Blocks)
+    let log = crate::wal::read_back(data_dir)
         .map_err(|e| StorageError::new("reading the acknowledgement log", e))?;
     if let Some(tip) = blocks.last() {
-        let (on_top, _) = crate::wal::blocks_on(&log.records, log_applied, tip);
+        let (on_top, _) =
+            crate::wal::blocks_on(&log.records, stored.log_applied, tip, &stored.mempool);
         blocks.extend(on_top);
     }
     Ok(blocks)

@@ -11,20 +11,23 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Puts the main-chain blocks only the log holds (after record `log_applied`) on top
-/// of `chain`, redb's; returns them as the checkpoint at open writes them. A log block
-/// that does not carry on the chain is an error: the data dir is damaged.
+/// of `chain`, redb's, their transactions looked up in the log and in `stored` (redb's
+/// mempool); returns them as the checkpoint at open writes them. A log block that does
+/// not carry on the chain, or names a transaction nobody holds, is an error: the data
+/// dir is damaged.
 pub(super) fn blocks(
     chain: &mut Vec<Block>,
     replayed: &Replayed,
     log_applied: u64,
+    stored: &[(u64, Transaction)],
 ) -> Result<Vec<(u64, Arc<str>)>, OpenError> {
     let Some(tip) = chain.last() else {
         return Ok(Vec::new());
     };
-    let (on_top, stopped) = blocks_on(&replayed.records, log_applied, tip);
-    if let Some(height) = stopped {
+    let (on_top, stopped) = blocks_on(&replayed.records, log_applied, tip, stored);
+    if let Some(why) = stopped {
         let tip = tip.header.height;
-        return Err(OpenError::LogOutOfStep { height, tip });
+        return Err(OpenError::LogOutOfStep { why, tip });
     }
     if !on_top.is_empty() {
         tracing::info!(

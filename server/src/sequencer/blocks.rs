@@ -8,6 +8,7 @@ use crate::clock::now_ms;
 use crate::state::{ServerState, StoredBlock};
 use crate::storage::Change;
 use crate::tree::lowest_kept;
+use crate::wal::record::{LoggedBlock, TxRef};
 use crate::wire_error::{fork_error, internal, invalid_block, not_saved};
 use simplechain_core::fork::{ForkChoice, choose, overtakes};
 use simplechain_core::protocol::{BlockStatus, ErrorCode, Event, ProtocolError, Submitted};
@@ -19,7 +20,12 @@ use std::sync::Arc;
 impl Sequencer {
     /// Places a block in the tree (see the module comment) and answers once it is
     /// durable.
-    pub(super) async fn submit(&mut self, block: PreverifiedBlock, reply: BlockReply) {
+    pub(super) async fn submit(
+        &mut self,
+        block: PreverifiedBlock,
+        json: Arc<str>,
+        reply: BlockReply,
+    ) {
         let (hash, height) = (block.block().hash, block.block().header.height);
         let answer = |status, replaced| Submitted {
             hash,
@@ -31,7 +37,7 @@ impl Sequencer {
             Err(e) => Err(e),
             Ok(Placed::Known) => Ok(answer(BlockStatus::Known, 0)),
             Ok(Placed::Tip { block, effects }) => self
-                .extend_tip(block, effects)
+                .extend_tip(block, json, effects)
                 .await
                 .map(|()| answer(BlockStatus::Tip, 0)),
             Ok(Placed::Branch {
@@ -39,7 +45,7 @@ impl Sequencer {
                 branch,
                 valid,
             }) => self
-                .branch(fork_height, branch, valid)
+                .branch(fork_height, branch, StoredBlock { valid, json })
                 .await
                 .map(|(status, replaced)| answer(status, replaced)),
         };
@@ -52,10 +58,10 @@ impl Sequencer {
         &mut self,
         fork_height: u64,
         mut branch: Vec<Arc<StoredBlock>>,
-        valid: ValidBlock,
+        stored: StoredBlock,
     ) -> Result<(BlockStatus, u64), ProtocolError> {
-        let height = valid.height();
-        let stored = Arc::new(StoredBlock::new(valid));
+        let height = stored.height();
+        let stored = Arc::new(stored);
         let (tip_height, difficulty) = {
             let state = self.state.read();
             (state.chain.height, state.chain.difficulty)
@@ -123,20 +129,38 @@ impl Sequencer {
     }
 
     /// A block on top of the tip: one record of the acknowledgement log (it reaches
-    /// redb at the next checkpoint), then applied and announced.
+    /// redb at the next checkpoint), then applied and announced. The record names the
+    /// transactions the mempool holds by their sequence numbers (the log or redb holds
+    /// them already), so that a large block is a small write.
     async fn extend_tip(
         &mut self,
         block: PreverifiedBlock,
+        json: Arc<str>,
         effects: Effects,
     ) -> Result<(), ProtocolError> {
         let block = block.into_block();
         let (height, hash, prev_hash) = (block.header.height, block.hash, block.header.prev_hash);
-        let json: Arc<str> = serde_json::to_string(&block).unwrap_or_default().into();
         let started = std::time::Instant::now();
+        // Each transaction by the number it was admitted under, if the mempool holds
+        // it; `mined`: the mempool entries the block takes.
+        let (mut refs, mut mined) = (Vec::new(), Vec::new());
+        {
+            let state = self.state.read();
+            for (tx, id) in block.transactions.iter().zip(effects.txids()) {
+                let entry = state.mempool.entry_of(id);
+                mined.extend(entry.map(|e| e.seq));
+                refs.push(match entry {
+                    Some(entry) if entry.tx() == tx => TxRef::Seq(entry.seq),
+                    _ => TxRef::Whole(*tx),
+                });
+            }
+        }
+        let logged = LoggedBlock::new(&block, refs);
         if let Err(e) = self
             .make_durable(Record::Block {
                 height,
                 json: &json,
+                logged: &logged,
             })
             .await
         {
@@ -145,12 +169,9 @@ impl Sequencer {
         }
         let write_ms = started.elapsed().as_secs_f64() * 1e3;
         let transactions = block.transactions.len();
-        tracing::info!(height, transactions, %hash, write_ms, "block");
         // The mempool entries it mines, and those it makes invalid, leave the mempool.
         let (gone, reasons, pruned) = {
             let mut state = self.state.write();
-            let ids = effects.txids().iter();
-            let mined: Vec<u64> = ids.filter_map(|id| state.mempool.seq_of(id)).collect();
             let dropped = state
                 .push_block(block, effects, json)
                 .map_err(|e| internal(format!("a checked block no longer applied: {e}")))?;
@@ -164,6 +185,8 @@ impl Sequencer {
         };
         self.forget_pending(gone);
         self.unfolded.pruned.extend(pruned);
+        let apply_ms = started.elapsed().as_secs_f64() * 1e3 - write_ms;
+        tracing::info!(height, transactions, %hash, write_ms, apply_ms, "block");
         for (txid, why) in &reasons {
             tracing::warn!(%txid, why, "a pending transaction left the mempool");
         }

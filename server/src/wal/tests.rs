@@ -177,22 +177,44 @@ fn a_format_2_log_is_read_as_one_run_past_the_middle() {
     assert_eq!(log.append(&batch(90, 1)).unwrap().offset, 0);
 }
 
+/// `block` as the sequencer logs it: the transactions of `admitted` by number, the
+/// others whole.
+fn logged(block: &Block, admitted: &[(u64, Transaction)]) -> record::LoggedBlock {
+    let refs = block
+        .transactions
+        .iter()
+        .map(|tx| match admitted.iter().find(|(_, a)| a == tx) {
+            Some((seq, _)) => record::TxRef::Seq(*seq),
+            None => record::TxRef::Whole(*tx),
+        });
+    record::LoggedBlock::new(block, refs.collect())
+}
+
 #[test]
 fn blocks_are_read_back_beside_admitted_batches_as_long_as_they_carry_on_the_chain() {
     let dir = tempfile::tempdir().unwrap();
     let chain = ChainId::from_bytes([1; 32]);
     let miner = Address::from_bytes([3; 32]);
     let genesis = Block::genesis(miner, 1000, 0, 1);
-    let one = Block::next(&genesis, &chain, miner, 2, Vec::new());
-    let two = Block::next(&one, &chain, miner, 3, Vec::new());
+    // Seq 0 is in redb's mempool; 1 and 2 in the log; 9 only in block two, whole.
+    let (stored, first, second, outside) = (batch(0, 1), batch(1, 1), batch(2, 1), batch(9, 1));
+    let all = [&stored[..], &first, &second].concat();
+    let tx = |b: &Admitted| b[0].1;
+    let one = Block::next(&genesis, &chain, miner, 2, vec![tx(&stored), tx(&first)]);
+    let two = Block::next(&one, &chain, miner, 3, vec![tx(&second), tx(&outside)]);
     let elsewhere = Block::next(&one, &chain, miner, 4, Vec::new());
-    let json = |b: &Block| serde_json::to_string(b).unwrap();
     let (mut log, _) = AckLog::open(dir.path(), SIZE, Layout::Halves).unwrap();
-    log.append(&batch(0, 2)).unwrap().write().unwrap();
-    log.append_block(&json(&one)).unwrap().write().unwrap();
-    log.append(&batch(2, 1)).unwrap().write().unwrap();
-    log.append_block(&json(&two)).unwrap().write().unwrap();
-    log.append_block(&json(&elsewhere))
+    log.append(&first).unwrap().write().unwrap();
+    log.append_block(&logged(&one, &all))
+        .unwrap()
+        .write()
+        .unwrap();
+    log.append(&second).unwrap().write().unwrap();
+    log.append_block(&logged(&two, &all))
+        .unwrap()
+        .write()
+        .unwrap();
+    log.append_block(&logged(&elsewhere, &all))
         .unwrap()
         .write()
         .unwrap();
@@ -200,25 +222,32 @@ fn blocks_are_read_back_beside_admitted_batches_as_long_as_they_carry_on_the_cha
 
     let (_, replayed) = AckLog::open(dir.path(), SIZE, Layout::Halves).unwrap();
     assert_eq!(replayed.records.len(), 5);
-    assert_eq!(replayed.records[1].1, Entry::Block(one.clone()));
-    let (blocks, stopped) = blocks_on(&replayed.records, 0, &genesis);
+    assert_eq!(
+        replayed.records[1].1,
+        Entry::BlockByRef(Box::new(logged(&one, &all)))
+    );
+    let (blocks, stopped) = blocks_on(&replayed.records, 0, &genesis, &stored);
     assert_eq!(blocks, [one.clone(), two.clone()]);
     assert_eq!(
         stopped,
-        Some(2),
+        Some(OutOfStep::NotNext { height: 2 }),
         "a second block at height 2 does not carry on"
     );
     // Records up to 2 are in redb already: only block two is read, on block one.
-    let (blocks, _) = blocks_on(&replayed.records, 2, &one);
+    let (blocks, _) = blocks_on(&replayed.records, 2, &one, &[]);
     assert_eq!(blocks, std::slice::from_ref(&two));
     // A block that is not on the tip given is not read at all.
-    let (blocks, stopped) = blocks_on(&replayed.records, 0, &two);
-    assert_eq!((blocks.len(), stopped), (0, Some(1)));
-    // Read back without changing the file, the same records.
+    let (blocks, stopped) = blocks_on(&replayed.records, 0, &two, &stored);
     assert_eq!(
-        read_back(dir.path(), record::Want::Everything)
-            .unwrap()
-            .records,
-        replayed.records
+        (blocks.len(), stopped),
+        (0, Some(OutOfStep::NotNext { height: 1 }))
     );
+    // Without redb's mempool, block one names a transaction nobody holds.
+    let (blocks, stopped) = blocks_on(&replayed.records, 0, &genesis, &[]);
+    assert_eq!(
+        (blocks.len(), stopped),
+        (0, Some(OutOfStep::Missing { height: 1, seq: 0 }))
+    );
+    // Read back without changing the file, the same records.
+    assert_eq!(read_back(dir.path()).unwrap().records, replayed.records);
 }
