@@ -247,8 +247,14 @@ impl Sequencer {
                 }
             }
         };
+        let spawned = std::time::Instant::now();
         let (append, written) = tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
             let written = append.write();
+            // Waiting for a blocking thread, then the disk (`pwrite` + `fdatasync`).
+            let queued_ms = (started - spawned).as_secs_f64() * 1e3;
+            let io_ms = started.elapsed().as_secs_f64() * 1e3;
+            tracing::debug!(queued_ms, io_ms, "log write");
             (append, written)
         })
         .await

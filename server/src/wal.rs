@@ -262,10 +262,11 @@ pub fn blocks_on(
     stored: &[(u64, Transaction)],
 ) -> (Vec<Block>, Option<OutOfStep>) {
     let newer = || records.iter().filter(|(seq, _)| *seq > log_applied);
-    let mut admitted: HashMap<u64, Transaction> = stored.iter().copied().collect();
+    let mut admitted: HashMap<u64, &Transaction> =
+        stored.iter().map(|(seq, tx)| (*seq, tx)).collect();
     for (_, entry) in newer() {
         if let Entry::Admitted(txs) = entry {
-            admitted.extend(txs.iter().copied());
+            admitted.extend(txs.iter().map(|(seq, tx)| (*seq, tx)));
         }
     }
     let mut out: Vec<Block> = Vec::new();

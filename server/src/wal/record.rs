@@ -91,12 +91,12 @@ impl LoggedBlock {
 
     /// The block with its transactions, those given by number looked up in
     /// `admitted`; `Err(seq)` names the first one it lacks.
-    pub fn resolve(&self, admitted: &HashMap<u64, Transaction>) -> Result<Block, u64> {
+    pub fn resolve(&self, admitted: &HashMap<u64, &Transaction>) -> Result<Block, u64> {
         let transactions = self
             .txs
             .iter()
             .map(|r| match r {
-                TxRef::Seq(seq) => admitted.get(seq).copied().ok_or(*seq),
+                TxRef::Seq(seq) => admitted.get(seq).map(|tx| **tx).ok_or(*seq),
                 TxRef::Whole(tx) => Ok(*tx),
             })
             .collect::<Result<Vec<_>, u64>>()?;
@@ -244,7 +244,8 @@ mod tests {
         };
         assert_eq!((seq, size), (5, bytes.len()));
         assert_eq!(entry, Entry::BlockByRef(Box::new(logged.clone())));
-        let mut by_seq: HashMap<u64, Transaction> = admitted.iter().copied().collect();
+        let mut by_seq: HashMap<u64, &Transaction> =
+            admitted.iter().map(|(seq, tx)| (*seq, tx)).collect();
         assert_eq!(logged.resolve(&by_seq), Ok(block.clone()));
         // The one given whole is not looked up; a missing number is named.
         by_seq.remove(&admitted[1].0);
