@@ -67,6 +67,7 @@ pub async fn run(
         })
         .await
         else {
+            tracing::error!("encoding a mined block failed; the miner stops");
             return;
         };
         let (reply, done) = oneshot::channel();

@@ -260,7 +260,9 @@ impl Sequencer {
         .await
         .map_err(|e| StorageError::new("running a disk task", e))?;
         if let Err(e) = written {
-            self.log.undo_append(&append);
+            if let Err(zeroing) = self.log.undo_append(&append) {
+                tracing::warn!(error = %zeroing, "could not zero a log record whose write failed");
+            }
             return Err(StorageError::new("writing the acknowledgement log", e));
         }
         let unfolded = &mut self.unfolded;

@@ -183,10 +183,16 @@ impl AckLog {
     }
 
     /// Takes back the last [`AckLog::append`], whose write failed: the next record
-    /// goes in its place, with its number.
-    pub fn undo_append(&mut self, failed: &Append) {
+    /// goes in its place, with its number. Its header is zeroed first (made durable by
+    /// the next record's `fdatasync`): its bytes may have reached the disk all the
+    /// same, and if the next record goes elsewhere (the other half, or the start after
+    /// a checkpoint), two records would have that number. An error here means the
+    /// zeros may not have been written.
+    pub fn undo_append(&mut self, failed: &Append) -> std::io::Result<()> {
         self.end = failed.offset - self.active * self.half;
         self.next_seq -= 1;
+        self.file
+            .write_all_at(&[0u8; record::HEADER], failed.offset)
     }
 
     /// The number of the last record appended (0: none yet).
@@ -235,6 +241,15 @@ pub enum OutOfStep {
     Missing { height: u64, seq: u64 },
 }
 
+impl OutOfStep {
+    /// The height of the block where the log's blocks stopped.
+    pub fn height(&self) -> u64 {
+        match self {
+            OutOfStep::NotNext { height } | OutOfStep::Missing { height, .. } => *height,
+        }
+    }
+}
+
 impl std::fmt::Display for OutOfStep {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -244,8 +259,8 @@ impl std::fmt::Display for OutOfStep {
             ),
             OutOfStep::Missing { height, seq } => write!(
                 f,
-                "the acknowledgement log's block at height {height} names transaction {seq} of the \
-                 mempool, which neither the log nor the database holds"
+                "the acknowledgement log's block at height {height} names mempool sequence \
+                 number {seq}, a transaction neither the log nor the database holds"
             ),
         }
     }
@@ -266,7 +281,10 @@ pub fn blocks_on(
         stored.iter().map(|(seq, tx)| (*seq, tx)).collect();
     for (_, entry) in newer() {
         if let Entry::Admitted(txs) = entry {
-            admitted.extend(txs.iter().map(|(seq, tx)| (*seq, tx)));
+            for (seq, tx) in txs {
+                // redb's first, as when the pending ones are put back at open.
+                admitted.entry(*seq).or_insert(tx);
+            }
         }
     }
     let mut out: Vec<Block> = Vec::new();

@@ -175,7 +175,7 @@ async fn a_log_block_naming_a_transaction_nobody_holds_is_refused_at_open() {
     let logged = record::LoggedBlock::new(&block, vec![record::TxRef::Seq(77)]);
     let text = open_refused_with_record(temp.path(), &record::encode_block(1, &logged));
     assert!(
-        text.contains("block at height 1 names transaction 77")
+        text.contains("block at height 1 names mempool sequence number 77")
             && text.contains("the data dir is damaged"),
         "{text}"
     );
@@ -223,8 +223,8 @@ async fn validate_blockchain_checks_the_blocks_the_log_holds() {
     let genesis = tip_block(&mut c).await;
     let a1 = child(&genesis, &server, vec![], 0);
     assert_eq!(submitted(&mut c, &a1).await.status.as_str(), "tip");
-    // Someone rewrites the log's record of block 1 (whole, with a right checksum): its
-    // reward is now larger, and its hash no longer matches.
+    // Someone rewrites the log's record of block 1 (with a right checksum): its reward
+    // is now larger, and its hash no longer matches.
     let log = wal::read_back(&dir).unwrap();
     assert_eq!(
         log.records.len(),
@@ -232,17 +232,33 @@ async fn validate_blockchain_checks_the_blocks_the_log_holds() {
         "the log started again at open: one record"
     );
     let seq = log.records[0].0;
+    let rewrite = |logged: &record::LoggedBlock| {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(dir.join(LOG_FILE))
+            .unwrap();
+        file.write_all_at(&record::encode_block(seq, logged), 0)
+            .unwrap();
+    };
     let mut forged = a1.clone();
     forged.header.reward += 1_000;
-    let bytes = record::encode_block(seq, &record::LoggedBlock::whole(&forged));
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .open(dir.join(LOG_FILE))
-        .unwrap();
-    file.write_all_at(&bytes, 0).unwrap();
-    drop(file);
+    rewrite(&record::LoggedBlock::whole(&forged));
     let answer = c.ask("VALIDATE_BLOCKCHAIN").await;
     assert!(answer.starts_with("INVALID:1:"), "{answer}");
+    // Or it names a transaction by a number nobody holds: the same block can no
+    // longer be read back, which is damage too, not a shorter chain that is valid.
+    rewrite(&record::LoggedBlock::new(
+        &a1,
+        vec![record::TxRef::Seq(777)],
+    ));
+    let answer = c.ask("VALIDATE_BLOCKCHAIN").await;
+    assert!(
+        answer.starts_with("INVALID:1:") && answer.contains("mempool sequence number 777"),
+        "{answer}"
+    );
+    // Put back as it was, it is valid again.
+    rewrite(&record::LoggedBlock::whole(&a1));
+    assert_eq!(c.ask("VALIDATE_BLOCKCHAIN").await, "VALID");
     drop(c);
     server.stop().await;
 }

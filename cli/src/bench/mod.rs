@@ -31,7 +31,7 @@ const HALF_RATE_SECONDS: f64 = 2.0;
 pub struct BenchArgs {
     /// Transactions for the peak-rate ingest phase (the chain validated afterwards holds
     /// these plus the half-rate phase's: a quarter as many, or two seconds' worth if
-    /// that is more).
+    /// that is more, and at least 1,000).
     #[arg(long, default_value_t = 100_000)]
     pub transactions: usize,
     /// Transactions for the 1-in-flight phase (one connection, one request at a time).

@@ -172,9 +172,10 @@ impl Sequencer {
         // The mempool entries it mines, and those it makes invalid, leave the mempool.
         let (gone, reasons, pruned) = {
             let mut state = self.state.write();
-            let dropped = state
-                .push_block(block, effects, json)
-                .map_err(|e| internal(format!("a checked block no longer applied: {e}")))?;
+            let dropped = state.push_block(block, effects, json).map_err(|e| {
+                tracing::error!(height, %hash, error = %e, "a logged block no longer applied");
+                internal(format!("a checked block no longer applied: {e}"))
+            })?;
             let reasons: Vec<(TxId, String)> = dropped
                 .iter()
                 .map(|e| (e.txid(), format!("no longer valid after block {height}")))

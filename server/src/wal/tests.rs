@@ -251,3 +251,24 @@ fn blocks_are_read_back_beside_admitted_batches_as_long_as_they_carry_on_the_cha
     // Read back without changing the file, the same records.
     assert_eq!(read_back(dir.path()).unwrap().records, replayed.records);
 }
+
+#[test]
+fn a_failed_record_that_reached_the_disk_is_not_read_back_once_writing_moves_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut log, _) = AckLog::open(dir.path(), SIZE, Layout::Halves).unwrap();
+    log.append(&batch(0, 1)).unwrap().write().unwrap();
+    // Record 2's bytes reach the disk, but its write is reported failed (an
+    // `fdatasync` error): taken back. The next record does not fit in this half and
+    // goes to the other one, with the same number.
+    let failed = log.append(&batch(1, 1)).unwrap();
+    failed.write().unwrap();
+    log.undo_append(&failed).unwrap();
+    log.switch_halves();
+    log.append(&batch(2, 1)).unwrap().write().unwrap();
+    drop(log);
+
+    let (_, replayed) = AckLog::open(dir.path(), SIZE, Layout::Halves).unwrap();
+    let seqs: Vec<u64> = replayed.records.iter().map(|(s, _)| *s).collect();
+    assert_eq!(seqs, [1, 2], "one record 2, the one written after");
+    assert_eq!(replayed.records[1].1, Entry::Admitted(batch(2, 1)));
+}
