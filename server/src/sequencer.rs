@@ -29,12 +29,13 @@
 //! transactions and the pending ones are re-admitted in order on the new chain
 //! (`ServerState::switch_main`), so nothing acknowledged is lost unless the new chain
 //! makes it invalid. Admission and the log are here; the block work is in
-//! `sequencer/blocks.rs`, and who is answered for a block in
-//! `sequencer/block_reply.rs`.
+//! `sequencer/blocks.rs`, the switch in `sequencer/switch.rs`, and who is answered for
+//! a block in `sequencer/block_reply.rs`.
 
 mod block_reply;
 mod blocks;
 mod checkpoint;
+mod switch;
 
 use crate::inbox::Command;
 use crate::mempool::Refusal;

@@ -68,16 +68,6 @@ pub struct Loaded {
     pub log_applied: u64,
 }
 
-/// The main chain and the mempool as redb holds them, read together.
-#[derive(Debug)]
-pub struct StoredChain {
-    pub blocks: Vec<Block>,
-    /// Pending transactions with their sequence numbers.
-    pub mempool: Vec<(u64, Transaction)>,
-    /// The last acknowledgement-log record redb holds (0: none).
-    pub log_applied: u64,
-}
-
 /// The database.
 ///
 /// After an I/O error (a full disk, a read-only file system) redb refuses every later
@@ -144,7 +134,8 @@ impl Storage {
         &self.path
     }
 
-    /// Reads every block and mempool transaction.
+    /// Reads every block and mempool transaction, and the settings, in one read
+    /// (at open, and for `VALIDATE_BLOCKCHAIN`, which re-checks what is stored).
     pub fn load(&self) -> Result<Loaded, StorageError> {
         self.with_db(Self::load_from)
     }
@@ -214,37 +205,6 @@ impl Storage {
                     .doing("writing the format")?;
             }
             txn.commit().doing("committing the new chain")
-        })
-    }
-
-    /// Reads the main chain's blocks, the mempool, and the last log record redb
-    /// holds, in one read (for `VALIDATE_BLOCKCHAIN`, which re-checks what is stored:
-    /// the log's blocks on top name transactions the mempool holds).
-    pub fn read_chain(&self) -> Result<StoredChain, StorageError> {
-        self.with_db(|db| {
-            let txn = db.begin_read().doing("starting a read")?;
-            let table = txn.open_table(BLOCKS).doing("opening blocks")?;
-            let mut blocks = Vec::new();
-            for entry in table.iter().doing("reading blocks")? {
-                let (_, bytes) = entry.doing("reading a block")?;
-                blocks
-                    .push(serde_json::from_slice(bytes.value()).doing("decoding a stored block")?);
-            }
-            let table = txn.open_table(MEMPOOL).doing("opening mempool")?;
-            let mut mempool = Vec::new();
-            for entry in table.iter().doing("reading the mempool")? {
-                let (seq, bytes) = entry.doing("reading a mempool transaction")?;
-                let tx = serde_json::from_slice(bytes.value())
-                    .doing("decoding a mempool transaction")?;
-                mempool.push((seq.value(), tx));
-            }
-            let meta = txn.open_table(META).doing("opening meta")?;
-            let log_applied = meta_number(&meta, META_LOG_APPLIED)?.unwrap_or(0);
-            Ok(StoredChain {
-                blocks,
-                mempool,
-                log_applied,
-            })
         })
     }
 

@@ -35,12 +35,13 @@
 //! - A data dir of format 2 wrote the whole file as one run of records; it is read
 //!   that way ([`Layout::Whole`]) once, then folded into redb and written in halves.
 
+mod chain;
 mod crc32;
 pub mod record;
 
+pub use chain::{OutOfStep, blocks_on};
+
 use record::{BLOCK, Decoded, Entry, LoggedBlock};
-use simplechain_core::{Block, Transaction};
-use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -229,87 +230,6 @@ pub fn read_back(data_dir: &Path) -> std::io::Result<Replayed> {
     let file = File::open(data_dir.join(LOG_FILE))?;
     let size = file.metadata()?.len();
     Ok(read_runs(&file, size, &[0, half_of(size)])?.replayed)
-}
-
-/// Why the log's blocks stopped carrying on a chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutOfStep {
-    /// A block (at this height) that is not the next one on the chain.
-    NotNext { height: u64 },
-    /// A block naming a transaction by a mempool sequence number that neither the
-    /// log nor redb's mempool holds.
-    Missing { height: u64, seq: u64 },
-}
-
-impl OutOfStep {
-    /// The height of the block where the log's blocks stopped.
-    pub fn height(&self) -> u64 {
-        match self {
-            OutOfStep::NotNext { height } | OutOfStep::Missing { height, .. } => *height,
-        }
-    }
-}
-
-impl std::fmt::Display for OutOfStep {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            OutOfStep::NotNext { height } => write!(
-                f,
-                "the acknowledgement log holds a block at height {height} that does not carry on"
-            ),
-            OutOfStep::Missing { height, seq } => write!(
-                f,
-                "the acknowledgement log's block at height {height} names mempool sequence \
-                 number {seq}, a transaction neither the log nor the database holds"
-            ),
-        }
-    }
-}
-
-/// The blocks of `records` after record `log_applied`, in order, for as long as each
-/// carries on the chain from `tip` (the next height, on the last one's hash), with
-/// the transactions they name by number looked up in the admitted records after
-/// `log_applied` and in `stored`, redb's mempool; and why they stopped, if they did.
-pub fn blocks_on(
-    records: &[(u64, Entry)],
-    log_applied: u64,
-    tip: &Block,
-    stored: &[(u64, Transaction)],
-) -> (Vec<Block>, Option<OutOfStep>) {
-    let newer = || records.iter().filter(|(seq, _)| *seq > log_applied);
-    let mut admitted: HashMap<u64, &Transaction> =
-        stored.iter().map(|(seq, tx)| (*seq, tx)).collect();
-    for (_, entry) in newer() {
-        if let Entry::Admitted(txs) = entry {
-            for (seq, tx) in txs {
-                // redb's first, as when the pending ones are put back at open.
-                admitted.entry(*seq).or_insert(tx);
-            }
-        }
-    }
-    let mut out: Vec<Block> = Vec::new();
-    for (_, entry) in newer() {
-        let block = match entry {
-            Entry::Admitted(_) => continue,
-            Entry::Block(block) => block.clone(),
-            Entry::BlockByRef(logged) => {
-                let height = logged.block.header.height;
-                match logged.resolve(&admitted) {
-                    Ok(block) => block,
-                    Err(seq) => return (out, Some(OutOfStep::Missing { height, seq })),
-                }
-            }
-        };
-        let last = out.last().unwrap_or(tip);
-        let carries_on =
-            block.header.height == last.header.height + 1 && block.header.prev_hash == last.hash;
-        if !carries_on {
-            let height = block.header.height;
-            return (out, Some(OutOfStep::NotNext { height }));
-        }
-        out.push(block);
-    }
-    (out, None)
 }
 
 /// The size of each half of a log file of `size` bytes (whole blocks).

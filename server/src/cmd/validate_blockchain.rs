@@ -69,7 +69,7 @@ fn stored_chain(storage: &Storage) -> Result<(Vec<Block>, Option<OutOfStep>), St
     let data_dir = storage.path().parent().unwrap_or(std::path::Path::new("."));
     let log = crate::wal::read_back(data_dir)
         .map_err(|e| StorageError::new("reading the acknowledgement log", e))?;
-    let stored = storage.read_chain()?;
+    let stored = storage.load()?;
     let mut blocks = stored.blocks;
     let Some(tip) = blocks.last() else {
         return Ok((blocks, None));

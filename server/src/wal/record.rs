@@ -72,8 +72,9 @@ impl LoggedBlock {
     /// `block` with its transactions given as `txs` (in the block's order).
     pub fn new(block: &Block, txs: Vec<TxRef>) -> Self {
         let block = Block {
+            header: block.header,
+            hash: block.hash,
             transactions: Vec::new(),
-            ..block.clone()
         };
         LoggedBlock { block, txs }
     }
@@ -101,8 +102,9 @@ impl LoggedBlock {
             })
             .collect::<Result<Vec<_>, u64>>()?;
         Ok(Block {
+            header: self.block.header,
+            hash: self.block.hash,
             transactions,
-            ..self.block.clone()
         })
     }
 }
