@@ -1,7 +1,7 @@
 //! The server's own miner. As soon as transactions are pending it takes the same
 //! template any client gets from `GET_TEMPLATE` (up to 4096 of them, oldest first),
 //! searches nonces on its threads in short slices (so a new tip or a shutdown is
-//! noticed quickly), and hands the block to the sequencer, which places it in the tree
+//! noticed quickly; the threads are started once, `miner/threads.rs`), and hands the block to the sequencer, which places it in the tree
 //! like anyone's (PROTOCOL §9). It never holds the state lock while hashing, so
 //! ingestion never waits for it; and its hashing threads run in Linux's idle
 //! scheduling class (`lowest_priority`), so that on a machine with few cores an
@@ -16,14 +16,17 @@
 //! then:   tip moved? stop. --miner-hashrate? sleep the rest of the slice's time.
 //! ```
 
+mod threads;
+
 use crate::clock::now_ms;
 use crate::config::MinerConfig;
 use crate::inbox::Command;
 use crate::shared::Shared;
 use simplechain_core::template::{BlockTemplate, BuiltBlock};
-use simplechain_core::{Address, BlockHash, BlockHeader};
+use simplechain_core::{Address, BlockHash};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use threads::{MinerThreads, ThreadsGone};
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
@@ -43,6 +46,13 @@ pub async fn run(
         tracing::info!("the server's miner is off (--no-miner): only clients mine");
         return;
     }
+    let mut threads = match MinerThreads::start(config.threads()) {
+        Ok(threads) => threads,
+        Err(e) => {
+            tracing::error!(error = %e, "the miner could not start its threads; only clients mine");
+            return;
+        }
+    };
     loop {
         let job = next_job(&shared, miner);
         let Some(job) = job else {
@@ -51,23 +61,20 @@ pub async fn run(
                 _ = shutdown.cancelled() => return,
             }
         };
-        let Some(block) = mine(&shared, job, &config, &shutdown).await else {
-            if shutdown.is_cancelled() {
+        let block = match mine(&shared, &mut threads, job, &config, &shutdown).await {
+            Ok(Some(block)) => block,
+            Ok(None) if shutdown.is_cancelled() => return,
+            Ok(None) => continue,
+            Err(ThreadsGone) => {
+                tracing::error!("a thread of the miner died; only clients mine now");
                 return;
             }
-            continue;
         };
         let prev = block.block().header.prev_hash;
-        // Encoded here, not in the sequencer: admissions do not wait for it.
-        let Ok((block, json)) = tokio::task::spawn_blocking(move || {
-            let json: Arc<str> = serde_json::to_string(block.block())
-                .unwrap_or_default()
-                .into();
-            (block, json)
-        })
-        .await
-        else {
-            tracing::error!("encoding a mined block failed; the miner stops");
+        // Encoded here, not in the sequencer (admissions do not wait for it), on a core
+        // nothing else wants.
+        let Ok((block, json)) = threads.encode(block).await else {
+            tracing::error!("a thread of the miner died; only clients mine now");
             return;
         };
         let (reply, done) = oneshot::channel();
@@ -102,66 +109,38 @@ fn next_job(shared: &Shared, miner: Address) -> Option<BlockTemplate> {
 
 async fn mine(
     shared: &Shared,
+    threads: &mut MinerThreads,
     job: BlockTemplate,
     config: &MinerConfig,
     shutdown: &CancellationToken,
-) -> Option<BuiltBlock> {
-    let threads = config.threads() as u64;
+) -> Result<Option<BuiltBlock>, ThreadsGone> {
+    let count = threads.count();
     // With a cap, a slice is a tenth of a second's worth of hashes.
     let slice = config
         .hashrate
-        .map_or(SLICE, |rate| (rate / 10).clamp(threads, SLICE));
-    let per_thread = slice / threads;
+        .map_or(SLICE, |rate| (rate / 10).clamp(count, SLICE));
+    let per_thread = slice / count;
     let header = *job.header();
     let mut start = 0u64;
     loop {
         let began = Instant::now();
-        let found = tokio::task::spawn_blocking(move || search(header, start, per_thread, threads))
-            .await
-            .ok()?;
-        if let Some((mined, hash)) = found {
-            return Some(job.into_block(mined.nonce, hash));
+        if let Some((mined, hash)) = threads.search(header, start, per_thread).await? {
+            return Ok(Some(job.into_block(mined.nonce, hash)));
         }
-        start = start.wrapping_add(per_thread * threads);
+        start = start.wrapping_add(per_thread * count);
         if let Some(rate) = config.hashrate {
-            let budget =
-                Duration::from_secs_f64((per_thread * threads) as f64 / rate.max(1) as f64);
+            let budget = Duration::from_secs_f64((per_thread * count) as f64 / rate.max(1) as f64);
             if let Some(rest) = budget.checked_sub(began.elapsed()) {
                 tokio::select! {
                     _ = tokio::time::sleep(rest) => {}
-                    _ = shutdown.cancelled() => return None,
+                    _ = shutdown.cancelled() => return Ok(None),
                 }
             }
         }
         if shutdown.is_cancelled() || current_tip(shared) != header.prev_hash {
-            return None;
+            return Ok(None);
         }
     }
-}
-
-/// Tries `per_thread` nonces on each of `threads` threads, from `start` on; the
-/// lowest-numbered thread's find wins.
-fn search(
-    header: BlockHeader,
-    start: u64,
-    per_thread: u64,
-    threads: u64,
-) -> Option<(BlockHeader, BlockHash)> {
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|i| {
-                let from = start.wrapping_add(i * per_thread);
-                scope.spawn(move || {
-                    lowest_priority();
-                    header.mine(from, per_thread)
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .filter_map(|w| w.join().ok().flatten())
-            .next()
-    })
 }
 
 /// Puts the calling thread in Linux's idle scheduling class (`SCHED_IDLE`): it runs

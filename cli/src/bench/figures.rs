@@ -42,6 +42,8 @@ pub struct Figures {
     /// Latency at half the peak rate.
     pub half_rate_p50_ms: f64,
     pub half_rate_p99_ms: f64,
+    /// Latency at the other fractions of the peak rate asked for (`--latency-at`).
+    pub paced: Vec<PacedLatency>,
     /// The same through the WebSocket relay (None if the phase was skipped).
     pub ingest_ws: Option<f64>,
     /// Transactions per second checked by VALIDATE_BLOCKCHAIN.
@@ -64,6 +66,34 @@ pub struct Figures {
     pub one_in_flight_p99_over_disk_p99: f64,
     /// Two writers' writes/s over one's: about 2 in parallel, about 1 in series.
     pub disk_two_over_one: f64,
+}
+
+/// The latency of a load paced at a fraction of the peak rate.
+#[derive(Debug, Clone, Serialize)]
+pub struct PacedLatency {
+    /// The fraction of the peak rate (0 to 1).
+    pub fraction: f64,
+    /// The rate sent at, transactions per second.
+    pub rate: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+impl PacedLatency {
+    /// Its row of the table.
+    fn row(&self) -> (String, String, String) {
+        (
+            format!(
+                "ingest latency p50 / p99 ({:.0}% of peak)",
+                self.fraction * 100.0
+            ),
+            format!(
+                "{:.2} / {:.2} ms at {:.0} tx/s",
+                self.p50_ms, self.p99_ms, self.rate
+            ),
+            String::new(),
+        )
+    }
 }
 
 impl Figures {
@@ -96,7 +126,7 @@ impl Figures {
         };
         let opt_ms = |v: Option<f64>| v.map_or("skipped".to_string(), |v| format!("{v:.1} ms"));
         let ratio = |v: Option<f64>| v.map_or("skipped".to_string(), |v| format!("{v:.2}"));
-        let rows: Vec<(String, String, String)> = vec![
+        let mut rows: Vec<(String, String, String)> = vec![
             (
                 "verify_1core".into(),
                 format!("{:.0} verifications/s", self.verify_1core),
@@ -209,6 +239,9 @@ impl Figures {
                 ),
                 "p99 <= 5 ms".into(),
             ),
+        ];
+        rows.extend(self.paced.iter().map(PacedLatency::row));
+        rows.extend(vec![
             (
                 "ingest_ws".into(),
                 opt(self.ingest_ws, "tx/s"),
@@ -262,11 +295,56 @@ impl Figures {
                 format!("{:.2}", self.mine_midstate_over_naive),
                 "> 1".into(),
             ),
-        ];
+        ]);
         let mut out = format!("{:<38} {:<34} {}\n", "figure", "value", "goal");
         for (name, value, goal) in rows {
             out.push_str(&format!("{name:<38} {value:<34} {goal}\n"));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_paced_latency_has_its_row_after_the_half_rate_one() {
+        let figures = Figures {
+            half_rate_p99_ms: 12.5,
+            paced: vec![
+                PacedLatency {
+                    fraction: 0.1,
+                    rate: 2_050.0,
+                    p50_ms: 0.8,
+                    p99_ms: 4.54,
+                },
+                PacedLatency {
+                    fraction: 0.25,
+                    rate: 5_125.0,
+                    p50_ms: 1.2,
+                    p99_ms: 6.4,
+                },
+            ],
+            ..Figures::default()
+        };
+        let table = figures.table();
+        let lines: Vec<&str> = table.lines().collect();
+        let at = |needle: &str| {
+            lines
+                .iter()
+                .position(|l| l.contains(needle))
+                .unwrap_or_else(|| panic!("no row with {needle:?} in\n{table}"))
+        };
+        let half = at("(half rate)");
+        let ten = at("(10% of peak)");
+        let quarter = at("(25% of peak)");
+        assert_eq!((ten, quarter), (half + 1, half + 2));
+        assert!(
+            lines[ten].contains("0.80 / 4.54 ms at 2050 tx/s"),
+            "{}",
+            lines[ten]
+        );
+        assert!(lines[quarter + 1].starts_with("ingest_ws"));
     }
 }

@@ -13,7 +13,7 @@ mod pace;
 mod tree_costs;
 mod yardstick;
 
-pub use figures::Figures;
+pub use figures::{Figures, PacedLatency};
 
 use anyhow::Context;
 use child::ChildProcess;
@@ -23,15 +23,17 @@ use simplechain_core::protocol::ChainJson;
 use simplechain_core::transaction::address_of;
 use std::time::Instant;
 
-/// The half-rate phase sends at least this many seconds' worth of transactions.
-const HALF_RATE_SECONDS: f64 = 2.0;
+/// A paced phase (half rate, `--latency-at`) sends at least this many seconds' worth
+/// of transactions.
+const PACED_SECONDS: f64 = 2.0;
 
 /// What to run.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BenchArgs {
     /// Transactions for the peak-rate ingest phase (the chain validated afterwards holds
     /// these plus the half-rate phase's: a quarter as many, or two seconds' worth if
-    /// that is more, and at least 1,000).
+    /// that is more, and at least 1,000; plus two seconds' worth, at least 1,000, for
+    /// each `--latency-at`).
     #[arg(long, default_value_t = 100_000)]
     pub transactions: usize,
     /// Transactions for the 1-in-flight phase (one connection, one request at a time).
@@ -59,6 +61,25 @@ pub struct BenchArgs {
     /// Keep the temporary data dir and the server's log (server.log) for inspection.
     #[arg(long)]
     pub keep: bool,
+    /// Also measure the latency paced at these fractions of the peak rate, after the
+    /// half-rate phase (comma-separated, each above 0 and at most 1: `0.1,0.25`
+    /// shows where the tail begins). Each phase is at least two seconds' worth.
+    #[arg(long, value_delimiter = ',', value_parser = parse_fraction)]
+    pub latency_at: Vec<f64>,
+}
+
+/// A fraction of the peak rate: above 0, at most 1.
+fn parse_fraction(text: &str) -> Result<f64, String> {
+    let value: f64 = text.trim().parse().map_err(|_| {
+        format!("{text:?} is not a number (a fraction of the peak rate, like 0.25)")
+    })?;
+    if value > 0.0 && value <= 1.0 {
+        Ok(value)
+    } else {
+        Err(format!(
+            "{value} is not a fraction of the peak rate: give a number above 0 and at most 1"
+        ))
+    }
 }
 
 /// Prints a progress line to stderr.
@@ -172,26 +193,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
         peak.rate, peak.p50_ms, peak.p99_ms
     ));
 
-    // The peak leaves thousands of transactions pending: the half-rate phase starts once
-    // the miner has caught up, so that it measures half the peak rate, not the peak's
-    // backlog being mined underneath it.
-    progress("waiting for the miner to catch up with the peak…");
-    load::wait_mined(&address).await?;
     // At least two seconds of it: over 0.4 s (5,000 transactions), one stall of the
     // shared machine decided the p99 (12 to 42 ms from one run to the next).
-    let two_seconds = (peak.rate / 2.0 * HALF_RATE_SECONDS) as usize;
+    let two_seconds = (peak.rate / 2.0 * PACED_SECONDS) as usize;
     let half_count = (args.transactions / 4).max(two_seconds).max(1000);
-    progress(format!(
-        "latency at half the peak rate ({:.0} tx/s)…",
-        peak.rate / 2.0
-    ));
-    let half = load::ingest_tcp(
-        &address,
-        plan.take(half_count),
-        args.window,
-        Some(peak.rate / 2.0),
-    )
-    .await?;
+    let half = paced(&address, &mut plan, peak.rate, 0.5, half_count, args.window).await?;
     figures.half_rate_p50_ms = half.p50_ms;
     figures.half_rate_p99_ms = half.p99_ms;
     figures.rejected += half.rejected;
@@ -199,6 +205,24 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
         "half rate: p50 {:.2} ms, p99 {:.2} ms",
         half.p50_ms, half.p99_ms
     ));
+    for &fraction in &args.latency_at {
+        let count = ((peak.rate * fraction * PACED_SECONDS) as usize).max(1000);
+        let at = paced(&address, &mut plan, peak.rate, fraction, count, args.window).await?;
+        figures.rejected += at.rejected;
+        let latency = PacedLatency {
+            fraction,
+            rate: peak.rate * fraction,
+            p50_ms: at.p50_ms,
+            p99_ms: at.p99_ms,
+        };
+        progress(format!(
+            "{:.0}% of peak: p50 {:.2} ms, p99 {:.2} ms",
+            fraction * 100.0,
+            latency.p50_ms,
+            latency.p99_ms
+        ));
+        figures.paced.push(latency);
+    }
 
     if !args.no_ws {
         match load::ingest_ws(
@@ -264,6 +288,28 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
     }
     figures.finish();
     Ok(figures)
+}
+
+/// `count` transactions paced at `fraction` of the `peak` rate, over the load's
+/// connections, once the miner has caught up: the peak (or the phase before) leaves
+/// thousands of transactions pending, and this measures the paced load, not that
+/// backlog being mined underneath it.
+async fn paced(
+    address: &str,
+    plan: &mut load::Plan,
+    peak: f64,
+    fraction: f64,
+    count: usize,
+    window: usize,
+) -> anyhow::Result<load::Outcome> {
+    progress("waiting for the miner to catch up…");
+    load::wait_mined(address).await?;
+    let rate = peak * fraction;
+    progress(format!(
+        "latency at {:.0}% of the peak rate ({rate:.0} tx/s), {count} transactions…",
+        fraction * 100.0
+    ));
+    load::ingest_tcp(address, plan.take(count), window, Some(rate)).await
 }
 
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {

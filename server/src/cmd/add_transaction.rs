@@ -27,12 +27,16 @@ use tokio::sync::oneshot;
 pub struct AddTransaction {
     /// The sequencer's verdict, sent once the batch is on disk (or refused).
     admitted: oneshot::Receiver<Result<(), ProtocolError>>,
+    /// When its line was read: the server's own share of its latency is logged at
+    /// debug level ("answered", `server_ms`), to set beside what a client measures.
+    read_at: std::time::Instant,
 }
 
 impl AddTransaction {
     /// Read time: the checks that need no state, the signature, then the sequencer's
     /// queue. An error here is the answer.
     pub async fn submit(tx: Transaction, shared: &Shared) -> Result<Self, ProtocolError> {
+        let read_at = std::time::Instant::now();
         if tx.amount == 0 {
             return Err(ProtocolError::new(
                 ErrorCode::InvalidAmount,
@@ -50,12 +54,16 @@ impl AddTransaction {
             .map_err(|e| ProtocolError::new(ErrorCode::BadSignature, e))?;
         let (reply, admitted) = oneshot::channel();
         shared.send(Command::Add { tx, reply }).await?;
-        Ok(AddTransaction { admitted })
+        Ok(AddTransaction { admitted, read_at })
     }
 
     /// Its turn: `SUCCESS` once the sequencer has written it, or why not.
     pub async fn apply(self) -> Result<Response, ProtocolError> {
         self.admitted.await.map_err(|_| shutting_down())??;
+        tracing::debug!(
+            server_ms = self.read_at.elapsed().as_secs_f64() * 1e3,
+            "answered"
+        );
         Ok(Response::Success)
     }
 }
