@@ -44,7 +44,10 @@ fn a_small_bench_reports_the_latency_at_each_fraction_asked_for() {
         assert!(p50 > 0.0 && p99 >= p50, "{p}");
     }
     for needle in ["20% of the peak rate", "5% of the peak rate"] {
-        assert!(stderr.contains(needle), "no {needle:?} in the progress:\n{stderr}");
+        assert!(
+            stderr.contains(needle),
+            "no {needle:?} in the progress:\n{stderr}"
+        );
     }
     // Every transaction of every phase was mined and validated: 1,000 at peak, at
     // least 1,000 at half rate and at each fraction, and the 1-in-flight 100.

@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use ed25519_dalek::SigningKey;
 use futures::{Sink, SinkExt, Stream, StreamExt};
 use simplechain_core::line::LineCodec;
+use simplechain_core::protocol::ChainJson;
 use simplechain_core::transaction::address_of;
 use simplechain_core::{ChainId, Transaction};
 use std::collections::VecDeque;
@@ -343,31 +344,54 @@ async fn drive(
 }
 
 /// Waits until the mempool is empty (everything acknowledged is in a block).
-pub async fn wait_mined(address: &str) -> anyhow::Result<u64> {
+pub async fn wait_mined(address: &str) -> anyhow::Result<()> {
     let mut client = Client::connect(address).await?;
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
         let info = client.info().await?;
         if info.mempool == 0 {
-            let mut transactions = 0u64;
-            let mut from = 0;
-            loop {
-                let page = client.blocks(from, 500).await?;
-                if page.blocks.is_empty() {
-                    break;
-                }
-                from += page.blocks.len() as u64;
-                transactions += page
-                    .blocks
-                    .iter()
-                    .map(|b| b.transactions.len() as u64)
-                    .sum::<u64>();
-            }
-            return Ok(transactions);
+            return Ok(());
         }
         if Instant::now() > deadline {
             bail!("{} transactions still pending after 600 s", info.mempool);
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The transactions in the whole chain, counted page by page with `GET_BLOCKS`.
+pub async fn chain_transactions(address: &str) -> anyhow::Result<u64> {
+    let mut client = Client::connect(address).await?;
+    let (mut transactions, mut from) = (0u64, 0u64);
+    loop {
+        let (page, _) = blocks_page(&mut client, from).await?;
+        if page.blocks.is_empty() {
+            return Ok(transactions);
+        }
+        from += page.blocks.len() as u64;
+        transactions += page
+            .blocks
+            .iter()
+            .map(|b| b.transactions.len() as u64)
+            .sum::<u64>();
+    }
+}
+
+/// One page of blocks (`GET_BLOCKS`, 500 from `from`), waiting as asked when the
+/// server rate-limits the pages (a long chain takes more heavy requests than a
+/// connection's share); with the time spent waiting.
+pub async fn blocks_page(client: &mut Client, from: u64) -> anyhow::Result<(ChainJson, Duration)> {
+    let mut waited = Duration::ZERO;
+    loop {
+        match client.blocks(from, 500).await {
+            Ok(page) => return Ok((page, waited)),
+            Err(e) => match e.retry_after() {
+                Some(wait) => {
+                    tokio::time::sleep(wait).await;
+                    waited += wait;
+                }
+                None => return Err(e.into()),
+            },
+        }
     }
 }

@@ -19,7 +19,6 @@ use anyhow::Context;
 use child::ChildProcess;
 use ed25519_dalek::SigningKey;
 use simplechain_core::parallel::validate_chain_parallel;
-use simplechain_core::protocol::ChainJson;
 use simplechain_core::transaction::address_of;
 use std::time::Instant;
 
@@ -243,7 +242,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
     }
 
     progress("waiting for the miner to empty the mempool…");
-    let chain_tx = load::wait_mined(&address).await?;
+    load::wait_mined(&address).await?;
+    let chain_tx = load::chain_transactions(&address).await?;
     figures.chain_transactions = chain_tx;
 
     progress(format!("VALIDATE_BLOCKCHAIN over {chain_tx} transactions…"));
@@ -264,8 +264,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
     progress("catch-up: GET_BLOCKS from 0 and verify locally…");
     let started = Instant::now();
     let mut blocks = Vec::new();
+    let mut rate_limited = std::time::Duration::ZERO;
     loop {
-        let page: ChainJson = client.blocks(blocks.len() as u64, 500).await?;
+        let (page, waited) = load::blocks_page(&mut client, blocks.len() as u64).await?;
+        rate_limited += waited;
         if page.blocks.is_empty() {
             break;
         }
@@ -274,8 +276,20 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
     let checked =
         tokio::task::spawn_blocking(move || validate_chain_parallel(&blocks, None)).await?;
     checked.map_err(|e| anyhow::anyhow!("the fetched chain does not verify: {e}"))?;
-    figures.sync_catch_up_s = started.elapsed().as_secs_f64();
-    progress(format!("sync_catch_up: {:.2} s", figures.sync_catch_up_s));
+    // The server's rate limit on heavy requests is not the catch-up's cost.
+    figures.sync_catch_up_s = (started.elapsed() - rate_limited).as_secs_f64();
+    let waits = if rate_limited.is_zero() {
+        String::new()
+    } else {
+        format!(
+            " (and {:.1} s waiting out the server's rate limit on heavy requests)",
+            rate_limited.as_secs_f64()
+        )
+    };
+    progress(format!(
+        "sync_catch_up: {:.2} s{waits}",
+        figures.sync_catch_up_s
+    ));
 
     figures.peak_rss_mib = server.peak_rss_kib().map(|k| k as f64 / 1024.0);
     let db_bytes = std::fs::metadata(data_dir.join(simplechain_server::storage::DB_FILE))?.len();
