@@ -22,7 +22,9 @@ done
 
 if [ "$profile" = release ]; then
   cargo build --release -p simplechain --bin simplechain
-  export SIMPLECHAIN_BIN=${CARGO_TARGET_DIR:-target}/release/simplechain
+  # Absolute: the tests run from tests/, not from here.
+  target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
+  export SIMPLECHAIN_BIN=$target/release/simplechain
 else
   cargo build -p simplechain --bin simplechain
 fi
