@@ -1,8 +1,8 @@
 //! The server's own miner. As soon as transactions are pending it takes the same
 //! template any client gets from `GET_TEMPLATE` (up to 4096 of them, oldest first),
 //! searches nonces on its threads in short slices (so a new tip or a shutdown is
-//! noticed quickly; the threads are started once, `miner/threads.rs`), and hands the block to the sequencer, which places it in the tree
-//! like anyone's (PROTOCOL §9). It never holds the state lock while hashing, so
+//! noticed quickly; the threads are started once, `miner/threads.rs`), and hands the
+//! block to the sequencer, which places it in the tree like anyone's (PROTOCOL §9). It never holds the state lock while hashing, so
 //! ingestion never waits for it; and its hashing threads run in Linux's idle
 //! scheduling class (`lowest_priority`), so that on a machine with few cores an
 //! admission or a log write never waits for a core it is using (issue 13: with the

@@ -19,6 +19,8 @@ use tokio::sync::{mpsc as async_mpsc, oneshot};
 /// One thread's share of a slice: `count` nonces of `header` from `from` on.
 #[derive(Debug, Clone, Copy)]
 struct Share {
+    /// Which slice it belongs to (finds from an earlier slice are told apart).
+    slice: u64,
     header: BlockHeader,
     from: u64,
     count: u64,
@@ -33,8 +35,9 @@ enum Work {
     Encode(BuiltBlock, oneshot::Sender<Encoded>),
 }
 
-/// What a thread found in its share (`None`: nothing), tagged with its index.
-type Found = (usize, Option<(BlockHeader, BlockHash)>);
+/// What a thread found in its share (`None`: nothing), tagged with the slice's number
+/// and the thread's index.
+type Found = (u64, usize, Option<(BlockHeader, BlockHash)>);
 
 /// The threads, and where their finds come back. Dropping it stops them (each one
 /// finishes the work it is on).
@@ -42,6 +45,8 @@ type Found = (usize, Option<(BlockHeader, BlockHash)>);
 pub(super) struct MinerThreads {
     work: Vec<mpsc::Sender<Work>>,
     found: async_mpsc::UnboundedReceiver<Found>,
+    /// The number of the last slice handed out.
+    slice: u64,
 }
 
 impl MinerThreads {
@@ -59,11 +64,13 @@ impl MinerThreads {
                     for job in next {
                         match job {
                             Work::Hash(Share {
+                                slice,
                                 header,
                                 from,
                                 count,
                             }) => {
-                                if report.send((index, header.mine(from, count))).is_err() {
+                                let found = header.mine(from, count);
+                                if report.send((slice, index, found)).is_err() {
                                     return;
                                 }
                             }
@@ -78,7 +85,11 @@ impl MinerThreads {
                 })?;
             work.push(give);
         }
-        Ok(MinerThreads { work, found })
+        Ok(MinerThreads {
+            work,
+            found,
+            slice: 0,
+        })
     }
 
     /// `block` with its JSON, made on the first thread.
@@ -96,16 +107,20 @@ impl MinerThreads {
     }
 
     /// Tries `per_thread` nonces on each thread, from `start` on (thread `i` from
-    /// `start + i * per_thread`); the lowest-numbered thread's find wins.
+    /// `start + i * per_thread`); the lowest-numbered thread's find wins. If a search
+    /// is dropped before it returns, the finds of its slice still arriving are skipped
+    /// by the next one.
     pub(super) async fn search(
         &mut self,
         header: BlockHeader,
         start: u64,
         per_thread: u64,
     ) -> Result<Option<(BlockHeader, BlockHash)>, ThreadsGone> {
+        self.slice += 1;
         for (i, thread) in self.work.iter().enumerate() {
             let from = start.wrapping_add(i as u64 * per_thread);
             let share = Share {
+                slice: self.slice,
                 header,
                 from,
                 count: per_thread,
@@ -113,9 +128,13 @@ impl MinerThreads {
             thread.send(Work::Hash(share)).map_err(|_| ThreadsGone)?;
         }
         let mut finds = vec![None; self.work.len()];
-        for _ in 0..self.work.len() {
-            let (index, found) = self.found.recv().await.ok_or(ThreadsGone)?;
-            finds[index] = found;
+        let mut answered = 0;
+        while answered < self.work.len() {
+            let (slice, index, found) = self.found.recv().await.ok_or(ThreadsGone)?;
+            if slice == self.slice {
+                finds[index] = found;
+                answered += 1;
+            }
         }
         Ok(finds.into_iter().flatten().next())
     }
@@ -129,6 +148,7 @@ pub(super) struct ThreadsGone;
 mod tests {
     use super::*;
     use simplechain_core::block::meets_difficulty;
+    use std::future::Future;
 
     fn header(difficulty: u64) -> BlockHeader {
         BlockHeader {
@@ -155,6 +175,23 @@ mod tests {
         let (mined, hash) = found.expect("difficulty 8 over 1,200 nonces finds one");
         assert!(meets_difficulty(&hash, 8));
         assert!((start..start + 1_200).contains(&mined.nonce));
+    }
+
+    #[tokio::test]
+    async fn a_search_dropped_midway_does_not_leak_its_finds_into_the_next() {
+        let mut threads = MinerThreads::start(2).unwrap();
+        let easy = header(1);
+        {
+            // Handed out, then dropped before any answer is read.
+            let search = threads.search(easy, 0, 50);
+            let waker = futures::task::noop_waker();
+            let mut cx = std::task::Context::from_waker(&waker);
+            let mut search = std::pin::pin!(search);
+            let _ = search.as_mut().poll(&mut cx);
+        }
+        // Difficulty 255 finds nothing: a find here could only be the dropped slice's.
+        let found = threads.search(header(255), 0, 50).await.unwrap();
+        assert_eq!(found, None);
     }
 
     #[tokio::test]
