@@ -4,7 +4,7 @@
 //! noticed quickly; the threads are started once, `miner/threads.rs`), and hands the
 //! block to the sequencer, which places it in the tree like anyone's (PROTOCOL §9). It never holds the state lock while hashing, so
 //! ingestion never waits for it; and its hashing threads run in Linux's idle
-//! scheduling class (`lowest_priority`), so that on a machine with few cores an
+//! scheduling class (`miner/threads.rs` `lowest_priority`), so that on a machine with few cores an
 //! admission or a log write never waits for a core it is using (issue 13: with the
 //! miner at the same priority, a log write's p99 was 6.4 ms, most of it waiting to be
 //! scheduled). An idle machine still gives it every core.
@@ -139,25 +139,6 @@ async fn mine(
         }
         if shutdown.is_cancelled() || current_tip(shared) != header.prev_hash {
             return Ok(None);
-        }
-    }
-}
-
-/// Puts the calling thread in Linux's idle scheduling class (`SCHED_IDLE`): it runs
-/// only on a core nothing else wants, and any other thread that wakes up takes the
-/// core at once (a low `nice` value is not enough: the kernel lets a running thread
-/// finish its time slice, a few milliseconds). A failure only leaves it where it was.
-fn lowest_priority() {
-    #[cfg(target_os = "linux")]
-    {
-        use thread_priority::{
-            NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
-            set_thread_priority_and_policy, thread_native_id,
-        };
-        let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
-        let set = set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, idle);
-        if let Err(e) = set {
-            tracing::debug!(error = ?e, "the miner could not lower its priority");
         }
     }
 }

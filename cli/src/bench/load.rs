@@ -344,16 +344,25 @@ async fn drive(
 }
 
 /// Waits until the mempool is empty (everything acknowledged is in a block).
+/// Says how many are still pending every five seconds.
 pub async fn wait_mined(address: &str) -> anyhow::Result<()> {
     let mut client = Client::connect(address).await?;
-    let deadline = Instant::now() + Duration::from_secs(600);
+    let started = Instant::now();
+    let mut told = started;
     loop {
         let info = client.info().await?;
         if info.mempool == 0 {
             return Ok(());
         }
-        if Instant::now() > deadline {
+        if started.elapsed() > Duration::from_secs(600) {
             bail!("{} transactions still pending after 600 s", info.mempool);
+        }
+        if told.elapsed() >= Duration::from_secs(5) {
+            progress(format!(
+                "{} transactions still pending, at height {}…",
+                info.mempool, info.height
+            ));
+            told = Instant::now();
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

@@ -192,11 +192,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
         peak.rate, peak.p50_ms, peak.p99_ms
     ));
 
-    // At least two seconds of it: over 0.4 s (5,000 transactions), one stall of the
-    // shared machine decided the p99 (12 to 42 ms from one run to the next).
-    let two_seconds = (peak.rate / 2.0 * PACED_SECONDS) as usize;
-    let half_count = (args.transactions / 4).max(two_seconds).max(1000);
-    let half = paced(&address, &mut plan, peak.rate, 0.5, half_count, args.window).await?;
+    let quarter = args.transactions / 4;
+    let half = paced(&address, &mut plan, args.window, peak.rate, 0.5, quarter).await?;
     figures.half_rate_p50_ms = half.p50_ms;
     figures.half_rate_p99_ms = half.p99_ms;
     figures.rejected += half.rejected;
@@ -205,8 +202,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
         half.p50_ms, half.p99_ms
     ));
     for &fraction in &args.latency_at {
-        let count = ((peak.rate * fraction * PACED_SECONDS) as usize).max(1000);
-        let at = paced(&address, &mut plan, peak.rate, fraction, count, args.window).await?;
+        let at = paced(&address, &mut plan, args.window, peak.rate, fraction, 0).await?;
         figures.rejected += at.rejected;
         let latency = PacedLatency {
             fraction,
@@ -277,7 +273,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
         tokio::task::spawn_blocking(move || validate_chain_parallel(&blocks, None)).await?;
     checked.map_err(|e| anyhow::anyhow!("the fetched chain does not verify: {e}"))?;
     // The server's rate limit on heavy requests is not the catch-up's cost.
-    figures.sync_catch_up_s = (started.elapsed() - rate_limited).as_secs_f64();
+    figures.sync_catch_up_s = started.elapsed().saturating_sub(rate_limited).as_secs_f64();
     let waits = if rate_limited.is_zero() {
         String::new()
     } else {
@@ -304,21 +300,25 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
     Ok(figures)
 }
 
-/// `count` transactions paced at `fraction` of the `peak` rate, over the load's
-/// connections, once the miner has caught up: the peak (or the phase before) leaves
-/// thousands of transactions pending, and this measures the paced load, not that
-/// backlog being mined underneath it.
+/// A load paced at `fraction` of the `peak` rate, over the load's connections, once
+/// the miner has caught up: the peak (or the phase before) leaves thousands of
+/// transactions pending, and this measures the paced load, not that backlog being
+/// mined underneath it. At least two seconds' worth and 1,000 transactions (over
+/// 0.4 s, one stall of the shared machine decided the p99: 12 to 42 ms from one run
+/// to the next), and at least `at_least` (the half-rate phase: a quarter of
+/// `--transactions`).
 async fn paced(
     address: &str,
     plan: &mut load::Plan,
+    window: usize,
     peak: f64,
     fraction: f64,
-    count: usize,
-    window: usize,
+    at_least: usize,
 ) -> anyhow::Result<load::Outcome> {
     progress("waiting for the miner to catch up…");
     load::wait_mined(address).await?;
     let rate = peak * fraction;
+    let count = ((rate * PACED_SECONDS) as usize).max(1000).max(at_least);
     progress(format!(
         "latency at {:.0}% of the peak rate ({rate:.0} tx/s), {count} transactions…",
         fraction * 100.0

@@ -2,10 +2,10 @@
 //! then handed one slice of nonces at a time, and the block found to encode as JSON.
 //!
 //! Both used to cost the rest of the server. The hashing threads were new threads for
-//! every slice: about a hundred slices a second, so two
-//! hundred threads made and torn down a second on a 2-core machine, each starting at
-//! the normal priority until it lowered itself, each stack mapped and unmapped (an
-//! unmap interrupts the other core to flush its TLB). With that, one request at a time
+//! every slice: about a hundred slices a second, so two hundred threads made and torn
+//! down a second on a 2-core machine, each starting at the normal priority until it
+//! lowered itself, each stack mapped and unmapped (an unmap interrupts the other core
+//! to flush its TLB). With that, one request at a time
 //! had a p99 of 3.7–4.7 ms; with the miner paused, 0.8–1.4 ms. And a block's JSON
 //! (3–7 ms for 4,096 transactions) was made on the blocking pool at the normal
 //! priority, beside the log's writes (`docs/PERFORMANCE.md`, issue 13). Here it is made
@@ -59,30 +59,7 @@ impl MinerThreads {
             let report = report.clone();
             std::thread::Builder::new()
                 .name(format!("miner-{index}"))
-                .spawn(move || {
-                    super::lowest_priority();
-                    for job in next {
-                        match job {
-                            Work::Hash(Share {
-                                slice,
-                                header,
-                                from,
-                                count,
-                            }) => {
-                                let found = header.mine(from, count);
-                                if report.send((slice, index, found)).is_err() {
-                                    return;
-                                }
-                            }
-                            Work::Encode(block, done) => {
-                                let json = serde_json::to_string(block.block())
-                                    .unwrap_or_default()
-                                    .into();
-                                let _ = done.send((block, json));
-                            }
-                        }
-                    }
-                })?;
+                .spawn(move || serve(index, &next, &report))?;
             work.push(give);
         }
         Ok(MinerThreads {
@@ -137,6 +114,46 @@ impl MinerThreads {
             }
         }
         Ok(finds.into_iter().flatten().next())
+    }
+}
+
+/// One thread's life: the idle class, then its work until the miner is dropped.
+fn serve(index: usize, next: &mpsc::Receiver<Work>, report: &async_mpsc::UnboundedSender<Found>) {
+    lowest_priority();
+    for job in next {
+        match job {
+            Work::Hash(share) => {
+                let found = share.header.mine(share.from, share.count);
+                if report.send((share.slice, index, found)).is_err() {
+                    return;
+                }
+            }
+            Work::Encode(block, done) => {
+                let json = serde_json::to_string(block.block())
+                    .unwrap_or_default()
+                    .into();
+                let _ = done.send((block, json));
+            }
+        }
+    }
+}
+
+/// Puts the calling thread in Linux's idle scheduling class (`SCHED_IDLE`): it runs
+/// only on a core nothing else wants, and any other thread that wakes up takes the
+/// core at once (a low `nice` value is not enough: the kernel lets a running thread
+/// finish its time slice, a few milliseconds). A failure only leaves it where it was.
+fn lowest_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        use thread_priority::{
+            NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
+            set_thread_priority_and_policy, thread_native_id,
+        };
+        let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+        let set = set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, idle);
+        if let Err(e) = set {
+            tracing::debug!(error = ?e, "the miner could not lower its priority");
+        }
     }
 }
 
