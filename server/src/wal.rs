@@ -20,8 +20,8 @@
 //!   has to write file-size or block-allocation metadata as well: one write each.
 //! - Records fill one half at a time. When a record does not fit in the half being
 //!   written, writing moves to the start of the other half ([`AckLog::switch_halves`]),
-//!   and the full half is checkpointed into redb in the background meanwhile
-//!   (`sequencer/checkpoint.rs`): admissions never wait for a redb commit. The other
+//!   and the full half is checkpointed into redb in the background meanwhile, in
+//!   pieces (`sequencer/checkpoint.rs`): admissions never wait for a redb commit. The other
 //!   half is used again only once its checkpoint is done.
 //! - Record numbers (`seq`) only grow. A checkpoint (`Storage::commit` with
 //!   `log_applied`) writes what the log holds into redb and records the last record
@@ -194,6 +194,11 @@ impl AckLog {
         self.next_seq -= 1;
         self.file
             .write_all_at(&[0u8; record::HEADER], failed.offset)
+    }
+
+    /// The size of each half, in bytes.
+    pub fn half_bytes(&self) -> u64 {
+        self.half
     }
 
     /// The number of the last record appended (0: none yet).

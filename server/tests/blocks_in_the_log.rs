@@ -5,9 +5,10 @@
 //! whose parent only the log holds comes back too; a reorg above log-only blocks
 //! writes them into redb with the new branch (without them redb's chain would have a
 //! hole); `VALIDATE_BLOCKCHAIN` checks the log's blocks as well; a block's record names
-//! the transactions the mempool held by number, whether redb or the log holds them; and
-//! a log block that does not carry on redb's chain is refused at open with a clear
-//! error.
+//! the transactions the mempool held by number, whether redb or the log holds them; a
+//! checkpoint killed between its pieces leaves redb with some of the log's blocks, read
+//! as held at open; and a log block that does not carry on redb's chain is refused at
+//! open with a clear error.
 
 mod common;
 
@@ -16,10 +17,11 @@ use common::blocks::{
 };
 use common::{Conn, TestServer, add_line, addr, rich_key};
 use simplechain_core::Block;
-use simplechain_server::storage::Storage;
+use simplechain_server::storage::{Change, Storage};
 use simplechain_server::wal::{self, LOG_FILE, record};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
+use std::sync::Arc;
 
 /// redb's main chain height (what it holds without the log).
 fn redb_height(dir: &Path) -> u64 {
@@ -34,7 +36,7 @@ fn log_blocks(dir: &Path) -> Vec<Block> {
     let (blocks, stopped) = wal::blocks_on(
         &log.records,
         loaded.log_applied,
-        loaded.blocks.last().unwrap(),
+        &loaded.blocks,
         &loaded.mempool,
     );
     assert_eq!(stopped, None);
@@ -289,4 +291,79 @@ async fn a_log_block_that_does_not_carry_on_the_chain_is_refused_at_open() {
             && text.contains("chain ends at height 0"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn a_checkpoint_stopped_between_its_pieces_opens_on_the_blocks_it_wrote() {
+    let server = start_without_miner().await;
+    let dir = server.dir.clone();
+    let mut c = server.connect().await;
+    let rich = rich_key();
+    let (mined, pending) = (
+        server.tx(&rich, addr(1), 5, 0),
+        server.tx(&rich, addr(2), 6, 1),
+    );
+    for tx in [&mined, &pending] {
+        assert_eq!(c.ask(&add_line(tx)).await, "SUCCESS");
+    }
+    let genesis = tip_block(&mut c).await;
+    let a1 = child(&genesis, &server, vec![mined], 0);
+    let a2 = child(&a1, &server, vec![], 0);
+    let a3 = child(&a2, &server, vec![], 0);
+    for block in [&a1, &a2, &a3] {
+        assert_eq!(submitted(&mut c, block).await.status.as_str(), "tip");
+    }
+    drop(c);
+    let temp = server.stop().await;
+    assert_eq!(log_blocks(&dir), [a1.clone(), a2.clone(), a3.clone()]);
+
+    // The checkpoint of what the log holds, cut as the background one is, a block a
+    // piece; killed after its first two pieces: redb has blocks 1 and 2, and still
+    // says it holds none of the log.
+    let json = |b: &Block| -> Arc<str> { serde_json::to_string(b).unwrap().into() };
+    let log = wal::read_back(&dir).unwrap();
+    let checkpoint = Change {
+        main_from: 1,
+        main: [&a1, &a2, &a3].map(|b| (b.header.height, json(b))).to_vec(),
+        mempool_add: vec![(1, pending)],
+        log_applied: log.records.last().map(|(seq, _)| *seq),
+        ..Change::default()
+    };
+    let pieces = checkpoint.into_pieces(1);
+    assert_eq!(
+        pieces.len(),
+        4,
+        "three blocks, then the entry with the rest"
+    );
+    let storage = Storage::open(&dir).unwrap();
+    for piece in &pieces[..2] {
+        storage.commit(piece).unwrap();
+    }
+    let loaded = storage.load().unwrap();
+    drop(storage);
+    assert_eq!(loaded.blocks.len(), 3, "genesis, 1 and 2");
+    assert_eq!(
+        loaded.log_applied, 0,
+        "the last piece says how much of the log"
+    );
+    assert_eq!(
+        log_blocks(&dir),
+        std::slice::from_ref(&a3),
+        "the log's blocks 1 and 2 are read as held"
+    );
+
+    let mut server = start_on(&dir).await;
+    server.keep(temp.unwrap());
+    let mut c = server.connect().await;
+    assert_eq!(tip_block(&mut c).await, a3);
+    assert_eq!(c.ask("VALIDATE_BLOCKCHAIN").await, "VALID");
+    let mempool = common::payload(&c.ask("GET_MEMPOOL").await, "MEMPOOL");
+    assert_eq!(
+        mempool["total"], 1,
+        "the pending one is still pending: {mempool}"
+    );
+    drop(c);
+    let temp = server.stop().await;
+    assert_eq!(redb_height(&dir), 3, "the open folded block 3 in");
+    drop(temp);
 }

@@ -162,7 +162,7 @@ async fn a_restart_keeps_the_chain_balances_history_and_pending_transactions() {
     let (log_blocks, stopped) = wal::blocks_on(
         &log.records,
         loaded.log_applied,
-        loaded.blocks.last().unwrap(),
+        &loaded.blocks,
         &loaded.mempool,
     );
     assert_eq!(stopped, None, "the log's blocks carry on redb's chain");

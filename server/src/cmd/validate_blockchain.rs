@@ -63,19 +63,16 @@ impl ValidateBlockchain {
 /// transactions looked up in the log and in redb's mempool; and where the log's blocks
 /// stopped carrying it on, if they did. The log is read first: a checkpoint between the
 /// two reads only moves into redb what was read from the log (and the log's newest
-/// records are left out), so a block that does not carry on, or a transaction nobody
-/// holds, is damage, not a race.
+/// records are left out; blocks its first pieces wrote are skipped), so a block that
+/// does not carry on, or a transaction nobody holds, is damage, not a race.
 fn stored_chain(storage: &Storage) -> Result<(Vec<Block>, Option<OutOfStep>), StorageError> {
     let data_dir = storage.path().parent().unwrap_or(std::path::Path::new("."));
     let log = crate::wal::read_back(data_dir)
         .map_err(|e| StorageError::new("reading the acknowledgement log", e))?;
     let stored = storage.load()?;
     let mut blocks = stored.blocks;
-    let Some(tip) = blocks.last() else {
-        return Ok((blocks, None));
-    };
     let (on_top, stopped) =
-        crate::wal::blocks_on(&log.records, stored.log_applied, tip, &stored.mempool);
+        crate::wal::blocks_on(&log.records, stored.log_applied, &blocks, &stored.mempool);
     blocks.extend(on_top);
     Ok((blocks, stopped))
 }

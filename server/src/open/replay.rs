@@ -10,8 +10,8 @@ use simplechain_core::{Block, Transaction};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Puts the main-chain blocks only the log holds (after record `log_applied`) on top
-/// of `chain`, redb's, their transactions looked up in the log and in `stored` (redb's
+/// Puts the main-chain blocks only the log holds (after record `log_applied`, and not
+/// already written by a piece of a checkpoint) on top of `chain`, redb's, their transactions looked up in the log and in `stored` (redb's
 /// mempool); returns them as the checkpoint at open writes them. A log block that does
 /// not carry on the chain, or names a transaction nobody holds, is an error: the data
 /// dir is damaged.
@@ -21,12 +21,9 @@ pub(super) fn blocks(
     log_applied: u64,
     stored: &[(u64, Transaction)],
 ) -> Result<Vec<(u64, Arc<str>)>, OpenError> {
-    let Some(tip) = chain.last() else {
-        return Ok(Vec::new());
-    };
-    let (on_top, stopped) = blocks_on(&replayed.records, log_applied, tip, stored);
+    let (on_top, stopped) = blocks_on(&replayed.records, log_applied, chain, stored);
     if let Some(why) = stopped {
-        let tip = tip.header.height;
+        let tip = chain.last().map_or(0, |b| b.header.height);
         return Err(OpenError::LogOutOfStep { why, tip });
     }
     if !on_top.is_empty() {

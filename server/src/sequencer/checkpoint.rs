@@ -3,8 +3,9 @@
 //! the log it covers (`log_applied`), so that the log's space can be used again.
 //!
 //! ```text
-//! a half is full ──▶ its checkpoint starts on a blocking thread,
-//!                    and records go on into the other half at once
+//! a half is full ──▶ its checkpoint starts on a blocking thread, written in pieces
+//!                    of about a block each, and records go on into the other half
+//!                    at once
 //! that one is full ─▶ wait for the first checkpoint if it is still running (it
 //!                    frees the half to go back to), then the same the other way
 //! ```
@@ -17,10 +18,21 @@
 //! checkpoint under way.
 
 use super::Sequencer;
-use crate::storage::{Change, StorageError};
+use crate::storage::{Change, Storage, StorageError};
+use crate::wal::AckLog;
 use simplechain_core::{BlockHash, Transaction};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
+
+/// The most a background checkpoint writes in one redb commit, in blocks' JSON and
+/// mempool entries: a 32nd of a half of the log, at most 1 MiB (about one block of
+/// the most transactions, with the default log) and at least 4 KiB. A small log (the
+/// crash loop's) has small pieces, so that kills fall between them.
+fn piece_bytes(log: &AckLog) -> usize {
+    let bytes = (log.half_bytes() / 32).clamp(4 << 10, 1 << 20);
+    usize::try_from(bytes).unwrap_or(1 << 20)
+}
 
 /// What redb lacks, or still holds but should not, compared with memory: what the
 /// next checkpoint writes.
@@ -59,6 +71,42 @@ pub(super) struct Checkpointing {
     covers: Unfolded,
 }
 
+/// Writes a background checkpoint's `change` into redb in pieces of `piece_bytes`
+/// ([`Change::into_pieces`]), resting after each as long as it took: the log's writes,
+/// which wait behind a commit's in the disk's queue, never wait long, and never twice
+/// in a row. (One commit of a few dozen blocks took over a second here, and held up
+/// each `fdatasync` of the log behind it for tens of milliseconds: `docs/PERFORMANCE.md`,
+/// issue 13.)
+fn write_in_pieces(
+    storage: &Storage,
+    change: Change,
+    piece_bytes: usize,
+) -> Result<(), StorageError> {
+    let started = Instant::now();
+    let (blocks, transactions) = (change.main.len(), change.mempool_add.len());
+    let pieces = change.into_pieces(piece_bytes);
+    let count = pieces.len();
+    let mut longest = Duration::ZERO;
+    for (i, piece) in pieces.into_iter().enumerate() {
+        let piece_started = Instant::now();
+        storage.commit(&piece)?;
+        let took = piece_started.elapsed();
+        longest = longest.max(took);
+        if i + 1 < count {
+            std::thread::sleep(took);
+        }
+    }
+    tracing::info!(
+        blocks,
+        transactions,
+        pieces = count,
+        longest_ms = longest.as_secs_f64() * 1e3,
+        total_ms = started.elapsed().as_secs_f64() * 1e3,
+        "checkpoint: half of the acknowledgement log is in redb"
+    );
+    Ok(())
+}
+
 impl Sequencer {
     /// Makes room in the log for a record that did not fit in the half being written:
     /// the other half, once free, takes the records while this one is checkpointed
@@ -74,17 +122,9 @@ impl Sequencer {
         }
         let (change, covers) = self.fold_change(below);
         let storage = self.shared.storage.clone();
-        let written = tokio::task::spawn_blocking(move || {
-            let started = std::time::Instant::now();
-            storage.commit(&change)?;
-            tracing::info!(
-                blocks = change.main.len(),
-                transactions = change.mempool_add.len(),
-                write_ms = started.elapsed().as_secs_f64() * 1e3,
-                "checkpoint: half of the acknowledgement log is in redb"
-            );
-            Ok(())
-        });
+        let piece_bytes = piece_bytes(&self.log);
+        let written =
+            tokio::task::spawn_blocking(move || write_in_pieces(&storage, change, piece_bytes));
         self.checkpointing = Some(Checkpointing { written, covers });
         self.log.switch_halves();
         self.other_half_free = false;

@@ -41,15 +41,23 @@ impl std::fmt::Display for OutOfStep {
 }
 
 /// The blocks of `records` after record `log_applied`, in order, for as long as each
-/// carries on the chain from `tip` (the next height, on the last one's hash), with
-/// the transactions they name by number looked up in the admitted records after
-/// `log_applied` and in `stored`, redb's mempool; and why they stopped, if they did.
+/// carries on `chain` (redb's, never empty) from its tip (the next height, on the last
+/// one's hash), with the transactions they name by number looked up in the admitted
+/// records after `log_applied` and in `stored`, redb's mempool; and why they stopped,
+/// if they did.
+///
+/// The first of them may be blocks `chain` already holds, the same height and hash: a
+/// checkpoint is written in pieces (`sequencer/checkpoint.rs`), and only its last piece
+/// says how much of the log redb holds. Those are skipped.
 pub fn blocks_on(
     records: &[(u64, Entry)],
     log_applied: u64,
-    tip: &Block,
+    chain: &[Block],
     stored: &[(u64, Transaction)],
 ) -> (Vec<Block>, Option<OutOfStep>) {
+    let Some(tip) = chain.last() else {
+        return (Vec::new(), None);
+    };
     let newer = || records.iter().filter(|(seq, _)| *seq > log_applied);
     let mut admitted: HashMap<u64, &Transaction> =
         stored.iter().map(|(seq, tx)| (*seq, tx)).collect();
@@ -63,25 +71,36 @@ pub fn blocks_on(
     }
     let mut out: Vec<Block> = Vec::new();
     for (_, entry) in newer() {
-        let block = match entry {
+        // The block as logged: by reference, without its transactions.
+        let logged = match entry {
             Entry::Admitted(_) => continue,
-            Entry::Block(block) => block.clone(),
-            Entry::BlockByRef(logged) => {
-                let height = logged.block.header.height;
-                match logged.resolve(&admitted) {
-                    Ok(block) => block,
-                    Err(seq) => return (out, Some(OutOfStep::Missing { height, seq })),
-                }
-            }
+            Entry::Block(block) => block,
+            Entry::BlockByRef(by_ref) => &by_ref.block,
+        };
+        let height = logged.header.height;
+        if out.is_empty() && already_held(chain, logged) {
+            continue;
+        }
+        let block = match entry {
+            Entry::BlockByRef(by_ref) => match by_ref.resolve(&admitted) {
+                Ok(block) => block,
+                Err(seq) => return (out, Some(OutOfStep::Missing { height, seq })),
+            },
+            _ => logged.clone(),
         };
         let last = out.last().unwrap_or(tip);
-        let carries_on =
-            block.header.height == last.header.height + 1 && block.header.prev_hash == last.hash;
+        let carries_on = height == last.header.height + 1 && block.header.prev_hash == last.hash;
         if !carries_on {
-            let height = block.header.height;
             return (out, Some(OutOfStep::NotNext { height }));
         }
         out.push(block);
     }
     (out, None)
+}
+
+/// Whether `chain` holds `block` already: a block of that height with that hash.
+fn already_held(chain: &[Block], block: &Block) -> bool {
+    let height = block.header.height;
+    let held = usize::try_from(height).ok().and_then(|i| chain.get(i));
+    held.is_some_and(|held| held.header.height == height && held.hash == block.hash)
 }

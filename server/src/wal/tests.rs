@@ -226,7 +226,8 @@ fn blocks_are_read_back_beside_admitted_batches_as_long_as_they_carry_on_the_cha
         replayed.records[1].1,
         Entry::BlockByRef(Box::new(logged(&one, &all)))
     );
-    let (blocks, stopped) = blocks_on(&replayed.records, 0, &genesis, &stored);
+    let on_genesis = std::slice::from_ref(&genesis);
+    let (blocks, stopped) = blocks_on(&replayed.records, 0, on_genesis, &stored);
     assert_eq!(blocks, [one.clone(), two.clone()]);
     assert_eq!(
         stopped,
@@ -234,16 +235,31 @@ fn blocks_are_read_back_beside_admitted_batches_as_long_as_they_carry_on_the_cha
         "a second block at height 2 does not carry on"
     );
     // Records up to 2 are in redb already: only block two is read, on block one.
-    let (blocks, _) = blocks_on(&replayed.records, 2, &one, &[]);
+    let on_one = [genesis.clone(), one.clone()];
+    let (blocks, _) = blocks_on(&replayed.records, 2, &on_one, &[]);
     assert_eq!(blocks, std::slice::from_ref(&two));
-    // A block that is not on the tip given is not read at all.
-    let (blocks, stopped) = blocks_on(&replayed.records, 0, &two, &stored);
+    // A checkpoint's first piece wrote block one, and not yet how much of the log redb
+    // holds: block one is skipped, block two read on it.
+    let (blocks, stopped) = blocks_on(&replayed.records, 0, &on_one, &stored);
+    assert_eq!(blocks, std::slice::from_ref(&two));
+    assert_eq!(stopped, Some(OutOfStep::NotNext { height: 2 }));
+    // Both written by pieces: nothing on top, and the side block still does not carry on.
+    let on_two = [genesis.clone(), one.clone(), two.clone()];
+    let (blocks, stopped) = blocks_on(&replayed.records, 0, &on_two, &stored);
+    assert_eq!(
+        (blocks.len(), stopped),
+        (0, Some(OutOfStep::NotNext { height: 2 }))
+    );
+    // A chain whose block one is another: the log's block one is not held and does
+    // not carry on.
+    let other_one = Block::next(&genesis, &chain, miner, 5, Vec::new());
+    let (blocks, stopped) = blocks_on(&replayed.records, 0, &[genesis.clone(), other_one], &stored);
     assert_eq!(
         (blocks.len(), stopped),
         (0, Some(OutOfStep::NotNext { height: 1 }))
     );
     // Without redb's mempool, block one names a transaction nobody holds.
-    let (blocks, stopped) = blocks_on(&replayed.records, 0, &genesis, &[]);
+    let (blocks, stopped) = blocks_on(&replayed.records, 0, on_genesis, &[]);
     assert_eq!(
         (blocks.len(), stopped),
         (0, Some(OutOfStep::Missing { height: 1, seq: 0 }))
