@@ -16,6 +16,8 @@
 //! still pending at the kill and at the restart. The acknowledgement log is 1 MiB
 //! (`--ack-log-mib 1`, 256 records of 4 KiB at most), so that it fills and is
 //! checkpointed into redb several times a cycle: kills land during checkpoints too.
+//! A checkpoint is written in pieces (16 KiB each with this log); a restart that
+//! finds one cut between its pieces is marked in its cycle's line and counted.
 //! Some restarts are killed again, either while the server opens (replaying the log
 //! and folding it into redb) or once it is back and mining the backlog.
 //!
@@ -426,6 +428,13 @@ async fn wait_mempool_empty(c: &mut Conn) {
     panic!("the mempool did not drain within 60 s");
 }
 
+/// Whether the server last started in `dir` opened on a checkpoint killed between its
+/// pieces: its log says the log's first blocks were in redb already.
+fn opened_on_a_cut_checkpoint(dir: &std::path::Path) -> bool {
+    std::fs::read_to_string(dir.with_extension("log"))
+        .is_ok_and(|log| log.contains("a checkpoint was cut between its pieces"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_random_moments_under_load_loses_nothing_and_breaks_no_invariant() {
     let (cycles, seed) = cycles_and_seed();
@@ -461,6 +470,7 @@ async fn sigkill_at_random_moments_under_load_loses_nothing_and_breaks_no_invari
     let mut total_killed_ms = 0;
     let started = Instant::now();
     let mut max_pending_at_restart = 0;
+    let mut cut_checkpoints = 0;
     for cycle in 1..=cycles {
         // Load from every client, then SIGKILL at a random moment.
         let before = acked.lock().unwrap().txs.len();
@@ -511,6 +521,8 @@ async fn sigkill_at_random_moments_under_load_loses_nothing_and_breaks_no_invari
             drop(server);
             (server, addr) = start_async(dir.clone(), rich_addr).await;
         }
+        let cut = opened_on_a_cut_checkpoint(&dir);
+        cut_checkpoints += usize::from(cut);
         let mut c = Conn::connect(&addr).await.unwrap();
 
         // 1. Every acknowledged transaction is known.
@@ -579,12 +591,17 @@ async fn sigkill_at_random_moments_under_load_loses_nothing_and_breaks_no_invari
         );
         assert_eq!(lost, 0, "cycle {cycle}: acknowledged transactions lost");
         println!(
-            "cycle {cycle:>3}: killed after {delay:>4} ms{}, {:>5} acknowledged this cycle ({} in all), \
+            "cycle {cycle:>3}: killed after {delay:>4} ms{}{}, {:>5} acknowledged this cycle ({} in all), \
              {pending_now} pending at restart, height {}, lost 0",
             if killed_while_opening {
                 " and again while opening"
             } else if killed_in_recovery {
                 " and again in recovery"
+            } else {
+                ""
+            },
+            if cut {
+                " (between a checkpoint's pieces)"
             } else {
                 ""
             },
@@ -597,6 +614,7 @@ async fn sigkill_at_random_moments_under_load_loses_nothing_and_breaks_no_invari
     println!(
         "crash loop summary: {cycles} cycles survived, {total} acknowledged transactions, 0 lost, \
          invariants held after every restart (up to {max_pending_at_restart} pending at a restart; \
+         {cut_checkpoints} opened on a checkpoint cut between its pieces; \
          {:.0} s of load, {:.0} s in all, CRASH_SEED={seed})",
         total_killed_ms as f64 / 1000.0,
         started.elapsed().as_secs_f64()
@@ -829,8 +847,13 @@ async fn sigkill_while_miners_submit_blocks_and_forks_loses_nothing() {
             .count();
         reorgs_seen = sides;
         let tips = told_now.values().filter(|(s, _)| s == "tip").count();
+        let cut = if opened_on_a_cut_checkpoint(&dir) {
+            " (opened between a checkpoint's pieces)"
+        } else {
+            ""
+        };
         println!(
-            "cycle {cycle}: killed after {delay} ms, {} acknowledged, {} blocks submitted by \
+            "cycle {cycle}: killed after {delay} ms{cut}, {} acknowledged, {} blocks submitted by \
              external miners ({tips} became the tip), {sides} side blocks in the tree, lost 0",
             acked_now.len(),
             told_now.len()

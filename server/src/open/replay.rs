@@ -22,9 +22,22 @@ pub(super) fn blocks(
     stored: &[(u64, Transaction)],
 ) -> Result<Vec<(u64, Arc<str>)>, OpenError> {
     let (on_top, stopped) = blocks_on(&replayed.records, log_applied, chain, stored);
+    let tip = chain.last().map_or(0, |b| b.header.height);
     if let Some(why) = stopped {
-        let tip = chain.last().map_or(0, |b| b.header.height);
         return Err(OpenError::LogOutOfStep { why, tip });
+    }
+    let held = replayed
+        .records
+        .iter()
+        .filter(|(seq, _)| *seq > log_applied)
+        .filter_map(|(_, entry)| entry.logged_block())
+        .filter(|block| block.header.height <= tip)
+        .count();
+    if held > 0 {
+        tracing::info!(
+            held,
+            "the log's first blocks were in redb already: a checkpoint was cut between its pieces"
+        );
     }
     if !on_top.is_empty() {
         tracing::info!(

@@ -71,11 +71,8 @@ pub fn blocks_on(
     }
     let mut out: Vec<Block> = Vec::new();
     for (_, entry) in newer() {
-        // The block as logged: by reference, without its transactions.
-        let logged = match entry {
-            Entry::Admitted(_) => continue,
-            Entry::Block(block) => block,
-            Entry::BlockByRef(by_ref) => &by_ref.block,
+        let Some(logged) = entry.logged_block() else {
+            continue;
         };
         let height = logged.header.height;
         if out.is_empty() && already_held(chain, logged) {

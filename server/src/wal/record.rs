@@ -48,6 +48,18 @@ pub enum Entry {
     Block(Block),
 }
 
+impl Entry {
+    /// The block of a block record, as logged: its header and hash, and its
+    /// transactions only if it was logged whole.
+    pub fn logged_block(&self) -> Option<&Block> {
+        match self {
+            Entry::Admitted(_) => None,
+            Entry::BlockByRef(by_ref) => Some(&by_ref.block),
+            Entry::Block(block) => Some(block),
+        }
+    }
+}
+
 /// A block as its log record holds it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LoggedBlock {
