@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Puts the main-chain blocks only the log holds (after record `log_applied`, and not
-/// already written by a piece of a checkpoint) on top of `chain`, redb's, their transactions looked up in the log and in `stored` (redb's
-/// mempool); returns them as the checkpoint at open writes them. A log block that does
-/// not carry on the chain, or names a transaction nobody holds, is an error: the data
-/// dir is damaged.
+/// already written by a piece of a checkpoint) on top of `chain`, redb's, their
+/// transactions looked up in the log and in `stored` (redb's mempool); returns them as
+/// the checkpoint at open writes them. A log block that does not carry on the chain, or
+/// names a transaction nobody holds, is an error: the data dir is damaged.
 pub(super) fn blocks(
     chain: &mut Vec<Block>,
     replayed: &Replayed,

@@ -22,6 +22,7 @@ use crate::storage::{Change, Storage, StorageError};
 use crate::wal::AckLog;
 use simplechain_core::{BlockHash, Transaction};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 
@@ -69,6 +70,9 @@ impl Unfolded {
 pub(super) struct Checkpointing {
     written: JoinHandle<Result<(), StorageError>>,
     covers: Unfolded,
+    /// Set when the sequencer waits for this checkpoint: its remaining pieces are
+    /// written without resting.
+    hurry: Arc<AtomicBool>,
 }
 
 /// Writes a background checkpoint's `change` into redb in pieces of `piece_bytes`
@@ -76,11 +80,13 @@ pub(super) struct Checkpointing {
 /// which wait behind a commit's in the disk's queue, never wait long, and never twice
 /// in a row. (One commit of a few dozen blocks took over a second here, and held up
 /// each `fdatasync` of the log behind it for tens of milliseconds: `docs/PERFORMANCE.md`,
-/// issue 13.)
+/// issue 13.) Once `hurry` is set (the sequencer is waiting for this checkpoint), it
+/// no longer rests.
 fn write_in_pieces(
     storage: &Storage,
     change: Change,
     piece_bytes: usize,
+    hurry: &AtomicBool,
 ) -> Result<(), StorageError> {
     let started = Instant::now();
     let (blocks, transactions) = (change.main.len(), change.mempool_add.len());
@@ -92,7 +98,7 @@ fn write_in_pieces(
         storage.commit(&piece)?;
         let took = piece_started.elapsed();
         longest = longest.max(took);
-        if i + 1 < count {
+        if i + 1 < count && !hurry.load(Ordering::Relaxed) {
             std::thread::sleep(took);
         }
     }
@@ -123,20 +129,34 @@ impl Sequencer {
         let (change, covers) = self.fold_change(below);
         let storage = self.shared.storage.clone();
         let piece_bytes = piece_bytes(&self.log);
-        let written =
-            tokio::task::spawn_blocking(move || write_in_pieces(&storage, change, piece_bytes));
-        self.checkpointing = Some(Checkpointing { written, covers });
+        let hurry = Arc::new(AtomicBool::new(false));
+        let written = tokio::task::spawn_blocking({
+            let hurry = hurry.clone();
+            move || write_in_pieces(&storage, change, piece_bytes, &hurry)
+        });
+        self.checkpointing = Some(Checkpointing {
+            written,
+            covers,
+            hurry,
+        });
         self.log.switch_halves();
         self.other_half_free = false;
         Ok(())
     }
 
-    /// Waits for the checkpoint under way, if there is one. Whether one finished well
-    /// (if it failed, what it covered is to be folded in again).
+    /// Waits for the checkpoint under way, if there is one, its remaining pieces written
+    /// without resting. Whether one finished well (if it failed, what it covered is to
+    /// be folded in again).
     pub(super) async fn settle_checkpoint(&mut self) -> bool {
-        let Some(Checkpointing { written, covers }) = self.checkpointing.take() else {
+        let Some(Checkpointing {
+            written,
+            covers,
+            hurry,
+        }) = self.checkpointing.take()
+        else {
             return false;
         };
+        hurry.store(true, Ordering::Relaxed);
         let written = written
             .await
             .unwrap_or_else(|e| Err(StorageError::new("running a disk task", e)));
@@ -221,5 +241,40 @@ impl Sequencer {
         self.log.restart();
         self.unfolded = Unfolded::default();
         self.other_half_free = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use simplechain_core::{Address, Block, ChainId};
+
+    #[test]
+    fn a_checkpoint_written_in_pieces_leaves_redb_with_all_of_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
+        let (chain, miner) = (ChainId::from_bytes([1; 32]), Address::from_bytes([3; 32]));
+        let genesis = Block::genesis(miner, 1000, 0, 1);
+        let mut blocks = vec![genesis];
+        for nonce in 0..4 {
+            let next = Block::next(blocks.last().unwrap(), &chain, miner, nonce, Vec::new());
+            blocks.push(next);
+        }
+        let json = |b: &Block| -> Arc<str> { serde_json::to_string(b).unwrap().into() };
+        let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
+        let pending = Transaction::sign(&key, &chain, miner, 1, 0);
+        let change = Change {
+            main_from: 0,
+            main: blocks.iter().map(|b| (b.header.height, json(b))).collect(),
+            mempool_add: vec![(7, pending)],
+            log_applied: Some(12),
+            ..Change::default()
+        };
+        // A block a piece (and a rest after each, as the sequencer is not waiting).
+        write_in_pieces(&storage, change, 1, &AtomicBool::new(false)).unwrap();
+        let loaded = storage.load().unwrap();
+        assert_eq!(loaded.blocks, blocks);
+        assert_eq!(loaded.mempool, [(7, pending)]);
+        assert_eq!(loaded.log_applied, 12);
     }
 }
