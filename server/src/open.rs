@@ -16,6 +16,7 @@ use simplechain_core::transaction::address_of;
 use simplechain_core::validate::{ChainError, ValidChain};
 use simplechain_core::{Address, Block, BlockHash};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Why a data dir could not be opened.
 #[derive(Debug)]
@@ -199,7 +200,11 @@ pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
         config.limits.mempool_capacity,
         config.faucet.is_some(),
     );
-    let stale_side = restore_side_blocks(&mut state, loaded.side);
+    // Side blocks: redb's, and those only the log holds (written at the checkpoint
+    // below if they still belong in the tree).
+    let log_side = replay::side_blocks(&replayed, loaded.log_applied);
+    let log_side_hashes: Vec<BlockHash> = log_side.iter().map(|b| b.hash).collect();
+    let stale_side = restore_side_blocks(&mut state, [loaded.side, log_side].concat());
     if !stale_side.is_empty() {
         tracing::info!(
             removed = stale_side.len(),
@@ -212,6 +217,11 @@ pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
             })
             .map_err(OpenError::StalePending)?;
     }
+    let side_add: Vec<(BlockHash, Arc<str>)> = log_side_hashes
+        .iter()
+        .filter_map(|hash| state.side.get(hash))
+        .map(|block| (block.valid.hash(), block.json.clone()))
+        .collect();
     let chain_id = state.chain.chain_id;
     let from_log = replay::pending(&mut state, loaded.mempool, replayed, loaded.log_applied);
     // One checkpoint: what the log held goes into redb (with the stale entries out and
@@ -232,6 +242,7 @@ pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
                 main: log_main,
                 mempool_remove: from_log.dropped,
                 mempool_add: from_log.restored,
+                side_add,
                 log_applied: Some(log.last_seq()),
                 format: Some(FORMAT),
                 ..Change::default()

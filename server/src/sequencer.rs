@@ -50,7 +50,7 @@ use checkpoint::{Checkpointing, Unfolded};
 use ed25519_dalek::SigningKey;
 use simplechain_core::protocol::{ErrorCode, ProtocolError};
 use simplechain_core::validate::PreverifiedBlock;
-use simplechain_core::{Address, Transaction, TxId, VerifiedTx};
+use simplechain_core::{Address, BlockHash, Transaction, TxId, VerifiedTx};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -89,6 +89,12 @@ enum Record<'a> {
         height: u64,
         json: &'a Arc<str>,
         logged: &'a LoggedBlock,
+    },
+    /// A block kept on a side branch (already checked on its branch): its hash and
+    /// its JSON.
+    Side {
+        hash: BlockHash,
+        json: &'a Arc<str>,
     },
 }
 
@@ -236,7 +242,7 @@ impl Sequencer {
             Err(LogFull) => {
                 let below = match record {
                     Record::Admitted(txs) => Some(txs[0].0),
-                    Record::Block { .. } => None,
+                    Record::Block { .. } | Record::Side { .. } => None,
                 };
                 self.make_room(below).await?;
                 match self.append(record) {
@@ -270,6 +276,10 @@ impl Sequencer {
         match record {
             Record::Admitted(txs) => unfolded.mempool_from.get_or_insert(txs[0].0),
             Record::Block { height, .. } => unfolded.blocks_from.get_or_insert(height),
+            Record::Side { hash, .. } => {
+                unfolded.side.push(hash);
+                return Ok(());
+            }
         };
         Ok(())
     }
@@ -278,6 +288,7 @@ impl Sequencer {
         match record {
             Record::Admitted(txs) => self.log.append(txs),
             Record::Block { logged, .. } => self.log.append_block(logged),
+            Record::Side { json, .. } => self.log.append_side(json),
         }
     }
 
@@ -299,6 +310,10 @@ fn larger_than_the_log(record: Record<'_>) -> Change {
         Record::Block { height, json, .. } => Change {
             main_from: height,
             main: vec![(height, json.clone())],
+            ..Change::default()
+        },
+        Record::Side { hash, json } => Change {
+            side_add: vec![(hash, json.clone())],
             ..Change::default()
         },
     }

@@ -46,10 +46,11 @@ pub const META_LOG_APPLIED: &str = "log_applied";
 /// The data dir's format. 1: everything in redb, each admitted batch committed there.
 /// 2: admitted batches in the acknowledgement log first (`acks.log`), checkpointed
 /// into redb. 3: blocks on top of the main tip in the log too, whole. 4: those blocks
-/// name their transactions by mempool sequence number (the records of formats 2 and 3
-/// are still read). An older data dir is upgraded in place at open; a server that
-/// knows only an older format refuses a newer one (it would not read its records).
-pub const FORMAT: u64 = 4;
+/// name their transactions by mempool sequence number. 5: side blocks in the log too
+/// (the records of formats 2 to 4 are still read). An older data dir is upgraded in
+/// place at open; a server that knows only an older format refuses a newer one (it
+/// would not read its records).
+pub const FORMAT: u64 = 5;
 
 /// The file inside the data dir.
 pub const DB_FILE: &str = "chain.redb";

@@ -2,13 +2,13 @@
 //!
 //! redb holds the chain and the mempool, but a redb commit costs several synchronous
 //! writes (`docs/PERFORMANCE.md`). So each batch of admitted transactions (the group
-//! the sequencer answers together), and each block accepted on top of the main tip,
-//! is appended to this log as one record (`wal/record.rs`) with one `pwrite` and one
-//! `fdatasync`, and only then answered. (A block's record names the transactions the
-//! mempool held by their numbers: they are in the log, or in redb, already.) The log
-//! holds only what redb does not have yet; redb stays the one source of truth for
-//! everything else. (A block that replaces the tip's branch, and a side block, are
-//! rarer: they go straight into redb.)
+//! the sequencer answers together), each block accepted on top of the main tip, and
+//! each block kept on a side branch, is appended to this log as one record
+//! (`wal/record.rs`) with one `pwrite` and one `fdatasync`, and only then answered. (A
+//! main block's record names the transactions the mempool held by their numbers: they
+//! are in the log, or in redb, already.) The log holds only what redb does not have
+//! yet; redb stays the one source of truth for everything else. (A block that replaces
+//! the tip's branch is rarer: that switch goes straight into redb.)
 //!
 //! ```text
 //! acks.log   half 0: [record 41][record 42]…[record 57][zeros or older records …]
@@ -167,6 +167,11 @@ impl AckLog {
     /// The record of a block on top of the main tip.
     pub fn append_block(&mut self, block: &LoggedBlock) -> Result<Append, LogFull> {
         self.place(record::encode_block(self.next_seq, block))
+    }
+
+    /// The record of a block kept on a side branch, given as its JSON.
+    pub fn append_side(&mut self, block_json: &str) -> Result<Append, LogFull> {
+        self.place(record::encode_side(self.next_seq, block_json))
     }
 
     fn place(&mut self, bytes: Vec<u8>) -> Result<Append, LogFull> {

@@ -2,7 +2,7 @@
 //! redb commit each (issue 13: redb's commits made every log write behind them wait).
 //! Here, over real sockets and real files: such blocks are in the log and not yet in
 //! redb; they come back after a restart and are folded into redb then; a side block
-//! whose parent only the log holds comes back too; a reorg above log-only blocks
+//! (in the log too) whose parent only the log holds comes back as well; a reorg above log-only blocks
 //! writes them into redb with the new branch (without them redb's chain would have a
 //! hole); `VALIDATE_BLOCKCHAIN` checks the log's blocks as well; a block's record names
 //! the transactions the mempool held by number, whether redb or the log holds them; a
@@ -16,7 +16,7 @@ use common::blocks::{
     child, get_block, restart_without_miner, start_on, start_without_miner, submitted, tip_block,
 };
 use common::{Conn, TestServer, add_line, addr, rich_key};
-use simplechain_core::Block;
+use simplechain_core::{Block, BlockHash};
 use simplechain_server::storage::{Change, Storage};
 use simplechain_server::wal::{self, LOG_FILE, record};
 use std::os::unix::fs::FileExt;
@@ -41,6 +41,26 @@ fn log_blocks(dir: &Path) -> Vec<Block> {
     );
     assert_eq!(stopped, None);
     blocks
+}
+
+/// The side blocks redb holds, by hash.
+fn redb_side(dir: &Path) -> Vec<BlockHash> {
+    let loaded = Storage::open(dir).unwrap().load().unwrap();
+    loaded.side.iter().map(|b| b.hash).collect()
+}
+
+/// The side blocks the log holds after redb's `log_applied`.
+fn log_side(dir: &Path) -> Vec<Block> {
+    let loaded = Storage::open(dir).unwrap().load().unwrap();
+    let log = wal::read_back(dir).unwrap();
+    log.records
+        .into_iter()
+        .filter(|(seq, _)| *seq > loaded.log_applied)
+        .filter_map(|(_, entry)| match entry {
+            record::Entry::Side(block) => Some(block),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Writes `record` at the start of the log in `dir` (a stopped server's), and returns
@@ -80,7 +100,7 @@ async fn blocks_in_the_log_survive_a_restart_and_are_folded_into_redb() {
     let mut c = server.connect().await;
     let [a1, a2, a3] = three_on_the_tip(&server, &mut c).await;
     let b3 = child(&a2, &server, vec![], 7);
-    // A side block whose parent only the log holds (the side block itself is in redb).
+    // A side block whose parent only the log holds; it is in the log only too.
     assert_eq!(submitted(&mut c, &b3).await.status.as_str(), "side");
     assert_eq!(c.ask("VALIDATE_BLOCKCHAIN").await, "VALID");
     drop(c);
@@ -88,6 +108,12 @@ async fn blocks_in_the_log_survive_a_restart_and_are_folded_into_redb() {
     let temp = server.stop().await;
     assert_eq!(redb_height(&dir), 0, "the tip's blocks are in the log only");
     assert_eq!(log_blocks(&dir), [a1.clone(), a2.clone(), a3.clone()]);
+    assert_eq!(
+        log_side(&dir),
+        std::slice::from_ref(&b3),
+        "the side block is in the log"
+    );
+    assert_eq!(redb_side(&dir), [], "and not in redb");
 
     let mut server = start_on(&dir).await;
     server.keep(temp.unwrap());
@@ -108,6 +134,8 @@ async fn blocks_in_the_log_survive_a_restart_and_are_folded_into_redb() {
         3,
         "the open folded the log's blocks into redb"
     );
+    assert_eq!(redb_side(&dir), [b3.hash], "the side block too");
+    assert_eq!(log_side(&dir), []);
     drop(temp);
 }
 
@@ -203,6 +231,9 @@ async fn a_reorg_above_blocks_only_the_log_holds_writes_them_into_redb_too() {
         "redb has 1 and 2 as well as the new branch"
     );
     assert_eq!(log_blocks(&dir), []);
+    // b3 was a side block in the log only; it is main now, and a3, replaced, is the
+    // side block.
+    assert_eq!(redb_side(&dir), [a3.hash]);
 
     let mut server = start_on(&dir).await;
     server.keep(temp.unwrap());
@@ -366,4 +397,35 @@ async fn a_checkpoint_stopped_between_its_pieces_opens_on_the_blocks_it_wrote() 
     let temp = server.stop().await;
     assert_eq!(redb_height(&dir), 3, "the open folded block 3 in");
     drop(temp);
+}
+
+#[tokio::test]
+async fn a_side_block_only_the_log_holds_goes_into_redb_with_the_background_checkpoint() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    // Halves of four 4 KiB records each: records 1 to 4 fill half 0; record 5 goes to
+    // half 1 while 1 to 4 are checkpointed in the background.
+    let mut config = common::test_config(dir);
+    config.miner.disabled = true;
+    config.limits.ack_log_bytes = 8 * record::BLOCK as u64;
+    let server = common::TestServer::start_with(config).await;
+    let mut c = server.connect().await;
+    let genesis = tip_block(&mut c).await;
+    let a1 = child(&genesis, &server, vec![], 0);
+    assert_eq!(submitted(&mut c, &a1).await.status.as_str(), "tip"); // record 1
+    let b1 = child(&genesis, &server, vec![], 5);
+    assert_eq!(submitted(&mut c, &b1).await.status.as_str(), "side"); // record 2
+    for nonce in 0..3 {
+        // Records 3 to 5.
+        let tx = server.tx(&rich_key(), addr(4), 10, nonce);
+        assert_eq!(c.ask(&add_line(&tx)).await, "SUCCESS");
+    }
+    drop(c);
+    // A stop waits for the checkpoint under way.
+    server.stop().await;
+    let loaded = Storage::open(dir).unwrap().load().unwrap();
+    assert_eq!(loaded.log_applied, 4, "half 0 was checkpointed");
+    assert_eq!(redb_side(dir), [b1.hash], "with the side block");
+    assert_eq!(redb_height(dir), 1);
+    assert_eq!(log_side(dir), []);
 }

@@ -175,7 +175,7 @@ async fn a_restart_keeps_the_chain_balances_history_and_pending_transactions() {
     let logged: Vec<(u64, Transaction)> = logged
         .filter_map(|(_, entry)| match entry {
             Entry::Admitted(txs) => Some(txs.clone()),
-            Entry::Block(_) | Entry::BlockByRef(_) => None,
+            Entry::Block(_) | Entry::BlockByRef(_) | Entry::Side(_) => None,
         })
         .flatten()
         .collect();

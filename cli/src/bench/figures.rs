@@ -20,6 +20,10 @@ pub struct Figures {
     /// replaced = 10, and = 100.
     pub reorg_10_ms: Option<f64>,
     pub reorg_100_ms: Option<f64>,
+    /// An empty block submitted on the main tip, and on a side branch: p50 and p99
+    /// milliseconds from SUBMIT_BLOCK to SUBMITTED (None: skipped).
+    pub tip_block_ms: Option<(f64, f64)>,
+    pub side_block_ms: Option<(f64, f64)>,
     /// Transactions per second with one request in flight on one connection (each sent
     /// when the last was answered), and their latency.
     pub one_in_flight: f64,
@@ -125,6 +129,11 @@ impl Figures {
             v.map_or("skipped".to_string(), |v| format!("{v:.0} {unit}"))
         };
         let opt_ms = |v: Option<f64>| v.map_or("skipped".to_string(), |v| format!("{v:.1} ms"));
+        let opt_p50_p99 = |v: Option<(f64, f64)>| {
+            v.map_or("skipped".to_string(), |(p50, p99)| {
+                format!("{p50:.2} / {p99:.2} ms")
+            })
+        };
         let ratio = |v: Option<f64>| v.map_or("skipped".to_string(), |v| format!("{v:.2}"));
         let mut rows: Vec<(String, String, String)> = vec![
             (
@@ -160,6 +169,16 @@ impl Figures {
             (
                 "reorg of 100 blocks".into(),
                 opt_ms(self.reorg_100_ms),
+                String::new(),
+            ),
+            (
+                "empty block on the tip p50 / p99".into(),
+                opt_p50_p99(self.tip_block_ms),
+                String::new(),
+            ),
+            (
+                "empty side block p50 / p99".into(),
+                opt_p50_p99(self.side_block_ms),
                 String::new(),
             ),
             (

@@ -112,6 +112,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
         figures.submit_4096_ms = Some(costs.submit_4096_ms);
         figures.reorg_10_ms = Some(costs.reorg_10_ms);
         figures.reorg_100_ms = Some(costs.reorg_100_ms);
+        let p50_p99 = |ms: &[f64]| Some((load::percentile(ms, 0.50), load::percentile(ms, 0.99)));
+        figures.tip_block_ms = p50_p99(&costs.tip_ms);
+        figures.side_block_ms = p50_p99(&costs.side_ms);
     }
     let data_dir = temp.join("data");
     let owner = SigningKey::from_bytes(&[0xbe; 32]);

@@ -7,9 +7,15 @@
 //! - `reorg_ms`: for N = 10 and 100, the main chain is extended by N blocks, then a
 //!   branch of N + 1 blocks from the same parent is submitted; the figure is the time from
 //!   its last `SUBMIT_BLOCK` to `SUBMITTED` `tip` with `replaced` = N (the switch: N
-//!   blocks undone, N + 1 applied, stored, the mempool re-admitted).
+//!   blocks undone, N + 1 applied, stored, the mempool re-admitted);
+//! - `tip_ms` and `side_ms`: each empty block of those reorgs, from `SUBMIT_BLOCK` to
+//!   `SUBMITTED` (`tip` while the main chain is extended, `side` while the branch
+//!   grows): what the server's one writer spends on a block, so what the admissions
+//!   behind it wait (both are one record of the acknowledgement log; a side block was
+//!   a redb commit before issue 13's stop 22).
 
 use super::child::ChildProcess;
+use super::load::percentile;
 use super::progress;
 use crate::client::Client;
 use anyhow::{Context, ensure};
@@ -21,11 +27,15 @@ use std::path::Path;
 use std::time::Instant;
 
 /// The figures, in milliseconds.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct TreeCosts {
     pub submit_4096_ms: f64,
     pub reorg_10_ms: f64,
     pub reorg_100_ms: f64,
+    /// Each empty block submitted on the main tip, sorted.
+    pub tip_ms: Vec<f64>,
+    /// Each empty block submitted on a side branch, sorted.
+    pub side_ms: Vec<f64>,
 }
 
 fn now_ms() -> u64 {
@@ -40,9 +50,11 @@ fn next(prev: &Block, chain: &ChainId, miner: Address, txs: Vec<Transaction>) ->
 }
 
 /// `SUBMIT_BLOCK`, waiting out `rate_limited` (the server charges each connection for
-/// heavy requests), and checks the status.
-async fn submit(client: &mut Client, block: &Block, want: BlockStatus) -> anyhow::Result<()> {
+/// heavy requests), and checks the status. Returns the milliseconds of the attempt
+/// that was taken.
+async fn submit(client: &mut Client, block: &Block, want: BlockStatus) -> anyhow::Result<f64> {
     loop {
+        let started = Instant::now();
         match client.submit_block(block).await {
             Err(e) => match e.retry_after() {
                 Some(wait) => tokio::time::sleep(wait).await,
@@ -50,7 +62,7 @@ async fn submit(client: &mut Client, block: &Block, want: BlockStatus) -> anyhow
             },
             Ok(s) => {
                 ensure!(s.status == want, "block {}: {s:?}, not {want:?}", s.height);
-                return Ok(());
+                return Ok(started.elapsed().as_secs_f64() * 1e3);
             }
         }
     }
@@ -105,17 +117,18 @@ pub async fn measure(dir: &Path) -> anyhow::Result<TreeCosts> {
 
     let mut tip = big;
     let mut reorg = [0.0; 2];
+    let (mut tip_ms, mut side_ms) = (Vec::new(), Vec::new());
     for (i, depth) in [10u64, 100].into_iter().enumerate() {
         progress(format!("a reorg of {depth} blocks…"));
         let fork = tip.clone();
         for _ in 0..depth {
             tip = next(&tip, &chain, miner_a, Vec::new());
-            submit(&mut client, &tip, BlockStatus::Tip).await?;
+            tip_ms.push(submit(&mut client, &tip, BlockStatus::Tip).await?);
         }
         let mut branch = fork;
         for _ in 0..depth {
             branch = next(&branch, &chain, Address::from_bytes([0xb2; 32]), Vec::new());
-            submit(&mut client, &branch, BlockStatus::Side).await?;
+            side_ms.push(submit(&mut client, &branch, BlockStatus::Side).await?);
         }
         // The block that makes the branch heavier, on a fresh connection (a full
         // budget, so no wait is timed).
@@ -132,9 +145,20 @@ pub async fn measure(dir: &Path) -> anyhow::Result<TreeCosts> {
         progress(format!("reorg_{depth}: {:.1} ms", reorg[i]));
     }
     drop(server);
+    tip_ms.sort_by(f64::total_cmp);
+    side_ms.sort_by(f64::total_cmp);
+    progress(format!(
+        "an empty block submitted: tip p50 {:.2} ms, p99 {:.2} ms; side p50 {:.2} ms, p99 {:.2} ms",
+        percentile(&tip_ms, 0.50),
+        percentile(&tip_ms, 0.99),
+        percentile(&side_ms, 0.50),
+        percentile(&side_ms, 0.99)
+    ));
     Ok(TreeCosts {
         submit_4096_ms,
         reorg_10_ms: reorg[0],
         reorg_100_ms: reorg[1],
+        tip_ms,
+        side_ms,
     })
 }

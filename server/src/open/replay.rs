@@ -1,6 +1,6 @@
 //! What the acknowledgement log held, put back at open: its main-chain blocks on top
-//! of redb's chain, then the pending transactions of redb and of the log, in admission
-//! order, each admitted again on that chain.
+//! of redb's chain, its side blocks, then the pending transactions of redb and of the
+//! log, in admission order, each admitted again on that chain.
 
 use super::OpenError;
 use crate::state::ServerState;
@@ -49,6 +49,20 @@ pub(super) fn blocks(
     let main = on_top.iter().map(|b| (b.header.height, json(b))).collect();
     chain.extend(on_top);
     Ok(main)
+}
+
+/// The side blocks only the log holds (after record `log_applied`), in the log's order:
+/// they go back into the tree beside redb's.
+pub(super) fn side_blocks(replayed: &Replayed, log_applied: u64) -> Vec<Block> {
+    replayed
+        .records
+        .iter()
+        .filter(|(seq, _)| *seq > log_applied)
+        .filter_map(|(_, entry)| match entry {
+            Entry::Side(block) => Some(block.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The pending transactions put back, and what the checkpoint at open must write.

@@ -6,7 +6,6 @@ use super::block_reply::BlockReply;
 use super::{Record, Sequencer};
 use crate::clock::now_ms;
 use crate::state::{ServerState, StoredBlock};
-use crate::storage::Change;
 use crate::tree::lowest_kept;
 use crate::wal::record::{LoggedBlock, TxRef};
 use crate::wire_error::{internal, invalid_block, not_saved};
@@ -202,7 +201,10 @@ impl Sequencer {
         Ok(())
     }
 
-    /// A valid block on a branch with no more work than the main chain: kept.
+    /// A valid block on a branch with no more work than the main chain: kept, made
+    /// durable by one record of the acknowledgement log (like a block on the tip, it
+    /// reaches redb at the next checkpoint), so that admissions behind it wait for one
+    /// log write, not a redb commit.
     async fn keep_side(&mut self, block: Arc<StoredBlock>) -> Result<(), ProtocolError> {
         self.state
             .read()
@@ -211,13 +213,15 @@ impl Sequencer {
             .map_err(|full| ProtocolError::new(ErrorCode::Busy, full))?;
         let header = block.valid.block().header;
         let hash = block.valid.hash();
-        self.write(Change {
-            side_add: vec![(hash, block.json.clone())],
-            ..Change::default()
+        let started = std::time::Instant::now();
+        self.make_durable(Record::Side {
+            hash,
+            json: &block.json,
         })
         .await
         .map_err(not_saved)?;
-        tracing::info!(height = header.height, %hash, "side block");
+        let write_ms = started.elapsed().as_secs_f64() * 1e3;
+        tracing::info!(height = header.height, %hash, write_ms, "side block");
         self.state.write().side.insert(block);
         let _ = self.shared.tips.send(Event::Block {
             height: header.height,

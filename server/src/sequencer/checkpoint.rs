@@ -18,6 +18,7 @@
 //! checkpoint under way.
 
 use super::Sequencer;
+use crate::state::ServerState;
 use crate::storage::{Change, Storage, StorageError};
 use crate::wal::AckLog;
 use simplechain_core::{BlockHash, Transaction};
@@ -49,6 +50,9 @@ pub(super) struct Unfolded {
     /// invalid by a block). Until they are removed, a restart drops them again when
     /// it re-admits them.
     pub stale: Vec<u64>,
+    /// Side blocks the log holds and redb does not, by hash (those still in the tree
+    /// when the checkpoint is made are written).
+    pub side: Vec<BlockHash>,
     /// Side blocks pruned from memory, to remove from redb.
     pub pruned: Vec<BlockHash>,
 }
@@ -60,6 +64,7 @@ impl Unfolded {
         self.mempool_from = lowest(self.mempool_from, failed.mempool_from);
         self.blocks_from = lowest(self.blocks_from, failed.blocks_from);
         self.stale.extend(failed.stale);
+        self.side.extend(failed.side);
         self.pruned.extend(failed.pruned);
     }
 }
@@ -219,6 +224,7 @@ impl Sequencer {
         let change = Change {
             main_from: covers.blocks_from.unwrap_or(u64::MAX),
             main,
+            side_add: side_in_tree(&state, &covers.side, &[]),
             side_remove: covers.pruned.clone(),
             mempool_remove: covers.stale.clone(),
             mempool_add,
@@ -242,6 +248,22 @@ impl Sequencer {
         self.unfolded = Unfolded::default();
         self.other_half_free = true;
     }
+}
+
+/// The side blocks of `logged` the tree still holds (not pruned, and not among
+/// `becoming_main`), with their JSON: what a checkpoint writes of the log's side
+/// blocks.
+pub(super) fn side_in_tree(
+    state: &ServerState,
+    logged: &[BlockHash],
+    becoming_main: &[BlockHash],
+) -> Vec<(BlockHash, Arc<str>)> {
+    logged
+        .iter()
+        .filter(|hash| !becoming_main.contains(hash))
+        .filter_map(|hash| state.side.get(hash))
+        .map(|block| (block.valid.hash(), block.json.clone()))
+        .collect()
 }
 
 #[cfg(test)]

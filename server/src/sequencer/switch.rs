@@ -3,6 +3,7 @@
 
 use super::Sequencer;
 use super::blocks::prune_side;
+use super::checkpoint::side_in_tree;
 use crate::state::StoredBlock;
 use crate::storage::Change;
 use crate::wire_error::{fork_error, internal, not_saved};
@@ -61,10 +62,14 @@ impl Sequencer {
                 .iter()
                 .map(|b| (b.height(), b.json.clone()))
                 .collect();
+            // The replaced blocks, and the side blocks only the log holds (but those
+            // becoming main).
+            let becoming_main: Vec<BlockHash> = new_blocks.iter().map(|b| b.valid.hash()).collect();
             let side_add: Vec<(BlockHash, Arc<str>)> = switch
                 .replaced
                 .iter()
                 .map(|b| (b.valid.hash(), b.json.clone()))
+                .chain(side_in_tree(&state, &self.unfolded.side, &becoming_main))
                 .collect();
             let mempool_remove: Vec<u64> = switch
                 .old_mempool

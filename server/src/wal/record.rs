@@ -11,6 +11,9 @@
 //!                                  its transactions, then each transaction by the
 //!                                  mempool seq it was admitted under (a number), or
 //!                                  whole where the mempool did not hold it
+//!                              {"side":{…}}
+//!                                  a block kept on a side branch, whole (its
+//!                                  transactions need not be in the mempool)
 //!            zeros           up to the next multiple of 4096 bytes
 //! ```
 //!
@@ -46,14 +49,16 @@ pub enum Entry {
     BlockByRef(Box<LoggedBlock>),
     /// A block accepted on top of the main tip, whole (written by format 3).
     Block(Block),
+    /// A block kept on a side branch, whole (format 5 on).
+    Side(Block),
 }
 
 impl Entry {
-    /// The block of a block record, as logged: its header and hash, and its
-    /// transactions only if it was logged whole.
+    /// The main-chain block of a block record, as logged: its header and hash, and its
+    /// transactions only if it was logged whole. (A side block is not one.)
     pub fn logged_block(&self) -> Option<&Block> {
         match self {
-            Entry::Admitted(_) => None,
+            Entry::Admitted(_) | Entry::Side(_) => None,
             Entry::BlockByRef(by_ref) => Some(&by_ref.block),
             Entry::Block(block) => Some(block),
         }
@@ -134,6 +139,12 @@ pub fn encode_block(seq: u64, block: &LoggedBlock) -> Vec<u8> {
     let mut payload = b"{\"block_by_ref\":".to_vec();
     serde_json::to_writer(&mut payload, block).unwrap_or_default();
     payload.push(b'}');
+    frame(seq, &payload)
+}
+
+/// The bytes of record `seq` holding a side block, given as its JSON.
+pub fn encode_side(seq: u64, block_json: &str) -> Vec<u8> {
+    let payload = [b"{\"side\":".as_slice(), block_json.as_bytes(), b"}"].concat();
     frame(seq, &payload)
 }
 
@@ -266,6 +277,19 @@ mod tests {
         assert_eq!(logged.resolve(&by_seq), Ok(block));
         by_seq.remove(&admitted[2].0);
         assert_eq!(logged.resolve(&by_seq), Err(admitted[2].0));
+    }
+
+    #[test]
+    fn a_side_block_record_holds_the_whole_block_and_is_no_main_block() {
+        let block = block_of(&txs(2));
+        let json = serde_json::to_string(&block).unwrap();
+        let bytes = encode_side(8, &json);
+        let Decoded::Record { seq, entry, size } = decode(&bytes) else {
+            panic!("not decoded");
+        };
+        assert_eq!((seq, size), (8, bytes.len()));
+        assert_eq!(entry.logged_block(), None);
+        assert_eq!(entry, Entry::Side(block));
     }
 
     #[test]
