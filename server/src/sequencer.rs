@@ -15,15 +15,15 @@
 //! ```text
 //! parent is the tip ──────────────▶ extend_tip       check, log, apply     "tip", 0
 //! parent elsewhere in the tree ──▶ checked on its branch's state, then
-//!     branch has no more work ───▶ keep_side        write, keep             "side"
+//!     branch has no more work ───▶ keep_side        log, keep               "side"
 //!     branch has more work ──────▶ switch_to        switch, write           "tip", n
 //! SYNC_BLOCKCHAIN adopted ────────▶ switch_to        (the same switch)
 //! ```
 //!
-//! A block on the tip costs the admissions behind it one log write (the same cost as
-//! a batch of theirs): it used to be a redb commit on the side, which made every log
-//! write behind it wait for the disk (`docs/PERFORMANCE.md`, issue 13). A side block and
-//! a switch are written into redb (a switch with the whole mempool: a checkpoint too).
+//! A block on the tip, and a side block, costs the admissions behind it one log write
+//! (the same cost as a batch of theirs): each used to be a redb commit, which made
+//! every log write behind it wait for the disk (`docs/PERFORMANCE.md`, issue 13). A
+//! switch is written into redb (with the whole mempool: a checkpoint too).
 //!
 //! `switch_to` is the one reorg: the replaced blocks become a side branch, and their
 //! transactions and the pending ones are re-admitted in order on the new chain
@@ -69,7 +69,7 @@ pub struct Sequencer {
     state: StateWriter,
     commands: mpsc::Receiver<Command>,
     treasury: Option<SigningKey>,
-    /// Where admitted batches and blocks on the tip are made durable.
+    /// Where admitted batches, blocks on the tip and side blocks are made durable.
     log: AckLog,
     /// What the next checkpoint must write into redb (`sequencer/checkpoint.rs`).
     unfolded: Unfolded,

@@ -217,6 +217,9 @@ async fn a_reorg_above_blocks_only_the_log_holds_writes_them_into_redb_too() {
     let dir = server.dir.clone();
     let mut c = server.connect().await;
     let [a1, a2, a3] = three_on_the_tip(&server, &mut c).await;
+    // A side block off another branch, in the log only: the switch must write it.
+    let c2 = child(&a1, &server, vec![], 11);
+    assert_eq!(submitted(&mut c, &c2).await.status.as_str(), "side");
     let b3 = child(&a2, &server, vec![], 9);
     let b4 = child(&b3, &server, vec![], 0);
     assert_eq!(submitted(&mut c, &b3).await.status.as_str(), "side");
@@ -231,9 +234,15 @@ async fn a_reorg_above_blocks_only_the_log_holds_writes_them_into_redb_too() {
         "redb has 1 and 2 as well as the new branch"
     );
     assert_eq!(log_blocks(&dir), []);
-    // b3 was a side block in the log only; it is main now, and a3, replaced, is the
-    // side block.
-    assert_eq!(redb_side(&dir), [a3.hash]);
+    // b3 was a side block in the log only; it is main now, and a3, replaced, is a
+    // side block; c2 stays one, written by the switch (its log record is behind
+    // `log_applied` now).
+    let side = redb_side(&dir);
+    assert!(
+        side.len() == 2 && side.contains(&a3.hash) && side.contains(&c2.hash),
+        "{side:?}"
+    );
+    assert_eq!(log_side(&dir), []);
 
     let mut server = start_on(&dir).await;
     server.keep(temp.unwrap());
@@ -243,6 +252,7 @@ async fn a_reorg_above_blocks_only_the_log_holds_writes_them_into_redb_too() {
         assert!(get_block(&mut c, &block.hash).await.main);
     }
     assert!(!get_block(&mut c, &a3.hash).await.main);
+    assert!(!get_block(&mut c, &c2.hash).await.main);
     assert_eq!(c.ask("VALIDATE_BLOCKCHAIN").await, "VALID");
     drop(c);
     server.stop().await;

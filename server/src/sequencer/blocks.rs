@@ -234,7 +234,7 @@ impl Sequencer {
 }
 
 /// Drops the side blocks the main tip has left behind and returns their hashes (their
-/// removal from disk goes with the next block write).
+/// removal from redb goes with the next checkpoint).
 pub(super) fn prune_side(state: &mut ServerState) -> Vec<BlockHash> {
     let lowest = lowest_kept(state.chain.height);
     let main: HashSet<BlockHash> = state

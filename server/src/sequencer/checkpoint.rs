@@ -1,5 +1,5 @@
 //! Checkpoints: what only the acknowledgement log holds (pending transactions, blocks
-//! on the main tip), written into redb in one transaction that also says how much of
+//! on the main tip, side blocks), written into redb in one transaction that also says how much of
 //! the log it covers (`log_applied`), so that the log's space can be used again.
 //!
 //! ```text
