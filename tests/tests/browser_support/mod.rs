@@ -89,11 +89,27 @@ pub async fn open_browser(driver: &ChromeDriver, profile: &Path) -> Client {
         "goog:loggingPrefs".into(),
         json!({ "performance": "ALL", "browser": "ALL" }),
     );
-    fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
+    // Starting a session launches Chromium; chromedriver has been seen to reset that
+    // first request once (a CI run, "Connection reset by peer"). A second try is made
+    // after a pause; a driver that keeps failing still fails the test.
+    let mut attempt = 1;
+    loop {
+        let session = fantoccini::ClientBuilder::new(
+            hyper_util::client::legacy::connect::HttpConnector::new(),
+        )
+        .capabilities(caps.clone())
         .connect(&driver.url)
-        .await
-        .expect("a WebDriver session with headless Chromium")
+        .await;
+        match session {
+            Ok(client) => return client,
+            Err(e) if attempt < 3 => {
+                eprintln!("starting a WebDriver session failed (attempt {attempt} of 3): {e}");
+                attempt += 1;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(e) => panic!("a WebDriver session with headless Chromium: {e:?}"),
+        }
+    }
 }
 
 /// ChromeDriver's log endpoint: `POST /session/{id}/se/log {"type": kind}`.
