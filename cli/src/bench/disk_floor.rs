@@ -8,7 +8,7 @@
 //! would need to pay off. The rounds are interleaved with the 1-in-flight phase's
 //! (`one_in_flight.rs`), so that the floor is the disk's at the same time.
 
-use super::load::percentile;
+use super::outcome::percentile;
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};

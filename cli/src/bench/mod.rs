@@ -9,6 +9,7 @@ mod figures;
 mod load;
 mod nonce_rate;
 mod one_in_flight;
+mod outcome;
 mod pace;
 mod tree_costs;
 mod yardstick;
@@ -112,7 +113,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Figures> {
         figures.submit_4096_ms = Some(costs.submit_4096_ms);
         figures.reorg_10_ms = Some(costs.reorg_10_ms);
         figures.reorg_100_ms = Some(costs.reorg_100_ms);
-        let p50_p99 = |ms: &[f64]| Some((load::percentile(ms, 0.50), load::percentile(ms, 0.99)));
+        let p50_p99 =
+            |ms: &[f64]| Some((outcome::percentile(ms, 0.50), outcome::percentile(ms, 0.99)));
         figures.tip_block_ms = p50_p99(&costs.tip_ms);
         figures.side_block_ms = p50_p99(&costs.side_ms);
     }
@@ -317,7 +319,7 @@ async fn paced(
     peak: f64,
     fraction: f64,
     at_least: usize,
-) -> anyhow::Result<load::Outcome> {
+) -> anyhow::Result<outcome::Outcome> {
     progress("waiting for the miner to catch up…");
     load::wait_mined(address).await?;
     let rate = peak * fraction;

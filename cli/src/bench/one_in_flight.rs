@@ -7,7 +7,8 @@
 //! the server made of it (on this shared VM the disk changes within seconds).
 
 use super::disk_floor::{DiskFloor, Probe};
-use super::load::{self, Outcome, Plan};
+use super::load::{self, Plan};
+use super::outcome::Outcome;
 use std::path::Path;
 
 /// Rounds of requests, each followed by a round of the probe.

@@ -15,7 +15,7 @@
 //!   a redb commit before issue 13's stop 22).
 
 use super::child::ChildProcess;
-use super::load::percentile;
+use super::outcome::percentile;
 use super::progress;
 use crate::client::Client;
 use anyhow::{Context, ensure};
