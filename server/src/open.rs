@@ -16,7 +16,6 @@ use simplechain_core::transaction::address_of;
 use simplechain_core::validate::{ChainError, ValidChain};
 use simplechain_core::{Address, Block, BlockHash};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// Why a data dir could not be opened.
 #[derive(Debug)]
@@ -217,11 +216,7 @@ pub fn open(config: &ServerConfig) -> Result<Opened, OpenError> {
             })
             .map_err(OpenError::StalePending)?;
     }
-    let side_add: Vec<(BlockHash, Arc<str>)> = log_side_hashes
-        .iter()
-        .filter_map(|hash| state.side.get(hash))
-        .map(|block| (block.valid.hash(), block.json.clone()))
-        .collect();
+    let side_add = state.side.held_of(&log_side_hashes, &[]);
     let chain_id = state.chain.chain_id;
     let from_log = replay::pending(&mut state, loaded.mempool, replayed, loaded.log_applied);
     // One checkpoint: what the log held goes into redb (with the stale entries out and

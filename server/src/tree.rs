@@ -64,6 +64,21 @@ pub fn lowest_kept(tip_height: u64) -> u64 {
 }
 
 impl SideBlocks {
+    /// Those of `hashes` the tree still holds (not pruned), but `except`, with their
+    /// JSON: what a checkpoint writes of the side blocks only the log holds.
+    pub fn held_of(
+        &self,
+        hashes: &[BlockHash],
+        except: &[BlockHash],
+    ) -> Vec<(BlockHash, Arc<str>)> {
+        hashes
+            .iter()
+            .filter(|hash| !except.contains(hash))
+            .filter_map(|hash| self.get(hash))
+            .map(|block| (block.valid.hash(), block.json.clone()))
+            .collect()
+    }
+
     /// A side block.
     pub fn get(&self, hash: &BlockHash) -> Option<&Arc<StoredBlock>> {
         self.by_hash.get(hash)

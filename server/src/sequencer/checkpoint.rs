@@ -18,7 +18,6 @@
 //! checkpoint under way.
 
 use super::Sequencer;
-use crate::state::ServerState;
 use crate::storage::{Change, Storage, StorageError};
 use crate::wal::AckLog;
 use simplechain_core::{BlockHash, Transaction};
@@ -224,7 +223,7 @@ impl Sequencer {
         let change = Change {
             main_from: covers.blocks_from.unwrap_or(u64::MAX),
             main,
-            side_add: side_in_tree(&state, &covers.side, &[]),
+            side_add: state.side.held_of(&covers.side, &[]),
             side_remove: covers.pruned.clone(),
             mempool_remove: covers.stale.clone(),
             mempool_add,
@@ -248,22 +247,6 @@ impl Sequencer {
         self.unfolded = Unfolded::default();
         self.other_half_free = true;
     }
-}
-
-/// The side blocks of `logged` the tree still holds (not pruned, and not among
-/// `becoming_main`), with their JSON: what a checkpoint writes of the log's side
-/// blocks.
-pub(super) fn side_in_tree(
-    state: &ServerState,
-    logged: &[BlockHash],
-    becoming_main: &[BlockHash],
-) -> Vec<(BlockHash, Arc<str>)> {
-    logged
-        .iter()
-        .filter(|hash| !becoming_main.contains(hash))
-        .filter_map(|hash| state.side.get(hash))
-        .map(|block| (block.valid.hash(), block.json.clone()))
-        .collect()
 }
 
 #[cfg(test)]

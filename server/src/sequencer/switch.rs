@@ -3,7 +3,6 @@
 
 use super::Sequencer;
 use super::blocks::prune_side;
-use super::checkpoint::side_in_tree;
 use crate::state::StoredBlock;
 use crate::storage::Change;
 use crate::wire_error::{fork_error, internal, not_saved};
@@ -69,7 +68,7 @@ impl Sequencer {
                 .replaced
                 .iter()
                 .map(|b| (b.valid.hash(), b.json.clone()))
-                .chain(side_in_tree(&state, &self.unfolded.side, &becoming_main))
+                .chain(state.side.held_of(&self.unfolded.side, &becoming_main))
                 .collect();
             let mempool_remove: Vec<u64> = switch
                 .old_mempool
