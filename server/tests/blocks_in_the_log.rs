@@ -7,8 +7,10 @@
 //! hole); `VALIDATE_BLOCKCHAIN` checks the log's blocks as well; a block's record names
 //! the transactions the mempool held by number, whether redb or the log holds them; a
 //! checkpoint killed between its pieces leaves redb with some of the log's blocks, read
-//! as held at open; and a log block that does not carry on redb's chain is refused at
-//! open with a clear error.
+//! as held at open; a log block that does not carry on redb's chain is refused at
+//! open with a clear error; a side block pruned below the reorg window is neither
+//! written into redb nor put back at open, and one redb holds is removed from it; and
+//! blocks larger than a half of the log go straight into redb.
 
 mod common;
 
@@ -438,4 +440,205 @@ async fn a_side_block_only_the_log_holds_goes_into_redb_with_the_background_chec
     assert_eq!(redb_side(dir), [b1.hash], "with the side block");
     assert_eq!(redb_height(dir), 1);
     assert_eq!(log_side(dir), []);
+}
+
+/// `count` blocks mined on `parent`, one after the other, each submitted and made the
+/// tip; returns the last.
+async fn on_the_tip(server: &TestServer, c: &mut Conn, parent: &Block, count: u64) -> Block {
+    let mut parent = parent.clone();
+    for _ in 0..count {
+        let block = child(&parent, server, vec![], 0);
+        assert_eq!(submitted(c, &block).await.status.as_str(), "tip");
+        parent = block;
+    }
+    parent
+}
+
+/// Whether the server's tree still holds a block.
+async fn in_the_tree(c: &mut Conn, hash: &BlockHash) -> bool {
+    let answer = c.ask(&format!("GET_BLOCK:{hash}")).await;
+    assert!(
+        answer.starts_with("BLOCK:") || answer.starts_with("ERROR:not_found:"),
+        "{answer}"
+    );
+    answer.starts_with("BLOCK:")
+}
+
+#[tokio::test]
+async fn a_side_block_pruned_before_its_checkpoint_is_not_written_into_redb() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    // Halves of 128 records: the side block's record (2) and the 100 blocks that take
+    // the main tip past the reorg window above it (3 to 102) are all in half 0, whose
+    // background checkpoint starts at record 129.
+    let mut config = common::test_config(dir);
+    config.miner.disabled = true;
+    config.limits.ack_log_bytes = 256 * record::BLOCK as u64;
+    let server = common::TestServer::start_with(config).await;
+    let mut c = server.connect().await;
+    let genesis = tip_block(&mut c).await;
+    let a1 = on_the_tip(&server, &mut c, &genesis, 1).await; // record 1
+    let b1 = child(&genesis, &server, vec![], 5);
+    assert_eq!(submitted(&mut c, &b1).await.status.as_str(), "side"); // record 2
+    let depth = simplechain_core::MAX_REORG_DEPTH;
+    let tip = on_the_tip(&server, &mut c, &a1, depth - 1).await; // records 3 to 101
+    assert!(
+        in_the_tree(&mut c, &b1.hash).await,
+        "height 1 is still in the window"
+    );
+    let tip = on_the_tip(&server, &mut c, &tip, 1).await; // record 102
+    assert!(
+        !in_the_tree(&mut c, &b1.hash).await,
+        "pruned below the window"
+    );
+    for nonce in 0..27 {
+        // Records 103 to 129.
+        let tx = server.tx(&rich_key(), addr(4), 10, nonce);
+        assert_eq!(c.ask(&add_line(&tx)).await, "SUCCESS");
+    }
+    drop(c);
+    // A stop waits for the checkpoint under way.
+    server.stop().await;
+    let loaded = Storage::open(dir).unwrap().load().unwrap();
+    assert_eq!(loaded.log_applied, 128, "half 0 was checkpointed");
+    assert_eq!(redb_height(dir), depth + 1);
+    assert_eq!(redb_side(dir), [], "not the pruned side block");
+
+    let server = start_on(dir).await;
+    let mut c = server.connect().await;
+    assert_eq!(tip_block(&mut c).await, tip);
+    assert!(!in_the_tree(&mut c, &b1.hash).await);
+    assert_eq!(c.ask("VALIDATE_BLOCKCHAIN").await, "VALID");
+    drop(c);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_log_only_side_block_below_the_window_at_open_is_left_out() {
+    let server = start_without_miner().await;
+    let dir = server.dir.clone();
+    let mut c = server.connect().await;
+    let genesis = tip_block(&mut c).await;
+    let a1 = on_the_tip(&server, &mut c, &genesis, 1).await;
+    let b1 = child(&genesis, &server, vec![], 5);
+    assert_eq!(submitted(&mut c, &b1).await.status.as_str(), "side");
+    let depth = simplechain_core::MAX_REORG_DEPTH;
+    let tip = on_the_tip(&server, &mut c, &a1, depth + 1).await;
+    assert!(!in_the_tree(&mut c, &b1.hash).await);
+    drop(c);
+    let temp = server.stop().await;
+    // Nothing was checkpointed: the log holds the side block's record after redb's
+    // `log_applied`.
+    assert_eq!(redb_height(&dir), 0);
+    assert_eq!(log_side(&dir), std::slice::from_ref(&b1));
+
+    let mut server = start_on(&dir).await;
+    server.keep(temp.unwrap());
+    let mut c = server.connect().await;
+    assert_eq!(tip_block(&mut c).await, tip);
+    assert!(
+        !in_the_tree(&mut c, &b1.hash).await,
+        "not put back in the tree"
+    );
+    assert_eq!(c.ask("VALIDATE_BLOCKCHAIN").await, "VALID");
+    drop(c);
+    let temp = server.stop().await;
+    assert_eq!(redb_height(&dir), depth + 2, "the open's checkpoint");
+    assert_eq!(redb_side(&dir), [], "without the side block");
+    assert_eq!(log_side(&dir), []);
+    drop(temp);
+}
+
+#[tokio::test]
+async fn a_side_block_in_redb_is_removed_from_it_by_the_checkpoint_after_its_pruning() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    // Halves of four records: record 5 starts the background checkpoint of 1 to 4,
+    // which writes the side block (record 2) into redb.
+    let start = || {
+        let mut config = common::test_config(dir);
+        config.miner.disabled = true;
+        config.limits.ack_log_bytes = 8 * record::BLOCK as u64;
+        common::TestServer::start_with(config)
+    };
+    let server = start().await;
+    let mut c = server.connect().await;
+    let genesis = tip_block(&mut c).await;
+    let a1 = on_the_tip(&server, &mut c, &genesis, 1).await; // record 1
+    let b1 = child(&genesis, &server, vec![], 5);
+    assert_eq!(submitted(&mut c, &b1).await.status.as_str(), "side"); // record 2
+    for nonce in 0..2 {
+        let tx = server.tx(&rich_key(), addr(4), 10, nonce);
+        assert_eq!(c.ask(&add_line(&tx)).await, "SUCCESS"); // records 3 and 4
+    }
+    let a2 = on_the_tip(&server, &mut c, &a1, 1).await; // record 5
+    drop(c);
+    server.stop().await;
+    assert_eq!(redb_side(dir), [b1.hash], "written by the checkpoint");
+    let server = start().await;
+    let mut c = server.connect().await;
+    // Up to height 101: height 1 falls out of the window. The checkpoints after it (one
+    // every four blocks) remove it from redb.
+    let depth = simplechain_core::MAX_REORG_DEPTH;
+    let tip = on_the_tip(&server, &mut c, &a2, depth - 1).await;
+    assert!(
+        !in_the_tree(&mut c, &b1.hash).await,
+        "pruned below the window"
+    );
+    let tip = on_the_tip(&server, &mut c, &tip, 5).await;
+    drop(c);
+    server.stop().await;
+    assert!(
+        redb_height(dir) > depth + 1,
+        "checkpointed since the pruning"
+    );
+    assert_eq!(redb_side(dir), [], "removed from redb");
+
+    let server = start_on(dir).await;
+    let mut c = server.connect().await;
+    assert_eq!(tip_block(&mut c).await, tip);
+    assert!(!in_the_tree(&mut c, &b1.hash).await);
+    drop(c);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn blocks_larger_than_a_half_of_the_log_go_straight_into_redb() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    // Halves of 16 KiB; blocks of 200 transactions are larger than that.
+    let mut config = common::test_config(dir);
+    config.miner.disabled = true;
+    config.limits.ack_log_bytes = 8 * record::BLOCK as u64;
+    let half = config.limits.ack_log_bytes as usize / 2;
+    let server = common::TestServer::start_with(config).await;
+    let mut c = server.connect().await;
+    let genesis = tip_block(&mut c).await;
+    let txs = |to: u8| -> Vec<_> {
+        (0..200)
+            .map(|nonce| server.tx(&rich_key(), addr(to), 10, nonce))
+            .collect()
+    };
+    let a1 = child(&genesis, &server, txs(4), 0);
+    let b1 = child(&genesis, &server, txs(5), 5);
+    for block in [&a1, &b1] {
+        let json = serde_json::to_string(block).unwrap();
+        assert!(json.len() > 2 * half, "{} bytes", json.len());
+    }
+    assert_eq!(submitted(&mut c, &a1).await.status.as_str(), "tip");
+    assert_eq!(submitted(&mut c, &b1).await.status.as_str(), "side");
+    drop(c);
+    server.stop().await;
+    assert_eq!(redb_height(dir), 1, "the tip block is in redb");
+    assert_eq!(redb_side(dir), [b1.hash], "and the side block");
+    assert_eq!(log_blocks(dir), []);
+    assert_eq!(log_side(dir), []);
+
+    let server = start_on(dir).await;
+    let mut c = server.connect().await;
+    assert_eq!(tip_block(&mut c).await, a1);
+    assert!(!get_block(&mut c, &b1.hash).await.main);
+    assert_eq!(c.ask("VALIDATE_BLOCKCHAIN").await, "VALID");
+    drop(c);
+    server.stop().await;
 }

@@ -6,7 +6,9 @@
 //!   `ERROR:internal`, keeps serving reads (`GET_INFO`, `GET_ACCOUNT`,
 //!   `GET_BLOCKCHAIN`, `VALIDATE_BLOCKCHAIN`), loses nothing it acknowledged, and takes
 //!   writes again as soon as there is room, without a restart; a SIGKILL and restart
-//!   afterwards finds everything intact;
+//!   afterwards finds everything intact; a side block taken into the log while the
+//!   disk is full is written into redb by the checkpoint after space returns (the
+//!   failed ones gave it back);
 //! - **read-only data dir**: Linux refuses to remount a file system read-only while the
 //!   server holds its database open for writing (EBUSY), so the fault that can happen
 //!   is a data dir that is read-only when the server starts: it refuses to start with a
@@ -16,7 +18,7 @@
 use simplechain_core::protocol::ChainJson;
 use simplechain_core::transaction::address_of;
 use simplechain_core::validate::validate_chain;
-use simplechain_core::{Address, ChainId, Transaction, TxId};
+use simplechain_core::{Address, Block, ChainId, Transaction, TxId};
 use simplechain_tests::{Running, simplechain_bin};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -41,6 +43,20 @@ impl Mount {
             return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
         }
         Ok(Mount(dir.to_path_buf()))
+    }
+
+    /// [`Mount::tmpfs`], or `None` after saying the test is skipped and why (mounting
+    /// needs root).
+    fn tmpfs_or_skip(dir: &Path, size: &str, to_test: &str) -> Option<Mount> {
+        match Mount::tmpfs(dir, size) {
+            Ok(mount) => Some(mount),
+            Err(why) => {
+                println!(
+                    "SKIPPED: cannot mount a tmpfs here ({why}); run as root to test {to_test}"
+                );
+                None
+            }
+        }
     }
 
     fn remount(&self, mode: &str) {
@@ -132,32 +148,36 @@ fn miner() -> Address {
 
 /// Starts the server on `data` with its log outside the tmpfs.
 fn start(data: &Path, log: &Path, genesis: Address) -> (Running, String) {
+    start_with(data, log, genesis, &[])
+}
+
+/// [`start`], with more flags.
+fn start_with(data: &Path, log: &Path, genesis: Address, extra: &[&str]) -> (Running, String) {
     let genesis = genesis.to_string();
     let supply = SUPPLY.to_string();
     let miner = miner().to_string();
     let data = data.to_str().unwrap();
-    let running = Running::start(
-        &[
-            "server",
-            "--listen",
-            "127.0.0.1:0",
-            "--data-dir",
-            data,
-            "--difficulty",
-            "4",
-            "--genesis-address",
-            &genesis,
-            "--supply",
-            &supply,
-            "--miner-address",
-            &miner,
-            // A small acknowledgement log (it is written full of zeros up front), so
-            // that it fits the small tmpfs and fills while the disk is full.
-            "--ack-log-mib",
-            "1",
-        ],
-        log,
-    );
+    let mut args = vec![
+        "server",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data,
+        "--difficulty",
+        "4",
+        "--genesis-address",
+        &genesis,
+        "--supply",
+        &supply,
+        "--miner-address",
+        &miner,
+        // A small acknowledgement log (it is written full of zeros up front), so
+        // that it fits the small tmpfs and fills while the disk is full.
+        "--ack-log-mib",
+        "1",
+    ];
+    args.extend_from_slice(extra);
+    let running = Running::start(&args, log);
     let addr = running.wait_for_line("Server:");
     (running, addr)
 }
@@ -204,12 +224,8 @@ fn check_intact(c: &mut Conn, chain_id: ChainId, acked: &[TxId], everyone: &[Add
 fn a_full_disk_refuses_writes_with_internal_serves_reads_and_recovers_when_space_returns() {
     let temp = tempfile::tempdir().unwrap();
     let mnt = temp.path().join("mnt");
-    let mount = match Mount::tmpfs(&mnt, "4M") {
-        Ok(m) => m,
-        Err(why) => {
-            println!("SKIPPED: cannot mount a tmpfs here ({why}); run as root to test a full disk");
-            return;
-        }
+    let Some(mount) = Mount::tmpfs_or_skip(&mnt, "4M", "a full disk") else {
+        return;
     };
     let _ = simplechain_bin();
     let data = mnt.join("data");
@@ -221,47 +237,26 @@ fn a_full_disk_refuses_writes_with_internal_serves_reads_and_recovers_when_space
     let (mut server, addr) = start(&data, &log, rich_addr);
     let mut c = Conn::connect(&addr);
     let chain_id: ChainId = c.info()["chain_id"].as_str().unwrap().parse().unwrap();
-    let send = |c: &mut Conn, acked: &mut Vec<TxId>| -> String {
-        let nonce = c.pending_nonce(rich_addr);
-        let tx = Transaction::sign(&rich, &chain_id, to, 1, nonce);
-        let answer = c.ask(&add_line(&tx));
-        if answer == "SUCCESS" {
-            acked.push(tx.txid(&chain_id));
-        }
-        answer
+    let mut sender = Sender {
+        key: rich,
+        chain_id,
+        to,
+        acked: Vec::new(),
     };
-
-    let mut acked = Vec::new();
     for _ in 0..5 {
-        assert_eq!(send(&mut c, &mut acked), "SUCCESS");
+        assert_eq!(sender.send(&mut c), "SUCCESS");
     }
     c.wait_mempool_empty();
 
     // Fill the disk, then write until the server says it cannot.
     let filler = fill(&mnt);
-    let mut internal = 0;
-    let mut accepted_while_full = 0;
-    for attempt in 0..3000 {
-        let answer = send(&mut c, &mut acked);
-        if answer == "SUCCESS" {
-            accepted_while_full += 1;
-        } else {
-            assert!(
-                answer.starts_with("ERROR:internal:"),
-                "attempt {attempt}: {answer}"
-            );
-            internal += 1;
-            if internal >= 5 {
-                break;
-            }
-        }
-    }
-    assert!(internal >= 5, "the full disk never refused a write");
+    let internal = 5;
+    let accepted_while_full = sender.until_refused(&mut c, internal);
     // Reads are still served, and nothing is corrupted.
     let info = c.info();
     assert!(c.ask(&format!("GET_ACCOUNT:{to}")).starts_with("ACCOUNT:"));
     assert!(c.ask("GET_BLOCKS:0:10").starts_with("{\"blocks\":["));
-    check_intact(&mut c, chain_id, &acked, &everyone);
+    check_intact(&mut c, chain_id, &sender.acked, &everyone);
     assert_eq!(c.info()["height"], info["height"]);
     println!(
         "disk full: {internal} writes refused with ERROR:internal, {accepted_while_full} accepted \
@@ -272,11 +267,11 @@ fn a_full_disk_refuses_writes_with_internal_serves_reads_and_recovers_when_space
     // Room again: writes succeed without a restart.
     std::fs::remove_file(&filler).unwrap();
     for _ in 0..10 {
-        assert_eq!(send(&mut c, &mut acked), "SUCCESS", "after space returned");
+        assert_eq!(sender.send(&mut c), "SUCCESS", "after space returned");
     }
     c.wait_mempool_empty();
-    check_intact(&mut c, chain_id, &acked, &everyone);
-    for id in &acked {
+    check_intact(&mut c, chain_id, &sender.acked, &everyone);
+    for id in &sender.acked {
         let tx = payload(&c.ask(&format!("GET_TRANSACTION:{id}")), "TX");
         assert_eq!(tx["status"], "confirmed");
     }
@@ -287,11 +282,147 @@ fn a_full_disk_refuses_writes_with_internal_serves_reads_and_recovers_when_space
     drop(server);
     let (_server, addr) = start(&data, &log, rich_addr);
     let mut c = Conn::connect(&addr);
-    check_intact(&mut c, chain_id, &acked, &everyone);
+    check_intact(&mut c, chain_id, &sender.acked, &everyone);
     println!(
         "disk full: recovered without a restart; {} acknowledged transactions, all confirmed, \
          all there after SIGKILL and restart",
-        acked.len()
+        sender.acked.len()
+    );
+    drop(mount);
+}
+
+/// Transfers of 1 from one key to one address, and the ids of those acknowledged.
+struct Sender {
+    key: ed25519_dalek::SigningKey,
+    chain_id: ChainId,
+    to: Address,
+    acked: Vec<TxId>,
+}
+
+impl Sender {
+    /// One transfer at the sender's pending nonce; the server's answer.
+    fn send(&mut self, c: &mut Conn) -> String {
+        let nonce = c.pending_nonce(address_of(&self.key));
+        let tx = Transaction::sign(&self.key, &self.chain_id, self.to, 1, nonce);
+        let answer = c.ask(&add_line(&tx));
+        if answer == "SUCCESS" {
+            self.acked.push(tx.txid(&self.chain_id));
+        }
+        answer
+    }
+
+    /// Transfers until the server has refused `refusals` of them, each with
+    /// `ERROR:internal` (a full disk); how many it took first.
+    fn until_refused(&mut self, c: &mut Conn, refusals: usize) -> usize {
+        let (mut accepted, mut refused) = (0, 0);
+        for attempt in 0..3000 {
+            let answer = self.send(c);
+            if answer == "SUCCESS" {
+                accepted += 1;
+                continue;
+            }
+            assert!(
+                answer.starts_with("ERROR:internal:"),
+                "attempt {attempt}: {answer}"
+            );
+            refused += 1;
+            if refused == refusals {
+                return accepted;
+            }
+        }
+        panic!("the full disk never refused {refusals} writes ({accepted} accepted)");
+    }
+}
+
+/// A block mined on `parent` and submitted; the status the server gave it.
+fn submit_child(c: &mut Conn, chain_id: &ChainId, parent: &Block, salt: u64) -> (Block, String) {
+    let block = Block::next(
+        parent,
+        chain_id,
+        miner(),
+        parent.header.timestamp + salt,
+        vec![],
+    );
+    let line = c.ask(&format!(
+        "SUBMIT_BLOCK:{}",
+        serde_json::to_string(&block).unwrap()
+    ));
+    let status = payload(&line, "SUBMITTED")["status"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (block, status)
+}
+
+#[test]
+fn a_side_block_taken_while_the_disk_is_full_outlives_the_checkpoints_that_failed() {
+    let temp = tempfile::tempdir().unwrap();
+    let mnt = temp.path().join("mnt");
+    let Some(mount) = Mount::tmpfs_or_skip(&mnt, "4M", "a full disk") else {
+        return;
+    };
+    let data = mnt.join("data");
+    let log = temp.path().join("server.log");
+    let rich = simplechain_server::keyfile::generate();
+    let rich_addr = address_of(&rich);
+    let to = Address::from_bytes([0x55; 32]);
+    // No miner: the only blocks are the test's, so the side block stays in the window.
+    let (mut server, addr) = start_with(&data, &log, rich_addr, &["--no-miner"]);
+    let mut c = Conn::connect(&addr);
+    let chain_id: ChainId = c.info()["chain_id"].as_str().unwrap().parse().unwrap();
+    let chain: ChainJson = serde_json::from_str(&c.ask("GET_BLOCKS:0:1")).unwrap();
+    let genesis = &chain.blocks[0];
+    let (a1, status) = submit_child(&mut c, &chain_id, genesis, 1);
+    assert_eq!(status, "tip");
+
+    // With the disk full, the side block is one more record of the preallocated log.
+    let filler = fill(&mnt);
+    let (b1, status) = submit_child(&mut c, &chain_id, genesis, 2);
+    assert_eq!(
+        status, "side",
+        "the log takes a side block while the disk is full"
+    );
+    // Transactions until the log is full and its checkpoint into redb is refused.
+    let mut sender = Sender {
+        key: rich,
+        chain_id,
+        to,
+        acked: Vec::new(),
+    };
+    let internal = 3;
+    sender.until_refused(&mut c, internal);
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        said.contains("could not write admitted transactions"),
+        "no checkpoint failed: {said}"
+    );
+
+    // Room again: the next admission's checkpoint writes everything the failed ones
+    // covered, the side block too, and moves `log_applied` past its record.
+    std::fs::remove_file(&filler).unwrap();
+    assert_eq!(sender.send(&mut c), "SUCCESS", "after space returned");
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    drop(server);
+    let loaded = simplechain_server::storage::Storage::open(&data)
+        .unwrap()
+        .load()
+        .unwrap();
+    let side: Vec<_> = loaded.side.iter().map(|b| b.hash).collect();
+    assert_eq!(side, [b1.hash], "redb holds the side block");
+    assert_eq!(loaded.blocks.last().map(|b| b.hash), Some(a1.hash));
+    drop(loaded);
+
+    let (_server, addr) = start_with(&data, &log, rich_addr, &["--no-miner"]);
+    let mut c = Conn::connect(&addr);
+    let block = payload(&c.ask(&format!("GET_BLOCK:{}", b1.hash)), "BLOCK");
+    assert_eq!(block["main"], false, "{block}");
+    check_intact(&mut c, chain_id, &sender.acked, &[rich_addr, to, miner()]);
+    println!(
+        "disk full: a side block taken into the log, {internal} writes refused; after space \
+         returned, the side block is in redb and in the tree after a SIGKILL ({} transactions \
+         acknowledged, all there)",
+        sender.acked.len()
     );
     drop(mount);
 }
@@ -300,14 +431,8 @@ fn a_full_disk_refuses_writes_with_internal_serves_reads_and_recovers_when_space
 fn a_read_only_data_dir_is_refused_at_start_and_left_untouched() {
     let temp = tempfile::tempdir().unwrap();
     let mnt = temp.path().join("mnt");
-    let mount = match Mount::tmpfs(&mnt, "16M") {
-        Ok(m) => m,
-        Err(why) => {
-            println!(
-                "SKIPPED: cannot mount a tmpfs here ({why}); run as root to test a read-only data dir"
-            );
-            return;
-        }
+    let Some(mount) = Mount::tmpfs_or_skip(&mnt, "16M", "a read-only data dir") else {
+        return;
     };
     let data = mnt.join("data");
     let log = temp.path().join("server.log");

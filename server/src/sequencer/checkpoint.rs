@@ -255,6 +255,43 @@ mod tests {
     use simplechain_core::{Address, Block, ChainId};
 
     #[test]
+    fn a_failed_checkpoint_gives_back_all_it_covered_beside_what_came_since() {
+        let hash = |n: u8| BlockHash::from_bytes([n; 32]);
+        let failed = Unfolded {
+            mempool_from: Some(10),
+            blocks_from: Some(4),
+            stale: vec![1, 2],
+            side: vec![hash(1)],
+            pruned: vec![hash(2)],
+        };
+        let mut since = Unfolded {
+            mempool_from: Some(25),
+            blocks_from: None,
+            stale: vec![12],
+            side: vec![hash(3)],
+            pruned: vec![hash(1)],
+        };
+        since.merge(failed);
+        // From the lowest of either: the failed checkpoint's start.
+        assert_eq!(since.mempool_from, Some(10));
+        assert_eq!(since.blocks_from, Some(4));
+        assert_eq!(since.stale, [12, 1, 2]);
+        // The failed checkpoint's side block is written by the next one (if the tree
+        // still holds it: this one was pruned since, and is removed instead).
+        assert_eq!(since.side, [hash(3), hash(1)]);
+        assert_eq!(since.pruned, [hash(1), hash(2)]);
+
+        let mut nothing_since = Unfolded::default();
+        nothing_since.merge(Unfolded {
+            mempool_from: None,
+            blocks_from: Some(7),
+            ..Unfolded::default()
+        });
+        assert_eq!(nothing_since.mempool_from, None);
+        assert_eq!(nothing_since.blocks_from, Some(7));
+    }
+
+    #[test]
     fn a_checkpoint_written_in_pieces_leaves_redb_with_all_of_it() {
         let dir = tempfile::tempdir().unwrap();
         let storage = Storage::open(dir.path()).unwrap();
