@@ -6,6 +6,7 @@ use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -13,7 +14,8 @@ use std::time::{Duration, Instant};
 /// How long any one thing on the page may take to appear.
 pub const WAIT: Duration = Duration::from_secs(60);
 
-/// A ChromeDriver process; killed when dropped.
+/// A ChromeDriver process, in a process group of its own with the Chromium it starts;
+/// the whole group is killed when dropped.
 pub struct ChromeDriver {
     child: Child,
     pub url: String,
@@ -21,6 +23,14 @@ pub struct ChromeDriver {
 
 impl Drop for ChromeDriver {
     fn drop(&mut self) {
+        // Killing chromedriver alone left its Chromium running, adopted by init, after
+        // a test that did not close its session (or panicked): a `make test` run left
+        // one behind.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -47,6 +57,7 @@ pub fn start_chromedriver(log: &Path) -> ChromeDriver {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        .process_group(0)
         .spawn()
         .expect("starting chromedriver");
     let address = SocketAddr::from(([127, 0, 0, 1], port));
