@@ -32,6 +32,33 @@ async fn genesis_copies(server: &TestServer, bytes: usize) -> String {
     line
 }
 
+/// A SYNC_BLOCKCHAIN line whose check keeps the heavy worker busy for about a second
+/// on any build (the signature checks run at full speed in debug builds too): `blocks`
+/// full blocks of signed transfers on our genesis, the last one's amount changed after
+/// it was signed, so that the chain is refused `invalid_chain` only once every
+/// signature has been checked. (Copies of genesis, decoded then refused, took the
+/// worker seconds in a debug build but were done in well under the test's wait in a
+/// release build, and the test failed there.)
+async fn signature_bomb(server: &TestServer, blocks: usize) -> String {
+    let mut c = server.connect().await;
+    let mut parent = common::blocks::tip_block(&mut c).await;
+    let mut chain = vec![parent.clone()];
+    let per_block = simplechain_core::MAX_BLOCK_TRANSACTIONS as u64;
+    for i in 0..blocks as u64 {
+        let mut txs: Vec<_> = (0..per_block)
+            .map(|n| server.tx(&rich_key(), addr(9), 1, i * per_block + n))
+            .collect();
+        if i + 1 == blocks as u64 {
+            txs.last_mut().unwrap().amount += 1;
+        }
+        let block = common::blocks::child(&parent, server, txs, 0);
+        chain.push(block.clone());
+        parent = block;
+    }
+    let json = serde_json::json!({ "blocks": chain });
+    format!("SYNC_BLOCKCHAIN:{json}")
+}
+
 /// Finding 3: a client whose writer side is blocked (it never reads) is closed by the
 /// write deadline, even though it keeps its reader side busy (a PING each 200 ms, well
 /// inside the idle timeout). Before: such connections lived on, each holding its
@@ -216,8 +243,8 @@ async fn ready_answers_go_first_and_the_heavy_queue_is_bounded() {
     let mut config = test_config(dir.path());
     config.limits.max_heavy_queued = 2;
     let server = TestServer::start_with(config).await;
-    // Keeps the heavy worker busy: about 40 MB of genesis copies to decode.
-    let bomb = genesis_copies(&server, 40 << 20).await;
+    // Keeps the heavy worker busy: 40,960 signatures to check.
+    let bomb = signature_bomb(&server, 10).await;
     let mut busy = server.connect().await;
     busy.send(&bomb).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
