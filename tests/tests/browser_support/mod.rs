@@ -6,7 +6,6 @@ use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -14,8 +13,7 @@ use std::time::{Duration, Instant};
 /// How long any one thing on the page may take to appear.
 pub const WAIT: Duration = Duration::from_secs(60);
 
-/// A ChromeDriver process, in a process group of its own with the Chromium it starts;
-/// the whole group is killed when dropped.
+/// A ChromeDriver process; it and the Chromium it started are killed when dropped.
 pub struct ChromeDriver {
     child: Child,
     pub url: String,
@@ -25,11 +23,11 @@ impl Drop for ChromeDriver {
     fn drop(&mut self) {
         // Killing chromedriver alone left its Chromium running, adopted by init, after
         // a test that did not close its session (or panicked): a `make test` run left
-        // one behind.
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &group])
-            .stderr(Stdio::null())
+        // one behind. Its children (the browser) go first; the browser's own processes
+        // end with it. (chromedriver stays in the test's process group, so that a
+        // Ctrl-C still reaches all of them.)
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-P", &self.child.id().to_string()])
             .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -57,19 +55,20 @@ pub fn start_chromedriver(log: &Path) -> ChromeDriver {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .process_group(0)
         .spawn()
         .expect("starting chromedriver");
     let address = SocketAddr::from(([127, 0, 0, 1], port));
+    // Made first, so that it is killed if it does not start.
+    let driver = ChromeDriver {
+        child,
+        url: format!("http://{address}"),
+    };
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(address).is_err() {
         assert!(Instant::now() < deadline, "chromedriver did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
-    ChromeDriver {
-        child,
-        url: format!("http://{address}"),
-    }
+    driver
 }
 
 /// A new headless Chromium session with a fresh profile in `profile`, recording the
