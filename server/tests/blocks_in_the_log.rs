@@ -82,6 +82,15 @@ fn open_refused_with_record(dir: &Path, record: &[u8]) -> String {
     error.to_string()
 }
 
+/// A config without the server's miner, with an acknowledgement log of `records`
+/// 4 KiB records (two halves of `records / 2`).
+fn config_with_log(dir: &Path, records: u64) -> simplechain_server::ServerConfig {
+    let mut config = common::test_config(dir);
+    config.miner.disabled = true;
+    config.limits.ack_log_bytes = records * record::BLOCK as u64;
+    config
+}
+
 /// Three blocks mined on the tip and submitted, one after the other.
 async fn three_on_the_tip(server: &TestServer, c: &mut Conn) -> [Block; 3] {
     let mut parent = tip_block(c).await;
@@ -417,9 +426,7 @@ async fn a_side_block_only_the_log_holds_goes_into_redb_with_the_background_chec
     let dir = temp.path();
     // Halves of four 4 KiB records each: records 1 to 4 fill half 0; record 5 goes to
     // half 1 while 1 to 4 are checkpointed in the background.
-    let mut config = common::test_config(dir);
-    config.miner.disabled = true;
-    config.limits.ack_log_bytes = 8 * record::BLOCK as u64;
+    let config = config_with_log(dir, 8);
     let server = common::TestServer::start_with(config).await;
     let mut c = server.connect().await;
     let genesis = tip_block(&mut c).await;
@@ -471,9 +478,7 @@ async fn a_side_block_pruned_before_its_checkpoint_is_not_written_into_redb() {
     // Halves of 128 records: the side block's record (2) and the 100 blocks that take
     // the main tip past the reorg window above it (3 to 102) are all in half 0, whose
     // background checkpoint starts at record 129.
-    let mut config = common::test_config(dir);
-    config.miner.disabled = true;
-    config.limits.ack_log_bytes = 256 * record::BLOCK as u64;
+    let config = config_with_log(dir, 256);
     let server = common::TestServer::start_with(config).await;
     let mut c = server.connect().await;
     let genesis = tip_block(&mut c).await;
@@ -555,12 +560,7 @@ async fn a_side_block_in_redb_is_removed_from_it_by_the_checkpoint_after_its_pru
     let dir = temp.path();
     // Halves of four records: record 5 starts the background checkpoint of 1 to 4,
     // which writes the side block (record 2) into redb.
-    let start = || {
-        let mut config = common::test_config(dir);
-        config.miner.disabled = true;
-        config.limits.ack_log_bytes = 8 * record::BLOCK as u64;
-        common::TestServer::start_with(config)
-    };
+    let start = || common::TestServer::start_with(config_with_log(dir, 8));
     let server = start().await;
     let mut c = server.connect().await;
     let genesis = tip_block(&mut c).await;
@@ -607,9 +607,7 @@ async fn blocks_larger_than_a_half_of_the_log_go_straight_into_redb() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path();
     // Halves of 16 KiB; blocks of 200 transactions are larger than that.
-    let mut config = common::test_config(dir);
-    config.miner.disabled = true;
-    config.limits.ack_log_bytes = 8 * record::BLOCK as u64;
+    let config = config_with_log(dir, 8);
     let half = config.limits.ack_log_bytes as usize / 2;
     let server = common::TestServer::start_with(config).await;
     let mut c = server.connect().await;

@@ -79,6 +79,33 @@ impl Drop for Mount {
     }
 }
 
+/// A test's own small tmpfs: the server's data dir on it, the server's log beside it
+/// (off the tmpfs). Unmounted and removed when dropped.
+struct Disk {
+    mount: Mount,
+    /// Where the tmpfs is mounted.
+    mnt: PathBuf,
+    data: PathBuf,
+    log: PathBuf,
+    _temp: tempfile::TempDir,
+}
+
+impl Disk {
+    /// A tmpfs of `size`, or `None` after saying the test of `to_test` is skipped.
+    fn tmpfs_or_skip(size: &str, to_test: &str) -> Option<Disk> {
+        let temp = tempfile::tempdir().unwrap();
+        let mnt = temp.path().join("mnt");
+        let mount = Mount::tmpfs_or_skip(&mnt, size, to_test)?;
+        Some(Disk {
+            mount,
+            data: mnt.join("data"),
+            log: temp.path().join("server.log"),
+            mnt,
+            _temp: temp,
+        })
+    }
+}
+
 /// A line connection (blocking: these tests are sequential).
 struct Conn {
     reader: BufReader<TcpStream>,
@@ -222,14 +249,11 @@ fn check_intact(c: &mut Conn, chain_id: ChainId, acked: &[TxId], everyone: &[Add
 
 #[test]
 fn a_full_disk_refuses_writes_with_internal_serves_reads_and_recovers_when_space_returns() {
-    let temp = tempfile::tempdir().unwrap();
-    let mnt = temp.path().join("mnt");
-    let Some(mount) = Mount::tmpfs_or_skip(&mnt, "4M", "a full disk") else {
+    let Some(disk) = Disk::tmpfs_or_skip("4M", "a full disk") else {
         return;
     };
     let _ = simplechain_bin();
-    let data = mnt.join("data");
-    let log = temp.path().join("server.log");
+    let (mnt, data, log) = (disk.mnt.clone(), disk.data.clone(), disk.log.clone());
     let rich = simplechain_server::keyfile::generate();
     let rich_addr = address_of(&rich);
     let to = Address::from_bytes([0x55; 32]);
@@ -288,7 +312,7 @@ fn a_full_disk_refuses_writes_with_internal_serves_reads_and_recovers_when_space
          all there after SIGKILL and restart",
         sender.acked.len()
     );
-    drop(mount);
+    drop(disk);
 }
 
 /// Transfers of 1 from one key to one address, and the ids of those acknowledged.
@@ -356,13 +380,10 @@ fn submit_child(c: &mut Conn, chain_id: &ChainId, parent: &Block, salt: u64) -> 
 
 #[test]
 fn a_side_block_taken_while_the_disk_is_full_outlives_the_checkpoints_that_failed() {
-    let temp = tempfile::tempdir().unwrap();
-    let mnt = temp.path().join("mnt");
-    let Some(mount) = Mount::tmpfs_or_skip(&mnt, "4M", "a full disk") else {
+    let Some(disk) = Disk::tmpfs_or_skip("4M", "a full disk") else {
         return;
     };
-    let data = mnt.join("data");
-    let log = temp.path().join("server.log");
+    let (mnt, data, log) = (disk.mnt.clone(), disk.data.clone(), disk.log.clone());
     let rich = simplechain_server::keyfile::generate();
     let rich_addr = address_of(&rich);
     let to = Address::from_bytes([0x55; 32]);
@@ -426,18 +447,15 @@ fn a_side_block_taken_while_the_disk_is_full_outlives_the_checkpoints_that_faile
          the tree after a SIGKILL ({} transactions acknowledged, all there)",
         sender.acked.len()
     );
-    drop(mount);
+    drop(disk);
 }
 
 #[test]
 fn a_read_only_data_dir_is_refused_at_start_and_left_untouched() {
-    let temp = tempfile::tempdir().unwrap();
-    let mnt = temp.path().join("mnt");
-    let Some(mount) = Mount::tmpfs_or_skip(&mnt, "16M", "a read-only data dir") else {
+    let Some(disk) = Disk::tmpfs_or_skip("16M", "a read-only data dir") else {
         return;
     };
-    let data = mnt.join("data");
-    let log = temp.path().join("server.log");
+    let (mnt, data, log) = (disk.mnt.clone(), disk.data.clone(), disk.log.clone());
     let rich = simplechain_server::keyfile::generate();
     let rich_addr = address_of(&rich);
     let to = Address::from_bytes([0x55; 32]);
@@ -471,7 +489,7 @@ fn a_read_only_data_dir_is_refused_at_start_and_left_untouched() {
         }
     );
     if busy.status.success() {
-        mount.remount("rw");
+        disk.mount.remount("rw");
     }
     server.child.kill().unwrap();
     server.child.wait().unwrap();
@@ -479,7 +497,7 @@ fn a_read_only_data_dir_is_refused_at_start_and_left_untouched() {
 
     let db = data.join(simplechain_server::storage::DB_FILE);
     let bytes_before = std::fs::read(&db).unwrap();
-    mount.remount("ro");
+    disk.mount.remount("ro");
     let out = Command::new(simplechain_bin())
         .args(["server", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(&data)
@@ -501,7 +519,7 @@ fn a_read_only_data_dir_is_refused_at_start_and_left_untouched() {
         "the database changed"
     );
 
-    mount.remount("rw");
+    disk.mount.remount("rw");
     let (_server, addr) = start(&data, &log, rich_addr);
     let mut c = Conn::connect(&addr);
     assert_eq!(c.ask("GET_BLOCKCHAIN"), chain_before);
