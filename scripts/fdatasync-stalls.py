@@ -7,14 +7,27 @@ call's p50 / p99 / p99.9 / max and how many took over 5 ms. Run it alone, then b
 a busy loop (`python3 -c "while True: pass" &`) to see what a busy core does to the
 disk's tail. Not part of `make test`.
 
-    scripts/fdatasync-stalls.py [SECONDS] [FILE]
+    scripts/fdatasync-stalls.py [SECONDS] [FILE] [--mode MODE]
 
-defaults: 12 s, ./fdatasync-stalls.dat (deleted at the end).
+defaults: 12 s, ./fdatasync-stalls.dat (deleted at the end). MODE is how each write
+is made durable:
+  fdatasync  a `pwrite`, then `fdatasync` (the log's way; the default);
+  dsync      one `pwrite` on a file opened `O_DSYNC`;
+  direct     one `pwrite` on a file opened `O_DIRECT | O_DSYNC` (no page cache).
+With dsync and direct the sync is inside the write: the write's line is the one to
+read.
 """
 
+import argparse
+import mmap
 import os
-import sys
 import time
+
+MODES = {
+    "fdatasync": (0, True),
+    "dsync": (os.O_DSYNC, False),
+    "direct": (os.O_DIRECT | os.O_DSYNC, False),
+}
 
 
 def summary(name, values):
@@ -29,14 +42,25 @@ def summary(name, values):
 
 
 def main():
-    secs = float(sys.argv[1]) if len(sys.argv) > 1 else 12
-    path = sys.argv[2] if len(sys.argv) > 2 else "fdatasync-stalls.dat"
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("seconds", nargs="?", type=float, default=12)
+    parser.add_argument("file", nargs="?", default="fdatasync-stalls.dat")
+    parser.add_argument("--mode", choices=MODES, default="fdatasync")
+    args = parser.parse_args()
+    if args.seconds <= 0:
+        parser.error("SECONDS must be above 0")
+    secs, path = args.seconds, args.file
+    flags, sync_after = MODES[args.mode]
     size = 64 << 20
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         os.pwrite(fd, b"\0" * size, 0)
         os.fsync(fd)
-        record = b"x" * 4096
+        os.close(fd)
+        fd = os.open(path, os.O_RDWR | flags)
+        # Page-aligned, as O_DIRECT needs.
+        record = mmap.mmap(-1, 4096)
+        record.write(b"x" * 4096)
         writes, syncs = [], []
         offset = 0
         end = time.monotonic() + secs
@@ -44,13 +68,16 @@ def main():
             t0 = time.monotonic()
             os.pwrite(fd, record, offset)
             t1 = time.monotonic()
-            os.fdatasync(fd)
+            if sync_after:
+                os.fdatasync(fd)
             t2 = time.monotonic()
             writes.append(t1 - t0)
             syncs.append(t2 - t1)
-            offset = (offset + len(record)) % size
+            offset = (offset + 4096) % size
+        print(f"mode {args.mode}")
         print(summary("pwrite", writes))
-        print(summary("fdatasync", syncs))
+        if sync_after:
+            print(summary("fdatasync", syncs))
     finally:
         os.close(fd)
         os.unlink(path)

@@ -8,33 +8,99 @@ ran is answered when the next write ends (group commit). No CPU, no sockets, no
 checkpoints: whatever tail it shows, a real server on the same disk cannot beat.
 
     scripts/ideal-durable-server.py [RATE] [SECONDS] [WINDOW] [FILE]
+                                    [--busy N] [--checkpoint MBPS]
 
 defaults: 10000 requests/s, 60 s, windows of 6 s, ./ideal-durable-server.dat (deleted
 at the end). Prints the writes' p50/p99/max, then each window's answer p50/p99/max,
 and how many windows have a p99 within 5 ms. Not part of `make test`.
+
+To see the floor under the load a real server's half rate brings, beside it:
+  --busy N          N busy loops (processes), as the server's signature checks, the
+                    load generator and the miner keep the cores busy;
+  --checkpoint MBPS a writer of MBPS MB/s in 1 MiB pieces, each fsync'ed (into
+                    FILE.checkpoint), as a checkpoint writes into redb: at the half
+                    rate the server's redb grows by about 4 MB/s (337 bytes a
+                    transaction, `simplechain bench --keep`).
+Both are stopped before the figures are printed.
 """
+import argparse
 import os
+import subprocess
 import sys
 import time
+
+# Run as a child process by --checkpoint: MBPS MB/s in 1 MiB fsync'ed pieces, forever.
+CHECKPOINT_WRITER = """
+import os, sys, time
+mbps, path = float(sys.argv[1]), sys.argv[2]
+piece = os.urandom(1 << 20)
+fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+offset, due = 0, time.monotonic()
+while True:
+    os.pwrite(fd, piece, offset)
+    os.fsync(fd)
+    offset = (offset + len(piece)) % (256 << 20)
+    due += 1 / mbps
+    time.sleep(max(0.0, due - time.monotonic()))
+"""
 
 
 def pct(values, q):
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
+def arguments():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rate", nargs="?", type=float, default=10000)
+    parser.add_argument("seconds", nargs="?", type=float, default=60)
+    parser.add_argument("window", nargs="?", type=float, default=6)
+    parser.add_argument("file", nargs="?", default="ideal-durable-server.dat")
+    parser.add_argument("--busy", type=int, default=0, metavar="N")
+    parser.add_argument("--checkpoint", type=float, default=0, metavar="MBPS")
+    args = parser.parse_args()
+    if args.rate <= 0 or args.seconds <= 0 or args.window <= 0:
+        parser.error("RATE, SECONDS and WINDOW must be above 0")
+    if args.busy < 0 or args.checkpoint < 0:
+        parser.error("--busy and --checkpoint must not be negative")
+    return args
+
+
+def start_load(args):
+    """The busy loops and the checkpoint writer asked for, as child processes."""
+    children = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)
+    ]
+    if args.checkpoint > 0:
+        children.append(
+            subprocess.Popen(
+                [sys.executable, "-c", CHECKPOINT_WRITER, str(args.checkpoint),
+                 args.file + ".checkpoint"]
+            )
+        )
+    return children
+
+
+def stop_load(children, args):
+    for child in children:
+        child.kill()
+        child.wait()
+    if args.checkpoint > 0 and os.path.exists(args.file + ".checkpoint"):
+        os.unlink(args.file + ".checkpoint")
+
+
 def main():
-    rate = float(sys.argv[1]) if len(sys.argv) > 1 else 10000
-    secs = float(sys.argv[2]) if len(sys.argv) > 2 else 60
-    window = float(sys.argv[3]) if len(sys.argv) > 3 else 6
-    path = sys.argv[4] if len(sys.argv) > 4 else "ideal-durable-server.dat"
+    args = arguments()
+    rate, secs, window, path = args.rate, args.seconds, args.window, args.file
     size = 64 << 20
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    children = []
     try:
         # Zero-filled once, as the acknowledgement log is: each sync is then one write.
         os.pwrite(fd, b"\0" * size, 0)
         os.fsync(fd)
         record = os.urandom(4096)
         offset = 0
+        children = start_load(args)
         start = time.monotonic()
         cycles = []  # (start, end) of each write
         while True:
@@ -46,6 +112,7 @@ def main():
             cycles.append((began, time.monotonic()))
             offset = (offset + 4096) % size
     finally:
+        stop_load(children, args)
         os.close(fd)
         os.unlink(path)
 
@@ -59,8 +126,11 @@ def main():
             arrival += step
 
     writes = sorted(end - began for began, end in cycles)
+    load = [f"{args.busy} busy loops"] if args.busy else []
+    load += [f"a checkpoint writer of {args.checkpoint:g} MB/s"] if args.checkpoint else []
+    beside = f", beside {' and '.join(load)}" if load else ""
     print(
-        f"{rate:.0f} requests/s, {len(cycles)} synced writes: "
+        f"{rate:.0f} requests/s{beside}, {len(cycles)} synced writes: "
         f"p50 {pct(writes, .5) * 1e3:.2f} ms, p99 {pct(writes, .99) * 1e3:.2f} ms, "
         f"max {writes[-1] * 1e3:.1f} ms"
     )
