@@ -24,25 +24,26 @@ To see the floor under the load a real server's half rate brings, beside it:
 Both are stopped before the figures are printed.
 """
 import argparse
+import multiprocessing
 import os
-import subprocess
-import sys
 import time
 
-# Run as a child process by --checkpoint: MBPS MB/s in 1 MiB fsync'ed pieces, forever.
-CHECKPOINT_WRITER = """
-import os, sys, time
-mbps, path = float(sys.argv[1]), sys.argv[2]
-piece = os.urandom(1 << 20)
-fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
-offset, due = 0, time.monotonic()
-while True:
-    os.pwrite(fd, piece, offset)
-    os.fsync(fd)
-    offset = (offset + len(piece)) % (256 << 20)
-    due += 1 / mbps
-    time.sleep(max(0.0, due - time.monotonic()))
-"""
+def busy_loop():
+    while True:
+        pass
+
+
+def checkpoint_writer(mbps, path):
+    """MBPS MB/s into PATH in 1 MiB pieces, each fsync'ed, until killed."""
+    piece = os.urandom(1 << 20)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+    offset, due = 0, time.monotonic()
+    while True:
+        os.pwrite(fd, piece, offset)
+        os.fsync(fd)
+        offset = (offset + len(piece)) % (256 << 20)
+        due += 1 / mbps
+        time.sleep(max(0.0, due - time.monotonic()))
 
 
 def pct(values, q):
@@ -67,23 +68,22 @@ def arguments():
 
 def start_load(args):
     """The busy loops and the checkpoint writer asked for, as child processes."""
-    children = [
-        subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)
-    ]
+    children = [multiprocessing.Process(target=busy_loop) for _ in range(args.busy)]
     if args.checkpoint > 0:
         children.append(
-            subprocess.Popen(
-                [sys.executable, "-c", CHECKPOINT_WRITER, str(args.checkpoint),
-                 args.file + ".checkpoint"]
+            multiprocessing.Process(
+                target=checkpoint_writer, args=(args.checkpoint, args.file + ".checkpoint")
             )
         )
+    for child in children:
+        child.start()
     return children
 
 
 def stop_load(children, args):
     for child in children:
         child.kill()
-        child.wait()
+        child.join()
     if args.checkpoint > 0 and os.path.exists(args.file + ".checkpoint"):
         os.unlink(args.file + ".checkpoint")
 

@@ -7,6 +7,7 @@ mod common;
 
 use common::*;
 use simplechain_core::transaction::address_of;
+use simplechain_core::{MAX_BLOCK_TRANSACTIONS, Transaction};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -43,45 +44,35 @@ async fn genesis_copies(server: &TestServer, bytes: usize) -> String {
 async fn signature_bomb(server: &TestServer, per_core: usize) -> String {
     let mut c = server.connect().await;
     let genesis = common::blocks::tip_block(&mut c).await;
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let blocks = (per_core * cores) as u64;
-    let per_block = simplechain_core::MAX_BLOCK_TRANSACTIONS as u64;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let (per_core, per_block) = (per_core as u64, MAX_BLOCK_TRANSACTIONS as u64);
     let chain_id = server.chain_id;
-    // Signed on every core, a block's transactions each.
-    let next = std::sync::atomic::AtomicU64::new(0);
-    let signed: Vec<Vec<_>> = std::thread::scope(|scope| {
+    // Signed on every core: core `w` signs blocks `w * per_core ..`, so the blocks
+    // come back in order.
+    let mut blocks: Vec<Vec<Transaction>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..cores)
-            .map(|_| {
-                let next = &next;
+            .map(|w| {
                 scope.spawn(move || {
                     let key = rich_key();
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if i >= blocks {
-                            return done;
-                        }
-                        let nonces = i * per_block..(i + 1) * per_block;
-                        let txs = nonces.map(|n| {
-                            simplechain_core::Transaction::sign(&key, &chain_id, addr(9), 1, n)
-                        });
-                        done.push((i, txs.collect::<Vec<_>>()));
-                    }
+                    let block = |i: u64| {
+                        (i * per_block..(i + 1) * per_block)
+                            .map(|n| Transaction::sign(&key, &chain_id, addr(9), 1, n))
+                            .collect()
+                    };
+                    (w * per_core..(w + 1) * per_core)
+                        .map(block)
+                        .collect::<Vec<_>>()
                 })
             })
             .collect();
-        let mut all: Vec<_> = workers
+        workers
             .into_iter()
             .flat_map(|w| w.join().unwrap())
-            .collect();
-        all.sort_by_key(|(i, _)| *i);
-        all.into_iter().map(|(_, txs)| txs).collect()
+            .collect()
     });
+    blocks.last_mut().unwrap().last_mut().unwrap().amount += 1;
     let mut chain = vec![genesis];
-    for (i, mut txs) in signed.into_iter().enumerate() {
-        if i as u64 + 1 == blocks {
-            txs.last_mut().unwrap().amount += 1;
-        }
+    for txs in blocks {
         let block = common::blocks::child(chain.last().unwrap(), server, txs, 0);
         chain.push(block);
     }

@@ -253,12 +253,12 @@ fn a_full_disk_refuses_writes_with_internal_serves_reads_and_recovers_when_space
         return;
     };
     let _ = simplechain_bin();
-    let (mnt, data, log) = (disk.mnt.clone(), disk.data.clone(), disk.log.clone());
+    let Disk { mnt, data, log, .. } = &disk;
     let rich = simplechain_server::keyfile::generate();
     let rich_addr = address_of(&rich);
     let to = Address::from_bytes([0x55; 32]);
     let everyone = [rich_addr, to, miner()];
-    let (mut server, addr) = start(&data, &log, rich_addr);
+    let (mut server, addr) = start(data, log, rich_addr);
     let mut c = Conn::connect(&addr);
     let chain_id: ChainId = c.info()["chain_id"].as_str().unwrap().parse().unwrap();
     let mut sender = Sender {
@@ -273,7 +273,7 @@ fn a_full_disk_refuses_writes_with_internal_serves_reads_and_recovers_when_space
     c.wait_mempool_empty();
 
     // Fill the disk, then write until the server says it cannot.
-    let filler = fill(&mnt);
+    let filler = fill(mnt);
     let internal = 5;
     let accepted_while_full = sender.until_refused(&mut c, internal);
     // Reads are still served, and nothing is corrupted.
@@ -304,7 +304,7 @@ fn a_full_disk_refuses_writes_with_internal_serves_reads_and_recovers_when_space
     server.child.kill().unwrap();
     server.child.wait().unwrap();
     drop(server);
-    let (_server, addr) = start(&data, &log, rich_addr);
+    let (_server, addr) = start(data, log, rich_addr);
     let mut c = Conn::connect(&addr);
     check_intact(&mut c, chain_id, &sender.acked, &everyone);
     println!(
@@ -383,12 +383,12 @@ fn a_side_block_taken_while_the_disk_is_full_outlives_the_checkpoints_that_faile
     let Some(disk) = Disk::tmpfs_or_skip("4M", "a full disk") else {
         return;
     };
-    let (mnt, data, log) = (disk.mnt.clone(), disk.data.clone(), disk.log.clone());
+    let Disk { mnt, data, log, .. } = &disk;
     let rich = simplechain_server::keyfile::generate();
     let rich_addr = address_of(&rich);
     let to = Address::from_bytes([0x55; 32]);
     // No miner: the only blocks are the test's, so the side block stays in the window.
-    let (mut server, addr) = start_with(&data, &log, rich_addr, &["--no-miner"]);
+    let (mut server, addr) = start_with(data, log, rich_addr, &["--no-miner"]);
     let mut c = Conn::connect(&addr);
     let chain_id: ChainId = c.info()["chain_id"].as_str().unwrap().parse().unwrap();
     let chain: ChainJson = serde_json::from_str(&c.ask("GET_BLOCKS:0:1")).unwrap();
@@ -397,7 +397,7 @@ fn a_side_block_taken_while_the_disk_is_full_outlives_the_checkpoints_that_faile
     assert_eq!(status, "tip");
 
     // With the disk full, the side block is one more record of the preallocated log.
-    let filler = fill(&mnt);
+    let filler = fill(mnt);
     let (b1, status) = submit_child(&mut c, &chain_id, genesis, 2);
     assert_eq!(
         status, "side",
@@ -414,7 +414,7 @@ fn a_side_block_taken_while_the_disk_is_full_outlives_the_checkpoints_that_faile
     let accepted_while_full = sender.until_refused(&mut c, internal);
     // The background checkpoint of the side block's half failed (it did not reach
     // redb through free pages), and gave back what it covered.
-    let said = std::fs::read_to_string(&log).unwrap();
+    let said = std::fs::read_to_string(log).unwrap();
     assert!(
         said.contains("a checkpoint failed; the log keeps what it covered"),
         "the checkpoint covering the side block did not fail: {said}"
@@ -427,7 +427,7 @@ fn a_side_block_taken_while_the_disk_is_full_outlives_the_checkpoints_that_faile
     server.child.kill().unwrap();
     server.child.wait().unwrap();
     drop(server);
-    let loaded = simplechain_server::storage::Storage::open(&data)
+    let loaded = simplechain_server::storage::Storage::open(data)
         .unwrap()
         .load()
         .unwrap();
@@ -436,7 +436,7 @@ fn a_side_block_taken_while_the_disk_is_full_outlives_the_checkpoints_that_faile
     assert_eq!(loaded.blocks.last().map(|b| b.hash), Some(a1.hash));
     drop(loaded);
 
-    let (_server, addr) = start_with(&data, &log, rich_addr, &["--no-miner"]);
+    let (_server, addr) = start_with(data, log, rich_addr, &["--no-miner"]);
     let mut c = Conn::connect(&addr);
     let block = payload(&c.ask(&format!("GET_BLOCK:{}", b1.hash)), "BLOCK");
     assert_eq!(block["main"], false, "{block}");
@@ -455,11 +455,11 @@ fn a_read_only_data_dir_is_refused_at_start_and_left_untouched() {
     let Some(disk) = Disk::tmpfs_or_skip("16M", "a read-only data dir") else {
         return;
     };
-    let (mnt, data, log) = (disk.mnt.clone(), disk.data.clone(), disk.log.clone());
+    let Disk { mnt, data, log, .. } = &disk;
     let rich = simplechain_server::keyfile::generate();
     let rich_addr = address_of(&rich);
     let to = Address::from_bytes([0x55; 32]);
-    let (mut server, addr) = start(&data, &log, rich_addr);
+    let (mut server, addr) = start(data, log, rich_addr);
     let mut c = Conn::connect(&addr);
     let chain_id: ChainId = c.info()["chain_id"].as_str().unwrap().parse().unwrap();
     let mut acked = Vec::new();
@@ -473,7 +473,7 @@ fn a_read_only_data_dir_is_refused_at_start_and_left_untouched() {
     // While the server runs, the kernel refuses (EBUSY): shown, not asserted.
     let busy = Command::new("mount")
         .args(["-o", "remount,ro"])
-        .arg(&mnt)
+        .arg(mnt)
         .output()
         .unwrap();
     println!(
@@ -500,7 +500,7 @@ fn a_read_only_data_dir_is_refused_at_start_and_left_untouched() {
     disk.mount.remount("ro");
     let out = Command::new(simplechain_bin())
         .args(["server", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&data)
+        .arg(data)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -520,7 +520,7 @@ fn a_read_only_data_dir_is_refused_at_start_and_left_untouched() {
     );
 
     disk.mount.remount("rw");
-    let (_server, addr) = start(&data, &log, rich_addr);
+    let (_server, addr) = start(data, log, rich_addr);
     let mut c = Conn::connect(&addr);
     assert_eq!(c.ask("GET_BLOCKCHAIN"), chain_before);
     check_intact(&mut c, chain_id, &acked, &[rich_addr, to, miner()]);
