@@ -6,10 +6,10 @@
 pub mod child;
 mod disk_floor;
 mod figures;
-mod load;
+pub mod load;
 mod nonce_rate;
 mod one_in_flight;
-mod outcome;
+pub mod outcome;
 mod pace;
 mod tree_costs;
 mod yardstick;
