@@ -160,9 +160,8 @@ fn main() -> anyhow::Result<()> {
 // ---------------------------------------------------------------- the load
 
 async fn drive(dir: &Path, options: &Options, seconds: f64) -> anyhow::Result<()> {
-    let dir = dir.join(format!("admission-lab-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let server = Server::start(&dir, options)?;
+    let scratch = Scratch::new(dir.join(format!("admission-lab-{}", std::process::id())))?;
+    let server = Server::start(&scratch.0, options)?;
     let address = server.address.clone();
     let senders: Vec<SigningKey> = (0..512u64)
         .map(|i| {
@@ -201,8 +200,24 @@ async fn drive(dir: &Path, options: &Options, seconds: f64) -> anyhow::Result<()
         peak.rejected + half.rejected
     );
     drop(server);
-    std::fs::remove_dir_all(&dir)?;
     Ok(())
+}
+
+/// The lab's folder, removed when dropped (after an error too).
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(path: PathBuf) -> anyhow::Result<Scratch> {
+        std::fs::create_dir_all(&path)
+            .with_context(|| format!("cannot make the lab's folder {}", path.display()))?;
+        Ok(Scratch(path))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// `count` transactions signed on all cores, dealt out to 16 connections by sender.
